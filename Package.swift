@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: SegflowCore <- stage modules <- Pipeline <- segflow.
+// LinearAlgebra is the only module that imports the C BLAS/LAPACKE target.
+let package = Package(
+    name: "segflow",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "segflow", targets: ["segflow"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "SegflowCore"),
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
+        .target(name: "Ingest", dependencies: ["SegflowCore", "CZlib"]),
+        .target(name: "Clean", dependencies: ["SegflowCore"]),
+        .target(name: "Features", dependencies: ["SegflowCore"]),
+        .target(name: "Export", dependencies: ["SegflowCore"]),
+        .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
+        .target(
+            name: "Pipeline",
+            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Export", "Yams"]
+        ),
+        .executableTarget(
+            name: "segflow",
+            dependencies: [
+                "Pipeline", "SampleGenerator", "SegflowCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["SegflowCore", "Ingest"]),
+        .testTarget(name: "SegflowCoreTests", dependencies: ["SegflowCore", "TestSupport"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
+        .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,191 @@
+import SegflowCore
+
+/// Builds one row per customer from their cleaned transactions, as known at `asOfDay`.
+///
+/// A purchase is an order: the rows of one customer sharing an order id, dated by the
+/// earliest of them. Negative rows (returns, under `returns: net`) lower the spend but are
+/// not purchases. Customers with no purchase at all are left out and counted.
+public struct FeatureBuilder: Sendable {
+    public let groups: [FeatureGroup]
+    /// Days since the epoch of the as-of date; all rows are before its midnight.
+    public let asOfDay: Int64
+    /// True under `returns: keep`: negative rows are purchases like any other.
+    public let returnsArePurchases: Bool
+
+    public init(groups: [FeatureGroup], asOfDay: Int64, returnsArePurchases: Bool = false) {
+        self.groups = Array(Set(groups)).sorted()
+        self.asOfDay = asOfDay
+        self.returnsArePurchases = returnsArePurchases
+    }
+
+    /// The feature values of every customer with at least one purchase.
+    public func build(_ transactions: CustomerTransactions) -> (CustomerFeatures, StageReport) {
+        let customerCount = transactions.customerCount
+        var features = CustomerFeatures(capacity: customerCount)
+        let workers = Parallel.workerCount
+        var parts = [CustomerFeatures](repeating: CustomerFeatures(capacity: 0), count: workers)
+        parts.withUnsafeMutableBufferPointer { parts in
+            Parallel.forEach(parts: workers) { part in
+                var result = CustomerFeatures(capacity: customerCount / workers + 1)
+                var orders = OrderScratch()
+                for customer in Parallel.slice(part, of: workers, count: customerCount) {
+                    summarize(customer, transactions, into: &result, scratch: &orders)
+                }
+                parts[part] = result
+            }
+        }
+        for part in parts { features.append(contentsOf: part) }
+        let dropped = customerCount - features.count
+        let report = StageReport(stage: "features", rowsIn: transactions.rowCount, rowsOut: features.count,
+                                 counts: [.init("customers_without_purchase", dropped)])
+        return (features, report)
+    }
+
+    private func summarize(_ customer: Int, _ transactions: CustomerTransactions, into result: inout CustomerFeatures,
+                           scratch orders: inout OrderScratch) {
+        orders.removeAll()
+        var spend = 0.0
+        for row in transactions.rows(of: customer) {
+            let amount = transactions.amount[row]
+            spend += amount
+            if amount >= 0 || returnsArePurchases {
+                orders.add(key: transactions.orderKey[row], time: transactions.time[row])
+            }
+        }
+        guard !orders.isEmpty else { return }
+        let times = orders.orderTimesSorted()
+        let first = times[0], last = times[times.count - 1]
+        var gapMean = Double.nan, gapStd = Double.nan
+        if times.count > 1 {
+            // Gaps between consecutive purchases; their mean telescopes to the span over n - 1.
+            let gapCount = Double(times.count - 1)
+            gapMean = Double(last - first) / Double(CivilTime.secondsPerDay) / gapCount
+            var squares = 0.0
+            for index in 1..<times.count {
+                let deviation = Double(times[index] - times[index - 1]) / Double(CivilTime.secondsPerDay) - gapMean
+                squares += deviation * deviation
+            }
+            gapStd = (squares / gapCount).squareRoot()
+        }
+        result.customerID.append(transactions.customerIDs[customer])
+        result.firstPurchase.append(first)
+        result.lastPurchase.append(last)
+        result.recencyDays.append(asOfDay - CivilTime.day(ofSeconds: last))
+        result.tenureDays.append(asOfDay - CivilTime.day(ofSeconds: first))
+        result.frequency.append(Int64(times.count))
+        result.monetaryTotal.append(spend)
+        result.monetaryMean.append(spend / Double(times.count))
+        result.interpurchaseMeanDays.append(gapMean)
+        result.interpurchaseStdDays.append(gapStd)
+    }
+
+    /// The output table: identity columns, then the asked-for groups' columns.
+    public func table(_ features: CustomerFeatures) -> Table {
+        var table = Table(rowCount: features.count, columns: [
+            Column("customer_id", .text(features.customerID)),
+            Column("first_purchase", .timestamp(features.firstPurchase.map { $0 })),
+            Column("last_purchase", .timestamp(features.lastPurchase.map { $0 })),
+        ])
+        for group in groups {
+            switch group {
+            case .recency:
+                table.append(Column("recency_days", .integer(features.recencyDays.map { $0 })))
+            case .frequency:
+                table.append(Column("frequency", .integer(features.frequency.map { $0 })))
+            case .monetary:
+                table.append(Column("monetary_total", .real(features.monetaryTotal)))
+                table.append(Column("monetary_mean", .real(features.monetaryMean)))
+            case .tenure:
+                table.append(Column("tenure_days", .integer(features.tenureDays.map { $0 })))
+            case .interpurchase:
+                table.append(Column("interpurchase_mean_days", .real(features.interpurchaseMeanDays)))
+                table.append(Column("interpurchase_std_days", .real(features.interpurchaseStdDays)))
+            }
+        }
+        return table
+    }
+}
+
+/// Per-customer feature values, one array per feature, customers in input order.
+/// Interpurchase values are NaN for customers with a single purchase.
+public struct CustomerFeatures: Sendable, Equatable {
+    public var customerID: [String] = []
+    public var firstPurchase: [Int64] = []
+    public var lastPurchase: [Int64] = []
+    public var recencyDays: [Int64] = []
+    public var tenureDays: [Int64] = []
+    public var frequency: [Int64] = []
+    public var monetaryTotal: [Double] = []
+    public var monetaryMean: [Double] = []
+    public var interpurchaseMeanDays: [Double] = []
+    public var interpurchaseStdDays: [Double] = []
+
+    public init() {}
+
+    init(capacity: Int) {
+        customerID.reserveCapacity(capacity)
+        firstPurchase.reserveCapacity(capacity)
+        lastPurchase.reserveCapacity(capacity)
+        recencyDays.reserveCapacity(capacity)
+        tenureDays.reserveCapacity(capacity)
+        frequency.reserveCapacity(capacity)
+        monetaryTotal.reserveCapacity(capacity)
+        monetaryMean.reserveCapacity(capacity)
+        interpurchaseMeanDays.reserveCapacity(capacity)
+        interpurchaseStdDays.reserveCapacity(capacity)
+    }
+
+    public var count: Int { customerID.count }
+
+    mutating func append(contentsOf other: CustomerFeatures) {
+        customerID += other.customerID
+        firstPurchase += other.firstPurchase
+        lastPurchase += other.lastPurchase
+        recencyDays += other.recencyDays
+        tenureDays += other.tenureDays
+        frequency += other.frequency
+        monetaryTotal += other.monetaryTotal
+        monetaryMean += other.monetaryMean
+        interpurchaseMeanDays += other.interpurchaseMeanDays
+        interpurchaseStdDays += other.interpurchaseStdDays
+    }
+}
+
+/// The distinct orders of one customer, dated by their earliest row. Reused across
+/// customers so the hot loop does not allocate.
+struct OrderScratch {
+    private var keys: [UInt64] = []
+    private var times: [Int64] = []
+    /// Only for customers with many orders, where a linear search would be quadratic.
+    private var positions: [UInt64: Int] = [:]
+    private static let linearSearchLimit = 32
+
+    var isEmpty: Bool { keys.isEmpty }
+
+    mutating func removeAll() {
+        keys.removeAll(keepingCapacity: true)
+        times.removeAll(keepingCapacity: true)
+        if !positions.isEmpty { positions.removeAll(keepingCapacity: true) }
+    }
+
+    mutating func add(key: UInt64, time: Int64) {
+        let existing: Int?
+        if keys.count < Self.linearSearchLimit {
+            existing = keys.lastIndex(of: key)
+        } else {
+            if positions.isEmpty {
+                for (index, known) in keys.enumerated() { positions[known] = index }
+            }
+            existing = positions[key]
+        }
+        if let index = existing {
+            times[index] = min(times[index], time)
+            return
+        }
+        if !positions.isEmpty { positions[key] = keys.count }
+        keys.append(key)
+        times.append(time)
+    }
+
+    func orderTimesSorted() -> [Int64] { times.sorted() }
+}

@@ -1,0 +1,22 @@
+/// The per-customer features a pipeline file can ask for. Each adds fixed columns to
+/// `customers.csv`, always in this order (see docs/pipeline-file.md, "Output columns").
+public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
+    case recency, frequency, monetary, tenure, interpurchase
+
+    public var columnNames: [String] {
+        switch self {
+        case .recency: return ["recency_days"]
+        case .frequency: return ["frequency"]
+        case .monetary: return ["monetary_total", "monetary_mean"]
+        case .tenure: return ["tenure_days"]
+        case .interpurchase: return ["interpurchase_mean_days", "interpurchase_std_days"]
+        }
+    }
+
+    public static func < (lhs: FeatureGroup, rhs: FeatureGroup) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// Columns present whatever features are asked for.
+    public static let identityColumns = ["customer_id", "first_purchase", "last_purchase"]
+}

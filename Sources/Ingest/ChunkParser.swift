@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SegflowCore
+
+/// What the header told us: the role of each field position, and the reasons used when a
+/// row is rejected (built once, not per row; they name columns, never values).
+struct RecordLayout: Sendable {
+    let roles: [FieldRole]
+    let delimiter: UInt8
+    let timeFormat: TimeFormat
+    let hasOrderColumn: Bool
+    let emptyCustomerReason: String
+    let emptyOrderReason: String
+    let badTimeReason: String
+    let badAmountReason: String
+
+    var fieldCount: Int { roles.count }
+
+    init(roles: [FieldRole], input: TransactionInput, timeFormatName: String) {
+        self.roles = roles
+        delimiter = input.delimiter
+        timeFormat = input.timeFormat
+        hasOrderColumn = input.columns.order != nil
+        emptyCustomerReason = "empty customer id in column '\(input.columns.customer)'"
+        emptyOrderReason = "empty order id in column '\(input.columns.order ?? "")'"
+        badTimeReason = "time in column '\(input.columns.time)' is not \(timeFormatName)"
+        badAmountReason = "amount in column '\(input.columns.amount)' is not a finite number"
+    }
+}
+
+/// The rows of one chunk of records, before customers are interned. Customer ids stay as
+/// spans of the chunk's bytes (or of `unescaped`, for quoted ids with doubled quotes).
+struct ParsedChunk {
+    var customerHash: [UInt64] = []
+    var customerOffset: [UInt32] = []
+    var customerLength: [UInt32] = []
+    var orderKey: [UInt64] = []
+    var time: [Int64] = []
+    var amount: [Double] = []
+    var unescaped: [UInt8] = []
+    /// Rejected rows with `line` counted from 0 at the chunk's first line.
+    var rejected: [RejectedRow] = []
+    /// Physical lines the chunk spans; the next chunk starts this many lines later.
+    var lineCount = 0
+    /// Records seen, rejected ones included.
+    var recordCount = 0
+    /// The newest accepted time, for `as_of: latest`.
+    var newestTime = Int64.min
+
+    static let unescapedFlag: UInt32 = 1 << 31
+
+    var count: Int { time.count }
+}
+
+private let quote = UInt8(ascii: "\"")
+private let newline = UInt8(ascii: "\n")
+private let carriageReturn = UInt8(ascii: "\r")
+
+/// An RFC 4180 record parser over a chunk that holds whole records only.
+enum ChunkParser {
+    struct FieldSpan {
+        var start = 0
+        var end = 0
+        var hasDoubledQuotes = false
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer, layout: RecordLayout) -> ParsedChunk {
+        var chunk = ParsedChunk()
+        let estimatedRows = bytes.count / 40 + 16
+        chunk.customerHash.reserveCapacity(estimatedRows)
+        chunk.customerOffset.reserveCapacity(estimatedRows)
+        chunk.customerLength.reserveCapacity(estimatedRows)
+        chunk.orderKey.reserveCapacity(estimatedRows)
+        chunk.time.reserveCapacity(estimatedRows)
+        chunk.amount.reserveCapacity(estimatedRows)
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return chunk }
+        let end = bytes.count
+        let delimiter = layout.delimiter
+        let roles = layout.roles
+        var position = 0
+        var line = 0
+        var spans = [FieldSpan](repeating: FieldSpan(), count: 5)
+
+        while position < end {
+            let recordStart = position
+            let recordLine = line
+            // Blank lines (often a trailing one) are not records.
+            if base[position] == newline { position += 1; line += 1; continue }
+            if base[position] == carriageReturn, position + 1 < end, base[position + 1] == newline {
+                position += 2; line += 1; continue
+            }
+            chunk.recordCount += 1
+            var field = 0
+            var failure: String?
+            while true {
+                let span = scanField(base, &position, end: end, delimiter: delimiter, line: &line, failure: &failure)
+                if field < roles.count {
+                    let role = roles[field]
+                    if role != .ignored { spans[Int(role.rawValue)] = span }
+                }
+                field += 1
+                if position < end, base[position] == delimiter {
+                    position += 1
+                    continue
+                }
+                if position < end {  // at the newline
+                    position += 1
+                    line += 1
+                }
+                break
+            }
+
+            if failure == nil, field != roles.count {
+                failure = "expected \(roles.count) fields, found \(field)"
+            }
+            if failure == nil {
+                failure = appendRow(&chunk, base: base, spans: spans, layout: layout)
+            }
+            if let failure {
+                chunk.rejected.append(RejectedRow(line: recordLine, reason: failure,
+                                                  record: recordText(base, from: recordStart, to: position)))
+            }
+        }
+        chunk.lineCount = line
+        return chunk
+    }
+
+    /// Reads one field starting at `position` and leaves `position` on the byte after it
+    /// (a delimiter, a newline, or the end). Quoted fields may hold delimiters, newlines and
+    /// doubled quotes; `line` counts the newlines inside them.
+    @inline(__always)
+    static func scanField(_ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, delimiter: UInt8,
+                          line: inout Int, failure: inout String?) -> FieldSpan {
+        var span = FieldSpan()
+        if position < end, base[position] == quote {
+            position += 1
+            span.start = position
+            while position < end {
+                guard let found = memchr(base + position, Int32(quote), end - position) else { break }
+                let at = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+                line += countNewlines(base, from: position, to: at)
+                if at + 1 < end, base[at + 1] == quote {
+                    span.hasDoubledQuotes = true
+                    position = at + 2
+                    continue
+                }
+                span.end = at
+                position = at + 1
+                if position < end, base[position] != delimiter, base[position] != newline,
+                   !(base[position] == carriageReturn && (position + 1 == end || base[position + 1] == newline)) {
+                    failure = failure ?? "unexpected character after a closing quote"
+                    // Skip the rest of the field so the record ends where a person sees it end.
+                    while position < end, base[position] != delimiter, base[position] != newline { position += 1 }
+                }
+                return span
+            }
+            line += countNewlines(base, from: position, to: end)
+            position = end
+            span.end = end
+            failure = failure ?? "quoted field is never closed (missing '\"')"
+            return span
+        }
+        span.start = position
+        while position < end {
+            let byte = base[position]
+            if byte == delimiter || byte == newline { break }
+            position += 1
+        }
+        span.end = position
+        if span.end > span.start, base[span.end - 1] == carriageReturn, position == end || base[position] == newline {
+            span.end -= 1
+        }
+        return span
+    }
+
+    /// The header's field names, and where the data starts after it.
+    static func header(_ bytes: UnsafeRawBufferPointer, delimiter: UInt8) -> (names: [String], dataStart: Int, failure: String?)? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return nil }
+        var position = 0
+        var line = 0
+        var failure: String?
+        var names: [String] = []
+        while true {
+            var span = scanField(base, &position, end: bytes.count, delimiter: delimiter, line: &line, failure: &failure)
+            if span.hasDoubledQuotes {
+                names.append(String(decoding: unescape(base, span), as: UTF8.self))
+            } else {
+                span.end = max(span.end, span.start)
+                names.append(String(decoding: UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), as: UTF8.self))
+            }
+            if position < bytes.count, base[position] == delimiter {
+                position += 1
+                continue
+            }
+            if position < bytes.count { position += 1 }
+            return (names, position, failure)
+        }
+    }
+
+    /// Parses the fields of an accepted-shape record; returns the rejection reason, if any.
+    @inline(__always)
+    private static func appendRow(_ chunk: inout ParsedChunk, base: UnsafePointer<UInt8>, spans: [FieldSpan],
+                                  layout: RecordLayout) -> String? {
+        let customer = spans[Int(FieldRole.customer.rawValue)]
+        guard customer.end > customer.start else { return layout.emptyCustomerReason }
+        let timeSpan = spans[Int(FieldRole.time.rawValue)]
+        guard let time = layout.timeFormat.parse(buffer(base, timeSpan)) else { return layout.badTimeReason }
+        let amountSpan = spans[Int(FieldRole.amount.rawValue)]
+        guard let amount = AmountParsing.parse(buffer(base, amountSpan)) else { return layout.badAmountReason }
+        var orderKey: UInt64
+        if layout.hasOrderColumn {
+            let order = spans[Int(FieldRole.order.rawValue)]
+            guard order.end > order.start else { return layout.emptyOrderReason }
+            orderKey = order.hasDoubledQuotes
+                ? unescape(base, order).withUnsafeBytes { Hashing.key($0) }
+                : Hashing.key(buffer(base, order))
+        } else {
+            orderKey = UInt64(bitPattern: time)
+        }
+        if customer.hasDoubledQuotes {
+            let id = unescape(base, customer)
+            chunk.customerOffset.append(UInt32(chunk.unescaped.count) | ParsedChunk.unescapedFlag)
+            chunk.customerLength.append(UInt32(id.count))
+            chunk.unescaped.append(contentsOf: id)
+            chunk.customerHash.append(id.withUnsafeBytes { Hashing.key($0) })
+        } else {
+            chunk.customerOffset.append(UInt32(customer.start))
+            chunk.customerLength.append(UInt32(customer.end - customer.start))
+            chunk.customerHash.append(Hashing.key(buffer(base, customer)))
+        }
+        chunk.orderKey.append(orderKey)
+        chunk.time.append(time)
+        chunk.amount.append(amount)
+        if time > chunk.newestTime { chunk.newestTime = time }
+        return nil
+    }
+
+    @inline(__always)
+    private static func buffer(_ base: UnsafePointer<UInt8>, _ span: FieldSpan) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + span.start, count: span.end - span.start)
+    }
+
+    /// The field's bytes with each doubled quote made single.
+    private static func unescape(_ base: UnsafePointer<UInt8>, _ span: FieldSpan) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(span.end - span.start)
+        var index = span.start
+        while index < span.end {
+            result.append(base[index])
+            index += base[index] == quote ? 2 : 1
+        }
+        return result
+    }
+
+    private static func countNewlines(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var count = 0
+        var index = start
+        while index < end {
+            if base[index] == newline { count += 1 }
+            index += 1
+        }
+        return count
+    }
+
+    private static func recordText(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> String {
+        var stop = min(end, start + 1000)
+        while stop > start, base[stop - 1] == newline || base[stop - 1] == carriageReturn { stop -= 1 }
+        return String(decoding: UnsafeBufferPointer(start: base + start, count: stop - start), as: UTF8.self)
+    }
+}

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SegflowCore
+
+/// A reusable, growable byte buffer holding one chunk of whole records.
+final class ChunkBuffer: @unchecked Sendable {
+    private(set) var storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
+    var count = 0
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[0..<count]) }
+
+    func reserve(_ capacity: Int) {
+        guard capacity > storage.count else { return }
+        let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        if count > 0 { grown.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[0..<count])) }
+        storage.deallocate()
+        storage = grown
+    }
+
+    func release() {
+        storage.deallocate()
+        storage = .allocate(byteCount: 0, alignment: 16)
+        count = 0
+    }
+}
+
+/// Cuts the byte stream of an input into chunks that end on a record boundary: the last
+/// newline that is not inside a quoted field. Bytes after it are carried to the next chunk.
+struct RecordSplitter {
+    private var source: any ByteSource
+    private let path: String
+    private let delimiter: UInt8
+    private let chunkBytes: Int
+    private var carry: [UInt8] = []
+    private var atEnd = false
+    private var isFirstRead = true
+
+    init(input: TransactionInput, chunkBytes: Int) throws {
+        source = input.isGzip ? try GzipByteSource(path: input.path) : try FileByteSource(path: input.path)
+        path = input.path
+        delimiter = input.delimiter
+        self.chunkBytes = chunkBytes
+    }
+
+    var fileBytesRead: Int { source.fileBytesRead }
+    var fingerprint: XXH64 { source.fingerprint }
+
+    /// Reads the header record; the data chunks start after it.
+    mutating func readHeader() throws -> (names: [String], lineCount: Int) {
+        let buffer = ChunkBuffer()
+        defer { buffer.release() }
+        guard try nextChunk(into: buffer) else {
+            throw SegflowError(.data, at: SourceLocation(file: path, line: 1), "the file is empty: no header row",
+                               hint: "check that the export that produces this file ran")
+        }
+        guard let header = ChunkParser.header(buffer.bytes, delimiter: delimiter), header.failure == nil else {
+            throw SegflowError(.data, at: SourceLocation(file: path, line: 1), "the header row is not valid CSV",
+                               hint: "the first line must list the column names, separated by the delimiter")
+        }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<header.dataStart])
+        let lineCount = headerBytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        carry = Array(buffer.bytes[header.dataStart...]) + carry
+        return (header.names, max(lineCount, 1))
+    }
+
+    /// Fills `buffer` with the next chunk of whole records; false at the end of the input.
+    mutating func nextChunk(into buffer: ChunkBuffer) throws -> Bool {
+        buffer.count = 0
+        buffer.reserve(max(chunkBytes, carry.count) + chunkBytes)
+        if !carry.isEmpty {
+            carry.withUnsafeBytes { buffer.storage.copyMemory(from: $0) }
+            buffer.count = carry.count
+            carry.removeAll(keepingCapacity: true)
+        }
+        while true {
+            while !atEnd, buffer.count < chunkBytes {
+                let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.storage[buffer.count...]))
+                if read == 0 { atEnd = true }
+                buffer.count += read
+                if isFirstRead, buffer.count >= 3 {
+                    isFirstRead = false
+                    stripByteOrderMark(buffer)
+                }
+            }
+            if atEnd { return buffer.count > 0 }
+            if let split = lastRecordBoundary(buffer.bytes) {
+                carry.append(contentsOf: buffer.bytes[(split + 1)...])
+                buffer.count = split + 1
+                return true
+            }
+            // One record is longer than the chunk (a huge quoted field): read on.
+            buffer.reserve(buffer.storage.count * 2)
+            atEnd = false
+            try readMore(into: buffer)
+        }
+    }
+
+    private mutating func readMore(into buffer: ChunkBuffer) throws {
+        let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.storage[buffer.count...]))
+        if read == 0 { atEnd = true }
+        buffer.count += read
+    }
+
+    private func stripByteOrderMark(_ buffer: ChunkBuffer) {
+        let bytes = buffer.storage
+        guard bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF else { return }
+        UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(buffer.count - 3)])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[3..<buffer.count]))
+        buffer.count -= 3
+    }
+
+    /// The index of the last newline outside quotes, given that `bytes` starts outside quotes.
+    private func lastRecordBoundary(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var newlineAt = bytes.count
+        var quotesBefore = countQuotes(base, 0, bytes.count)
+        while true {
+            // Scanning backwards is short: records are small, so a newline is near the end.
+            var at = newlineAt - 1
+            while at >= 0, base.load(fromByteOffset: at, as: UInt8.self) != UInt8(ascii: "\n") { at -= 1 }
+            guard at >= 0 else { return nil }
+            quotesBefore -= countQuotes(base, at, newlineAt)
+            if quotesBefore % 2 == 0 { return at }
+            newlineAt = at
+        }
+    }
+
+    private func countQuotes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
+        var count = 0
+        var position = start
+        while position < end, let found = memchr(base + position, Int32(UInt8(ascii: "\"")), end - position) {
+            count += 1
+            position = UnsafeRawPointer(found) - base + 1
+        }
+        return count
+    }
+}

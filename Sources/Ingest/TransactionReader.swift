@@ -1,0 +1,224 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SegflowCore
+
+/// What ingest hands on: the accepted rows, the rejected ones, and facts for the manifest.
+public struct IngestResult: Sendable {
+    public var transactions: TransactionTable
+    public var rejected: [RejectedRow]
+    /// Data records in the file (accepted + rejected; blank lines are not records).
+    public var recordCount: Int
+    public var fileBytes: Int
+    /// XXH64 of the file as stored, 16 hex digits.
+    public var fingerprint: String
+    /// The newest accepted transaction time, nil when no row was accepted.
+    public var newestTime: Int64?
+}
+
+/// Progress of a read, for the terminal's progress line.
+public struct IngestProgress: Sendable {
+    public var fileBytesRead: Int
+    public var fileBytesTotal: Int
+    public var records: Int
+}
+
+/// Reads one transaction file in bounded memory: the file is taken in chunks of whole
+/// records, chunks are parsed on all cores, and only the parsed columns are kept.
+public struct TransactionReader {
+    public let input: TransactionInput
+    public var budget: RejectionBudget
+    public var chunkBytes: Int
+    public var workers: Int
+
+    public init(input: TransactionInput, budget: RejectionBudget = .fraction(1), chunkBytes: Int = 4 << 20,
+                workers: Int = Parallel.workerCount) {
+        self.input = input
+        self.budget = budget
+        self.chunkBytes = max(chunkBytes, 64)
+        self.workers = max(workers, 1)
+    }
+
+    /// The header names of the input, for `segflow validate`.
+    public func headerNames() throws -> [String] {
+        var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
+        return try splitter.readHeader().names
+    }
+
+    public func read(progress: ((IngestProgress) -> Void)? = nil) throws -> IngestResult {
+        var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
+        let header = try splitter.readHeader()
+        let layout = try recordLayout(for: header.names)
+        let totalBytes = fileSize(input.path) ?? 0
+
+        let shardCount = workers
+        let shards = UnsafeMutableBufferPointer<CustomerShard>.allocate(capacity: shardCount)
+        shards.initialize(repeating: CustomerShard())
+        defer { shards.deinitialize().deallocate() }
+
+        var table = TransactionTable()
+        var rejected: [RejectedRow] = []
+        var records = 0
+        var nextLine = 1 + header.lineCount
+        var newestTime = Int64.min
+        let batchSize = workers * 2
+        let buffers = (0..<batchSize).map { _ in ChunkBuffer() }
+        defer { buffers.forEach { $0.release() } }
+
+        while true {
+            var filled = 0
+            while filled < batchSize, try splitter.nextChunk(into: buffers[filled]) { filled += 1 }
+            if filled == 0 { break }
+            let parsed = UnsafeMutableBufferPointer<ParsedChunk>.allocate(capacity: filled)
+            parsed.initialize(repeating: ParsedChunk())
+            defer { parsed.deinitialize().deallocate() }
+            let chunks = buffers
+            Parallel.forEach(parts: filled) { index in
+                parsed[index] = ChunkParser.parse(chunks[index].bytes, layout: layout)
+            }
+
+            if table.count == 0, totalBytes > 0, !input.isGzip {
+                // Reserve once from the first chunk's row density: growing 10M-row columns by doubling costs copies and peak memory.
+                table.reserve(Int(Double(totalBytes) / Double(max(chunks[0].count, 1)) * Double(parsed[0].count) * 1.02))
+            }
+            let batchStartRow = table.count
+            var chunkStartRow = [Int](repeating: 0, count: filled + 1)
+            for index in 0..<filled { chunkStartRow[index + 1] = chunkStartRow[index] + parsed[index].count }
+            let batchRows = chunkStartRow[filled]
+            let encoded = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: batchRows)
+            defer { encoded.deallocate() }
+            Parallel.forEach(parts: shardCount) { shard in
+                for index in 0..<filled {
+                    let chunk = parsed[index]
+                    chunks[index].bytes.withMemoryRebound(to: UInt8.self) { bytes in
+                        chunk.unescaped.withUnsafeBufferPointer { unescaped in
+                            for row in 0..<chunk.count {
+                                let hash = chunk.customerHash[row]
+                                guard Int(hash >> 56) % shardCount == shard else { continue }
+                                let offset = chunk.customerOffset[row], length = Int(chunk.customerLength[row])
+                                let key = offset & ParsedChunk.unescapedFlag == 0
+                                    ? UnsafeRawBufferPointer(start: bytes.baseAddress! + Int(offset), count: length)
+                                    : UnsafeRawBufferPointer(start: unescaped.baseAddress! + Int(offset & ~ParsedChunk.unescapedFlag), count: length)
+                                let globalRow = batchStartRow + chunkStartRow[index] + row
+                                let local = shards[shard].intern(hash: hash, key: key, row: globalRow)
+                                encoded[chunkStartRow[index] + row] = UInt32(local * shardCount + shard)
+                            }
+                        }
+                    }
+                }
+            }
+            table.customer.append(contentsOf: encoded)
+            for index in 0..<filled {
+                let chunk = parsed[index]
+                table.orderKey.append(contentsOf: chunk.orderKey)
+                table.time.append(contentsOf: chunk.time)
+                table.amount.append(contentsOf: chunk.amount)
+                for row in chunk.rejected {
+                    rejected.append(RejectedRow(line: nextLine + row.line, reason: row.reason, record: row.record))
+                }
+                nextLine += chunk.lineCount
+                records += chunk.recordCount
+                newestTime = max(newestTime, chunk.newestTime)
+            }
+            progress?(IngestProgress(fileBytesRead: splitter.fileBytesRead, fileBytesTotal: totalBytes, records: records))
+            if case .count(let limit) = budget, rejected.count > limit { break }
+        }
+
+        try checkBudget(rejected: rejected, records: records)
+        finishInterning(&table, shards: shards)
+        return IngestResult(transactions: table, rejected: rejected, recordCount: records,
+                            fileBytes: splitter.fileBytesRead, fingerprint: splitter.fingerprint.hexDigest(),
+                            newestTime: newestTime == .min ? nil : newestTime)
+    }
+
+    /// Renumbers customers from (shard, local) to the order of first appearance in the file.
+    private func finishInterning(_ table: inout TransactionTable, shards: UnsafeMutableBufferPointer<CustomerShard>) {
+        let shardCount = shards.count
+        let total = shards.reduce(0) { $0 + $1.count }
+        var remap = [UInt32](repeating: 0, count: (shards.map(\.count).max() ?? 0) * shardCount)
+        var customerIDs: [String] = []
+        customerIDs.reserveCapacity(total)
+        var heads = [Int](repeating: 0, count: shardCount)
+        for next in 0..<total {
+            var best = -1
+            for shard in 0..<shardCount where heads[shard] < shards[shard].count {
+                if best < 0 || shards[shard].firstRow[heads[shard]] < shards[best].firstRow[heads[best]] { best = shard }
+            }
+            let local = heads[best]
+            remap[local * shardCount + best] = UInt32(next)
+            customerIDs.append(shards[best].key(local))
+            heads[best] += 1
+        }
+        let rowCount = table.customer.count
+        table.customer.withUnsafeMutableBufferPointer { customers in
+            remap.withUnsafeBufferPointer { remap in
+                Parallel.forEach(parts: workers) { part in
+                    for row in Parallel.slice(part, of: workers, count: rowCount) {
+                        customers[row] = remap[Int(customers[row])]
+                    }
+                }
+            }
+        }
+        table.customerIDs = customerIDs
+    }
+
+    private func checkBudget(rejected: [RejectedRow], records: Int) throws {
+        guard !budget.allows(rejected: rejected.count, of: records) else { return }
+        let file = SourceLocation(file: input.path)
+        var diagnostics: [Diagnostic] = [
+            .error(at: file,
+                   "\(rejected.count) of \(records) data rows were rejected, more than max_rejected allows (\(budget)); nothing was written",
+                   hint: "fix the rows listed below (line: reason), or raise clean.max_rejected in the pipeline file if they are expected")
+        ]
+        for row in rejected.prefix(10) {
+            diagnostics.append(.error(at: SourceLocation(file: input.path, line: row.line), "rejected: \(row.reason)"))
+        }
+        throw SegflowError(.data, diagnostics)
+    }
+
+    private func recordLayout(for names: [String]) throws -> RecordLayout {
+        var roles = [FieldRole](repeating: .ignored, count: names.count)
+        var diagnostics: [Diagnostic] = []
+        for (role, name) in input.columns.named {
+            let matches = names.indices.filter { names[$0] == name }
+            if matches.count > 1 {
+                diagnostics.append(.error(at: SourceLocation(file: input.path, line: 1),
+                                          "the header has \(matches.count) columns named '\(name)'",
+                                          hint: "rename the duplicate columns in the file so the mapping is unambiguous"))
+            } else if let index = matches.first {
+                roles[index] = role
+            } else {
+                let suggestion = Suggestion.closest(to: name, among: names).map { "did you mean '\($0)'? " } ?? ""
+                diagnostics.append(.error(at: SourceLocation(file: input.path, line: 1),
+                                          "missing column '\(name)'; the header has: \(names.joined(separator: ", "))",
+                                          hint: "\(suggestion)fix inputs.transactions.columns in the pipeline file, or the file's header"))
+            }
+        }
+        if !diagnostics.isEmpty { throw SegflowError(.data, diagnostics) }
+        let formatName: String
+        switch input.timeFormat {
+        case .iso8601: formatName = "an ISO 8601 date-time"
+        case .date: formatName = "a YYYY-MM-DD date"
+        case .epochSeconds: formatName = "a count of epoch seconds"
+        case .pattern(let pattern): formatName = "in the pattern '\(pattern.text)'"
+        }
+        return RecordLayout(roles: roles, input: input, timeFormatName: formatName)
+    }
+}
+
+extension TransactionTable {
+    mutating func reserve(_ rows: Int) {
+        customer.reserveCapacity(rows)
+        orderKey.reserveCapacity(rows)
+        time.reserveCapacity(rows)
+        amount.reserveCapacity(rows)
+    }
+}
+
+func fileSize(_ path: String) -> Int? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return Int(info.st_size)
+}

@@ -1,0 +1,82 @@
+import CBLAS
+
+/// A dense row-major matrix of `Double`: the storage the BLAS/LAPACK kernels work on.
+public struct Matrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public var elements: [Double]
+
+    public init(rows: Int, columns: Int, elements: [Double]) {
+        precondition(elements.count == rows * columns, "expected \(rows * columns) elements, got \(elements.count)")
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        self.init(rows: rows, columns: columns, elements: [Double](repeating: value, count: rows * columns))
+    }
+
+    public subscript(row: Int, column: Int) -> Double {
+        get { elements[row * columns + column] }
+        set { elements[row * columns + column] = newValue }
+    }
+}
+
+/// Why a LAPACK factorisation gave up.
+public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
+    /// The matrix is not positive definite: its leading minor of this order is not positive
+    /// (collinear or constant columns, typically).
+    case notPositiveDefinite(leadingMinor: Int)
+    case invalidArgument(position: Int)
+
+    public var description: String {
+        switch self {
+        case .notPositiveDefinite(let minor):
+            return "matrix is not positive definite (leading minor \(minor)); columns may be collinear or constant"
+        case .invalidArgument(let position):
+            return "LAPACK rejected argument \(position)"
+        }
+    }
+}
+
+extension Matrix {
+    /// `alpha * self * other + beta * accumulator` through `cblas_dgemm`.
+    public func multiplied(by other: Matrix, alpha: Double = 1, adding accumulator: Matrix? = nil, beta: Double = 0) -> Matrix {
+        precondition(columns == other.rows, "inner dimensions differ: \(columns) vs \(other.rows)")
+        var result = accumulator ?? Matrix(rows: rows, columns: other.columns)
+        precondition(result.rows == rows && result.columns == other.columns)
+        elements.withUnsafeBufferPointer { a in
+            other.elements.withUnsafeBufferPointer { b in
+                result.elements.withUnsafeMutableBufferPointer { c in
+                    cblas_dgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                        Int32(rows), Int32(other.columns), Int32(columns),
+                        alpha, a.baseAddress, Int32(columns),
+                        b.baseAddress, Int32(other.columns),
+                        accumulator == nil ? 0 : beta, c.baseAddress, Int32(other.columns))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Solves `self * X = rightHandSide` for symmetric positive definite `self` by Cholesky
+    /// factorisation (`LAPACKE_dposv`).
+    public func solvingPositiveDefinite(_ rightHandSide: Matrix) throws -> Matrix {
+        precondition(rows == columns, "matrix must be square")
+        precondition(rightHandSide.rows == rows)
+        var factor = elements
+        var solution = rightHandSide.elements
+        let info = factor.withUnsafeMutableBufferPointer { a in
+            solution.withUnsafeMutableBufferPointer { b in
+                LAPACKE_dposv(
+                    LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(rows), Int32(rightHandSide.columns),
+                    a.baseAddress, Int32(rows), b.baseAddress, Int32(rightHandSide.columns))
+            }
+        }
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(leadingMinor: Int(info)) }
+        if info < 0 { throw LinearAlgebraError.invalidArgument(position: Int(-info)) }
+        return Matrix(rows: rightHandSide.rows, columns: rightHandSide.columns, elements: solution)
+    }
+}

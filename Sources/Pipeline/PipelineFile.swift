@@ -1,0 +1,245 @@
+import Clean
+import Features
+import Foundation
+import Ingest
+import SegflowCore
+import Yams
+
+/// The date a run is "as of": every transaction from its midnight (UTC) on is ignored.
+public enum AsOf: Sendable, Equatable {
+    /// The day after the newest transaction in the input.
+    case latest
+    /// Days since 1970-01-01.
+    case day(Int64)
+}
+
+/// One output a pipeline writes, with its grain.
+public enum OutputKind: String, Sendable, CaseIterable {
+    /// One row per customer: features (and, later, segments and scores).
+    case customers
+}
+
+public struct OutputSpec: Sendable, Equatable {
+    public var kind: OutputKind
+    public var path: String
+}
+
+/// A decoded, validated pipeline file. Only `PipelineFile.load` makes one, so a value of
+/// this type is always a file that passed every check.
+public struct PipelineFile: Sendable, Equatable {
+    public var path: String
+    public var name: String
+    public var asOf: AsOf
+    public var transactions: TransactionInput
+    public var dedupe: DedupePolicy
+    public var returns: ReturnsPolicy
+    public var maxRejected: RejectionBudget
+    public var dateRange: ClosedRange<Int64>?
+    public var winsorizeQuantile: Double?
+    public var features: [FeatureGroup]
+    public var outputs: [OutputSpec]
+    /// XXH64 of the file's bytes.
+    public var fingerprint: String
+    /// Warnings found while loading (the file is still usable).
+    public var warnings: [Diagnostic]
+
+    /// The key tables of every section, by key path: validation reads them, and a test
+    /// checks that docs/pipeline-file.md documents every key.
+    static let keyTables: [String: KeyTable] = [
+        "": KeyTable(allowed: ["name", "as_of", "inputs", "clean", "features", "outputs"],
+                     required: ["name", "inputs", "outputs"],
+                     example: ["name": "retail-nightly", "inputs": "{transactions: {...}}", "outputs": "[{customers: out/customers.csv}]"]),
+        "inputs": KeyTable(allowed: ["transactions"], required: ["transactions"]),
+        "inputs.transactions": KeyTable(allowed: ["path", "columns", "time_format", "delimiter"], required: ["path", "columns"],
+                                        example: ["path": "SampleData/transactions.csv",
+                                                  "columns": "{customer: customer_id, order: order_id, time: ts, amount: amount}"]),
+        "inputs.transactions.columns": KeyTable(allowed: ["customer", "order", "time", "amount"],
+                                                required: ["customer", "time", "amount"],
+                                                example: ["customer": "customer_id", "time": "ts", "amount": "amount"]),
+        "clean": KeyTable(allowed: ["dedupe", "returns", "max_rejected", "date_range", "winsorize"]),
+        "clean.date_range": KeyTable(allowed: ["from", "to"]),
+    ]
+
+    /// Reads and validates a pipeline file. Throws `SegflowError(.config)` with every
+    /// problem found, or `.io` when the file cannot be read.
+    public static func load(path: String) throws -> PipelineFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw SegflowError(.io, at: SourceLocation(file: path), "cannot read the pipeline file",
+                               hint: "check the path; example pipeline files are in Pipelines/")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SegflowError(.config, at: SourceLocation(file: path), "the pipeline file is not UTF-8 text")
+        }
+        return try parse(text, path: path, fingerprint: XXH64.hexDigest(of: [UInt8](data)))
+    }
+
+    static func parse(_ text: String, path: String, fingerprint: String) throws -> PipelineFile {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw SegflowError(.config, at: SourceLocation(file: path, line: 1), "the pipeline file is empty",
+                                   hint: "start from an example in Pipelines/")
+            }
+            root = node
+        } catch let error as YamlError {
+            throw SegflowError(.config, [yamlDiagnostic(error, path: path)])
+        }
+        let reader = ConfigReader(file: path)
+        let decoded = decode(root, reader: reader, fingerprint: fingerprint)
+        if reader.diagnostics.hasErrors || decoded == nil {
+            throw SegflowError(.config, reader.diagnostics)
+        }
+        guard var pipeline = decoded else { throw SegflowError(.config, reader.diagnostics) }
+        pipeline.warnings = reader.diagnostics
+        return pipeline
+    }
+
+    private static func yamlDiagnostic(_ error: YamlError, path: String) -> Diagnostic {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return .error(at: SourceLocation(file: path, line: mark.line, column: mark.column), "YAML syntax: \(problem)",
+                          hint: "check indentation and quoting around this position")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return .error(at: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
+                          "key '\(duplicates.joined(separator: "', '"))' appears twice in the same mapping",
+                          hint: "keep one of them")
+        default:
+            return .error(at: SourceLocation(file: path), "YAML error: \(error)")
+        }
+    }
+
+    private static func decode(_ root: Node, reader: ConfigReader, fingerprint: String) -> PipelineFile? {
+        guard let top = reader.mapping(root, at: "", keys: keyTables[""]!) else { return nil }
+        let name = top["name"].flatMap { reader.string($0, at: "name") }
+
+        var asOf = AsOf.latest
+        if let node = top["as_of"] {
+            if node.string == "latest" {
+                asOf = .latest
+            } else if let day = reader.date(node, at: "as_of") {
+                asOf = .day(day)
+            }
+        }
+
+        let transactions = top["inputs"]
+            .flatMap { reader.mapping($0, at: "inputs", keys: keyTables["inputs"]!) }
+            .flatMap { $0["transactions"] }
+            .flatMap { decodeTransactions($0, reader: reader) }
+
+        var dedupe = DedupePolicy.order, returns = ReturnsPolicy.net, maxRejected = RejectionBudget.count(0)
+        var dateRange: ClosedRange<Int64>?, winsorize: Double?
+        if let node = top["clean"], let clean = reader.mapping(node, at: "clean", keys: keyTables["clean"]!) {
+            if let node = clean["dedupe"], let value = reader.choice(node, at: "clean.dedupe", as: DedupePolicy.self) { dedupe = value }
+            if let node = clean["returns"], let value = reader.choice(node, at: "clean.returns", as: ReturnsPolicy.self) { returns = value }
+            if let node = clean["max_rejected"], let value = decodeBudget(node, reader: reader) { maxRejected = value }
+            if let node = clean["date_range"] { dateRange = decodeDateRange(node, reader: reader) }
+            if let node = clean["winsorize"] {
+                winsorize = reader.number(node, at: "clean.winsorize", in: 0.5...1)
+                if winsorize == 1 { winsorize = nil }
+            }
+        }
+
+        var features = FeatureGroup.allCases
+        if let node = top["features"], let items = reader.sequence(node, at: "features") {
+            features = items.compactMap { reader.choice($0, at: "features", as: FeatureGroup.self) }
+            var seen = Set<FeatureGroup>()
+            for (item, feature) in zip(items, items.map { FeatureGroup(rawValue: $0.string ?? "") }) {
+                if let feature, !seen.insert(feature).inserted { reader.warning(item, "feature '\(feature.rawValue)' is listed twice") }
+            }
+        }
+
+        var outputs: [OutputSpec] = []
+        if let node = top["outputs"], let items = reader.sequence(node, at: "outputs") {
+            for item in items {
+                guard case .mapping(let mapping) = item, mapping.count == 1, let (keyNode, value) = mapping.first,
+                      let key = keyNode.string
+                else {
+                    reader.error(item, "each entry of 'outputs' must be one 'kind: path' pair, e.g. '- customers: out/customers.csv'")
+                    continue
+                }
+                guard let kind = reader.choice(keyNode, at: "outputs", as: OutputKind.self),
+                      let path = reader.string(value, at: "outputs.\(key)") else { continue }
+                if outputs.contains(where: { $0.kind == kind }) {
+                    reader.error(keyNode, "output '\(key)' is declared twice", hint: "keep one entry per output kind")
+                }
+                outputs.append(OutputSpec(kind: kind, path: path))
+            }
+            if items.isEmpty { reader.error(node, "'outputs' is empty: the run would write nothing", hint: "add '- customers: out/customers.csv'") }
+        }
+
+        guard let name, let transactions else { return nil }
+        return PipelineFile(path: reader.file, name: name, asOf: asOf, transactions: transactions, dedupe: dedupe,
+                            returns: returns, maxRejected: maxRejected, dateRange: dateRange, winsorizeQuantile: winsorize,
+                            features: features, outputs: outputs, fingerprint: fingerprint, warnings: [])
+    }
+
+    private static func decodeTransactions(_ node: Node, reader: ConfigReader) -> TransactionInput? {
+        let path = "inputs.transactions"
+        guard let entries = reader.mapping(node, at: path, keys: keyTables[path]!) else { return nil }
+        let file = entries["path"].flatMap { reader.string($0, at: "\(path).path") }
+        var columns: TransactionColumns?
+        if let node = entries["columns"],
+           let mapping = reader.mapping(node, at: "\(path).columns", keys: keyTables["\(path).columns"]!) {
+            let names = mapping.mapValues { reader.string($0, at: "\(path).columns") }
+            if let customer = names["customer"] ?? nil, let time = names["time"] ?? nil, let amount = names["amount"] ?? nil {
+                columns = TransactionColumns(customer: customer, order: names["order"] ?? nil, time: time, amount: amount)
+            }
+        }
+        var timeFormat = TimeFormat.iso8601
+        if let node = entries["time_format"], let text = reader.string(node, at: "\(path).time_format") {
+            switch text {
+            case "iso8601": timeFormat = .iso8601
+            case "date": timeFormat = .date
+            case "epoch_seconds": timeFormat = .epochSeconds
+            default:
+                if text.contains("%") {
+                    do { timeFormat = .pattern(try TimePattern(text)) } catch {
+                        reader.error(node, "'\(path).time_format': \(error.message)")
+                    }
+                } else {
+                    let suggestion = Suggestion.closest(to: text, among: ["iso8601", "date", "epoch_seconds"])
+                    reader.error(node, "'\(path).time_format' cannot be '\(text)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                                 hint: "use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'")
+                }
+            }
+        }
+        var delimiter = UInt8(ascii: ",")
+        if let node = entries["delimiter"], let text = reader.string(node, at: "\(path).delimiter") {
+            let resolved = text == "tab" || text == "\\t" ? "\t" : text
+            if resolved.utf8.count == 1, let byte = resolved.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 {
+                delimiter = byte
+            } else {
+                reader.error(node, "'\(path).delimiter' must be a single character other than a quote or line break",
+                             hint: "for example ',' or ';' or 'tab'")
+            }
+        }
+        guard let file, let columns else { return nil }
+        return TransactionInput(path: file, columns: columns, timeFormat: timeFormat, delimiter: delimiter)
+    }
+
+    /// `0.1%` (a share of rows) or `25` (a count).
+    private static func decodeBudget(_ node: Node, reader: ConfigReader) -> RejectionBudget? {
+        let text = node.string?.trimmingCharacters(in: .whitespaces) ?? ""
+        if text.hasSuffix("%"), let percent = Double(text.dropLast()), (0...100).contains(percent) {
+            return .fraction(percent / 100)
+        }
+        if let count = Int(text), count >= 0 { return .count(count) }
+        reader.error(node, "'clean.max_rejected' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)")
+        return nil
+    }
+
+    private static func decodeDateRange(_ node: Node, reader: ConfigReader) -> ClosedRange<Int64>? {
+        guard let entries = reader.mapping(node, at: "clean.date_range", keys: keyTables["clean.date_range"]!) else { return nil }
+        let from = entries["from"].map { reader.date($0, at: "clean.date_range.from") } ?? Int64.min
+        let to = entries["to"].map { reader.date($0, at: "clean.date_range.to") } ?? Int64.max
+        guard let from, let to else { return nil }
+        guard from <= to else {
+            reader.error(node, "'clean.date_range.from' is after 'clean.date_range.to'", hint: "swap the two dates")
+            return nil
+        }
+        return from...to
+    }
+}

@@ -1,0 +1,137 @@
+import Clean
+import Export
+import Features
+import Foundation
+import Ingest
+import SegflowCore
+
+/// What a finished run produced, for the on-screen summary.
+public struct RunOutcome: Sendable {
+    public var manifest: Manifest
+    public var outputDirectory: String
+    public var warnings: [Diagnostic]
+}
+
+/// Runs a pipeline file: ingest -> clean -> features -> export. All wiring of stages lives
+/// here; the stages themselves know nothing of files or of each other.
+public struct PipelineRunner {
+    public let pipeline: PipelineFile
+    /// Replaces the directory of every output (`--output DIR`).
+    public var outputDirectory: String?
+    public var asOfOverride: Int64?
+    public var progress: ((IngestProgress) -> Void)?
+
+    public init(pipeline: PipelineFile, outputDirectory: String? = nil, asOfOverride: Int64? = nil,
+                progress: ((IngestProgress) -> Void)? = nil) {
+        self.pipeline = pipeline
+        self.outputDirectory = outputDirectory
+        self.asOfOverride = asOfOverride
+        self.progress = progress
+    }
+
+    /// Where each output goes, with `--output` applied; rejected rows and the manifest sit
+    /// beside the first output.
+    public var resolvedOutputs: [OutputSpec] {
+        pipeline.outputs.map { output in
+            guard let outputDirectory else { return output }
+            let name = output.path.split(separator: "/").last.map(String.init) ?? output.path
+            return OutputSpec(kind: output.kind, path: "\(outputDirectory)/\(name)")
+        }
+    }
+
+    public var runDirectory: String {
+        let first = resolvedOutputs.first?.path ?? "\(outputDirectory ?? ".")/customers.csv"
+        guard let slash = first.lastIndex(of: "/") else { return "." }
+        return String(first[..<slash])
+    }
+
+    public func run() throws -> RunOutcome {
+        let started = Date()
+        var stages: [StageReport] = []
+
+        var clock = StageClock()
+        let reader = TransactionReader(input: pipeline.transactions, budget: pipeline.maxRejected)
+        let ingested = try reader.read(progress: progress)
+        stages.append(StageReport(stage: "ingest", rowsIn: ingested.recordCount, rowsOut: ingested.transactions.count,
+                                  seconds: clock.lap(), counts: [.init("rejected", ingested.rejected.count)]))
+
+        let asOfDay = try resolveAsOf(newestTime: ingested.newestTime)
+        let rules = CleaningRules(cutoff: asOfDay * CivilTime.secondsPerDay, dateRange: pipeline.dateRange,
+                                  returns: pipeline.returns, winsorizeQuantile: pipeline.winsorizeQuantile,
+                                  dedupe: pipeline.dedupe)
+        var (grouped, cleanReport) = Cleaner(rules: rules).clean(ingested.transactions)
+        cleanReport.seconds = clock.lap()
+        stages.append(cleanReport)
+
+        let builder = FeatureBuilder(groups: pipeline.features, asOfDay: asOfDay,
+                                     returnsArePurchases: pipeline.returns == .keep)
+        var (features, featureReport) = builder.build(grouped)
+        grouped = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
+        let customers = builder.table(features)
+        features = CustomerFeatures()
+        featureReport.seconds = clock.lap()
+        stages.append(featureReport)
+
+        let outputs = resolvedOutputs
+        let transaction = OutputTransaction()
+        var written: [Manifest.Output] = []
+        for output in outputs {
+            switch output.kind {
+            case .customers:
+                try transaction.stage(output.path) { try CSVTableWriter.write(customers, to: $0) }
+                written.append(Manifest.Output(name: "customers", path: output.path, rows: customers.rowCount))
+            }
+        }
+        let rejectedPath = "\(runDirectory)/rejected.csv"
+        try transaction.stage(rejectedPath) { try CSVTableWriter.write(Self.rejectedTable(ingested.rejected), to: $0) }
+        written.append(Manifest.Output(name: "rejected", path: rejectedPath, rows: ingested.rejected.count))
+        stages.append(StageReport(stage: "export", rowsIn: customers.rowCount, rowsOut: customers.rowCount, seconds: clock.lap()))
+
+        let manifest = Manifest(
+            segflowVersion: SegflowVersion.current,
+            pipeline: .init(name: pipeline.name, path: pipeline.path, xxh64: pipeline.fingerprint),
+            asOf: CivilTime.dateString(days: asOfDay),
+            startedAt: ISO8601DateFormatter().string(from: started),
+            inputs: [.init(name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
+                           xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)],
+            stages: stages, rejectedRows: ingested.rejected.count, outputs: written, randomSeeds: [:],
+            totalSeconds: Date().timeIntervalSince(started))
+        let manifestData = try manifest.encoded()
+        try transaction.stage("\(runDirectory)/manifest.json") { try $0.write(bytes: manifestData) }
+        try transaction.commit()
+        return RunOutcome(manifest: manifest, outputDirectory: runDirectory, warnings: pipeline.warnings)
+    }
+
+    private func resolveAsOf(newestTime: Int64?) throws -> Int64 {
+        if let asOfOverride { return asOfOverride }
+        switch pipeline.asOf {
+        case .day(let day): return day
+        case .latest:
+            guard let newestTime else {
+                throw SegflowError(.data, at: SourceLocation(file: pipeline.transactions.path),
+                                   "no transaction was accepted, so 'as_of: latest' has no date",
+                                   hint: "check the file and rejected rows, or set as_of to a date")
+            }
+            return CivilTime.day(ofSeconds: newestTime) + 1
+        }
+    }
+
+    static func rejectedTable(_ rows: [RejectedRow]) -> Table {
+        Table(rowCount: rows.count, columns: [
+            Column("line", .integer(rows.map { Int64($0.line) })),
+            Column("reason", .text(rows.map(\.reason))),
+            Column("record", .text(rows.map(\.record))),
+        ])
+    }
+}
+
+/// Wall-clock seconds between laps, for per-stage timings.
+struct StageClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+}

@@ -1,0 +1,124 @@
+import Export
+import Foundation
+import SegflowCore
+
+/// Generates a realistic transaction log for demos, tests and benchmarks.
+///
+/// Each customer follows the BG/NBD story (Fader, Hardie & Lee 2005): while alive, they buy
+/// as a Poisson process with a gamma-distributed rate; after each purchase they drop out
+/// with a beta-distributed probability. So purchase counts are skewed and many customers
+/// stop buying. Spend per order is lognormal around a lognormal per-customer mean. Some
+/// purchases are returned (a negative row a few days later), some rows are loaded twice,
+/// and `malformedRows` broken lines can be mixed in to exercise the rejected-row path.
+public struct SampleGenerator: Sendable {
+    public var customers: Int
+    public var seed: UInt64
+    public var malformedRows: Int
+    /// First and last day (since the epoch) of the observed window.
+    public var firstDay: Int64
+    public var lastDay: Int64
+
+    public init(customers: Int, seed: UInt64, malformedRows: Int = 0,
+                firstDay: Int64 = CivilTime.daysFromCivil(year: 2023, month: 1, day: 1),
+                lastDay: Int64 = CivilTime.daysFromCivil(year: 2026, month: 10, day: 31)) {
+        self.customers = customers
+        self.seed = seed
+        self.malformedRows = malformedRows
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+    }
+
+    struct Row {
+        var time: Int64
+        var customer: Int32
+        var order: Int64
+        var cents: Int64
+        var channel: UInt8
+        var isReturn: Bool
+    }
+
+    static let header = "customer_id,order_id,ts,amount,channel"
+    static let channels = ["web", "store", "\"app, mobile\"", "phone"]
+
+    /// Writes the sample as CSV sorted by time, as a shop's export would be.
+    public func write(to writer: BufferedFileWriter) throws {
+        var random = RandomSource(seed: seed)
+        var rows = generateRows(&random)
+        rows.sort { ($0.time, $0.order, $0.isReturn ? 1 : 0) < ($1.time, $1.order, $1.isReturn ? 1 : 0) }
+        var malformedAt = Set<Int>()
+        while malformedAt.count < min(malformedRows, rows.count) { malformedAt.insert(Int(random.next() % UInt64(rows.count))) }
+
+        try writer.write(Self.header + "\n")
+        for (index, row) in rows.enumerated() {
+            if malformedAt.contains(index) {
+                try writer.write(Self.malformedLine(row, kind: index % 4) + "\n")
+                continue
+            }
+            try writer.write(Self.line(row) + "\n")
+        }
+    }
+
+    private func generateRows(_ random: inout RandomSource) -> [Row] {
+        var rows: [Row] = []
+        rows.reserveCapacity(customers * 11)
+        var nextOrder: Int64 = 1
+        let span = Double(lastDay - firstDay + 1)
+        for customer in 0..<customers {
+            // Acquisition spread over the window, more customers in later months (growth).
+            let joined = Double(firstDay) + span * random.unit().squareRoot()
+            let ratePerDay = random.gamma(shape: 0.9, scale: 0.07)
+            let dropout = random.beta(1.1, 9)
+            let meanSpend = exp(3.6 + 0.7 * random.normal())
+            var day = joined
+            repeat {
+                let cents = max(50, Int64((meanSpend * exp(0.45 * random.normal() - 0.1) * 100).rounded()))
+                let time = Int64(day.rounded(.down)) * 86_400 + Int64(random.next() % 86_400)
+                let order = nextOrder
+                nextOrder += 1
+                let channel = UInt8(random.next() % 100 < 70 ? 0 : random.next() % 4)
+                rows.append(Row(time: time, customer: Int32(customer), order: order, cents: cents, channel: channel, isReturn: false))
+                if random.unit() < 0.03 {
+                    let refunded = random.unit() < 0.6 ? cents : max(1, cents / 2)
+                    let returnTime = time + Int64(86_400 * (1 + random.next() % 20))
+                    if returnTime < (lastDay + 1) * 86_400 {
+                        rows.append(Row(time: returnTime, customer: Int32(customer), order: order, cents: -refunded,
+                                        channel: channel, isReturn: true))
+                    }
+                }
+                if random.unit() < 0.005 { rows.append(rows[rows.count - 1]) }
+                if random.unit() < dropout { break }
+                day += random.exponential(mean: 1 / max(ratePerDay, 1e-6))
+            } while day < Double(lastDay + 1)
+        }
+        return rows
+    }
+
+    static func customerID(_ index: Int32) -> String {
+        let digits = String(index + 1)
+        return "C" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+    }
+
+    static func orderID(_ row: Row) -> String {
+        (row.isReturn ? "R" : "O") + String(row.order)
+    }
+
+    static func amountText(_ cents: Int64) -> String {
+        let magnitude = abs(cents)
+        let fraction = magnitude % 100
+        return (cents < 0 ? "-" : "") + String(magnitude / 100) + "." + (fraction < 10 ? "0" : "") + String(fraction)
+    }
+
+    static func line(_ row: Row) -> String {
+        "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),\(amountText(row.cents)),\(channels[Int(row.channel)])"
+    }
+
+    /// One of four kinds of damage seen in real exports.
+    static func malformedLine(_ row: Row, kind: Int) -> String {
+        switch kind {
+        case 0: return "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time))"
+        case 1: return "\(customerID(row.customer)),\(orderID(row)),31/02/2025 10:00,\(amountText(row.cents)),web"
+        case 2: return "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),12;50,web"
+        default: return ",\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),\(amountText(row.cents)),web"
+        }
+    }
+}

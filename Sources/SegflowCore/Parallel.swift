@@ -1,0 +1,26 @@
+import Dispatch
+
+/// The thread policy of segflow: work is split into a fixed number of contiguous parts
+/// (never "whoever finishes first"), and parts are combined in part order, so results do
+/// not depend on scheduling.
+public enum Parallel {
+    /// Worker count: the machine's active cores, or `SEGFLOW_THREADS` when set.
+    public static var workerCount: Int {
+        if let text = getenvString("SEGFLOW_THREADS"), let value = Int(text), value > 0 { return value }
+        return max(1, ProcessInfoCores.active)
+    }
+
+    /// Runs `body(part)` for `part` in 0..<parts, concurrently.
+    public static func forEach(parts: Int, _ body: (Int) -> Void) {
+        if parts <= 1 {
+            if parts == 1 { body(0) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+    }
+
+    /// The `part`-th of `parts` contiguous, near-equal slices of `0..<count`.
+    public static func slice(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
+        (count * part / parts)..<(count * (part + 1) / parts)
+    }
+}

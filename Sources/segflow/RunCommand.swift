@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import SegflowCore
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a pipeline file and write its outputs.")
+
+    @Argument(help: "The pipeline file (YAML).")
+    var file: String
+
+    @Option(name: .customLong("as-of"), help: "Override as_of: a date YYYY-MM-DD.")
+    var asOf: String?
+
+    @Option(name: .customLong("output"), help: "Write every output into this directory instead of the paths in the file.")
+    var outputDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "quiet: errors only; info: summary (default); debug: summary and stage counts.")
+    var logLevel: LogLevel = .info
+
+    func validate() throws {
+        if let asOf, CivilTime.parseDate(asOf) == nil {
+            throw ValidationError("--as-of must be a date written YYYY-MM-DD, got '\(asOf)'")
+        }
+    }
+
+    func run() throws {
+        do {
+            let pipeline = try PipelineFile.load(path: file)
+            for warning in pipeline.warnings where logLevel != .quiet { printError(warning.description) }
+            let progress = ProgressLine(enabled: logLevel != .quiet && isatty(2) == 1)
+            let runner = PipelineRunner(pipeline: pipeline, outputDirectory: outputDirectory,
+                                        asOfOverride: asOf.flatMap(CivilTime.parseDate),
+                                        progress: progress.update)
+            let outcome = try runner.run()
+            progress.finish()
+            if logLevel != .quiet {
+                print(RunSummary(outcome: outcome, detailed: logLevel == .debug).text)
+            }
+        } catch let error as SegflowError {
+            exitReporting(error)
+        }
+    }
+}
+
+/// One self-overwriting line on stderr while the input is read: percent and rows/s.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled: Bool
+    private let started = Date()
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ progress: IngestProgress) {
+        guard enabled else { return }
+        let seconds = max(Date().timeIntervalSince(started), 1e-3)
+        let percent = progress.fileBytesTotal > 0 ? 100 * Double(progress.fileBytesRead) / Double(progress.fileBytesTotal) : 0
+        let line = String(format: "\rreading %5.1f%%  %@ rows  %@ rows/s ", percent,
+                          Formatting.count(progress.records), Formatting.count(Int(Double(progress.records) / seconds)))
+        FileHandle.standardError.write(Data(line.utf8))
+        shown = true
+    }
+
+    func finish() {
+        guard shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

@@ -1,0 +1,57 @@
+import Export
+import Foundation
+import Pipeline
+import SegflowCore
+
+/// The one-screen report printed after a successful run.
+struct RunSummary {
+    let outcome: RunOutcome
+    let detailed: Bool
+
+    var text: String {
+        let manifest = outcome.manifest
+        var lines: [String] = []
+        lines.append("segflow \(manifest.segflowVersion) · \(manifest.pipeline.name) · as of \(manifest.asOf) · \(Formatting.seconds(manifest.totalSeconds))")
+        for input in manifest.inputs {
+            lines.append("  input  \(input.path): \(Formatting.count(input.records)) rows, \(Formatting.count(input.rejected)) rejected, \(Formatting.bytes(input.bytes))")
+        }
+        lines.append("  stage      rows in     rows out     time")
+        for stage in manifest.stages {
+            lines.append("  " + pad(stage.stage, 8) + pad(Formatting.count(stage.rowsIn), 12, right: true)
+                         + pad(Formatting.count(stage.rowsOut), 13, right: true) + pad(Formatting.seconds(stage.seconds), 9, right: true))
+            for count in stage.counts where detailed || count.value > 0 {
+                lines.append("      \(count.name.replacingOccurrences(of: "_", with: " ")): \(Formatting.count(count.value))")
+            }
+        }
+        lines.append("  outputs")
+        for output in manifest.outputs {
+            lines.append("    \(output.path) (\(Formatting.count(output.rows)) rows)")
+        }
+        lines.append("    \(outcome.outputDirectory)/manifest.json")
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let padding = String(repeating: " ", count: max(0, width - text.count))
+        return right ? padding + text : text + padding
+    }
+}
+
+enum Formatting {
+    /// 1234567 -> "1,234,567"
+    static func count(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return value < 0 ? "-" + result : result
+    }
+
+    static func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+
+    static func bytes(_ value: Int) -> String {
+        value >= 1 << 20 ? String(format: "%.1f MB", Double(value) / 1e6) : String(format: "%.1f kB", Double(value) / 1e3)
+    }
+}

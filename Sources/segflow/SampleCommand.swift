@@ -1,0 +1,38 @@
+import ArgumentParser
+import Export
+import Foundation
+import SampleGenerator
+import SegflowCore
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Generate a realistic synthetic transaction file (CSV, sorted by time).")
+
+    @Option(help: "Number of customers (about 10 rows each).")
+    var customers: Int = 5000
+
+    @Option(help: "Random seed; the same seed gives the same file.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Number of malformed lines to mix in.")
+    var malformed: Int = 0
+
+    @Option(help: "The CSV file to write.")
+    var out: String
+
+    func validate() throws {
+        guard customers > 0 else { throw ValidationError("--customers must be at least 1") }
+        guard malformed >= 0 else { throw ValidationError("--malformed cannot be negative") }
+    }
+
+    func run() throws {
+        do {
+            let generator = SampleGenerator(customers: customers, seed: seed, malformedRows: malformed)
+            let output = OutputTransaction()
+            try output.stage(out) { try generator.write(to: $0) }
+            try output.commit()
+        } catch let error as SegflowError {
+            exitReporting(error)
+        }
+    }
+}
