@@ -1,0 +1,194 @@
+import Foundation
+import Ingest
+import SegflowCore
+import Testing
+import TestSupport
+
+@Suite struct CSVParsingTests {
+    let header = "customer_id,order_id,ts,amount\n"
+
+    @Test func readsPlainRows() throws {
+        let result = try Fixtures.ingest(header + "c1,o1,2024-01-02T03:04:05Z,10.5\nc2,o2,2024-01-03,7\n")
+        #expect(result.transactions.customerIDs == ["c1", "c2"])
+        #expect(result.transactions.time == [Fixtures.seconds(2024, 1, 2, 3, 4, 5), Fixtures.seconds(2024, 1, 3)])
+        #expect(result.transactions.amount == [10.5, 7])
+        #expect(result.recordCount == 2)
+        #expect(result.rejected.isEmpty)
+    }
+
+    @Test func quotedFieldsWithCommasEscapedQuotesAndNewlines() throws {
+        let csv = header
+            + "\"c,1\",\"o\"\"1\",2024-01-02,1\n"
+            + "\"multi\nline\",o2,2024-01-02,2\n"
+            + "c3,o3,not-a-date,3\n"
+        let result = try Fixtures.ingest(csv)
+        #expect(result.transactions.customerIDs == ["c,1", "multi\nline"])
+        #expect(result.transactions.amount == [1, 2])
+        // The embedded newline moves the bad row to physical line 5.
+        #expect(result.rejected.map(\.line) == [5])
+    }
+
+    @Test func doubledQuotesInCustomerIdAreUnescaped() throws {
+        let result = try Fixtures.ingest(header + "\"a\"\"b\",o1,2024-01-02,1\n\"a\"\"b\",o2,2024-01-03,1\n")
+        #expect(result.transactions.customerIDs == ["a\"b"])
+        #expect(result.transactions.customer == [0, 0])
+    }
+
+    @Test func crlfLineEndsAndByteOrderMark() throws {
+        let csv = "\u{FEFF}customer_id,order_id,ts,amount\r\nc1,o1,2024-01-02,1.25\r\nc2,o2,2024-01-02,2\r\n"
+        let result = try Fixtures.ingest(csv)
+        #expect(result.transactions.customerIDs == ["c1", "c2"])
+        #expect(result.transactions.amount == [1.25, 2])
+    }
+
+    @Test func lastRowWithoutNewlineAndBlankLines() throws {
+        let result = try Fixtures.ingest(header + "c1,o1,2024-01-02,1\n\n\nc2,o2,2024-01-02,2")
+        #expect(result.transactions.count == 2)
+        #expect(result.recordCount == 2)
+    }
+
+    @Test func unclosedQuoteAtEndOfFileIsRejected() throws {
+        let result = try Fixtures.ingest(header + "c1,o1,2024-01-02,1\n\"c2,o2,2024-01-02,2\n")
+        #expect(result.transactions.count == 1)
+        #expect(result.rejected.map(\.line) == [3])
+        #expect(result.rejected.first?.reason.contains("never closed") == true)
+    }
+
+    @Test func rejectsEachKindOfBadRowWithItsLine() throws {
+        let csv = header
+            + "c1,o1,2024-01-02,1\n"
+            + "c1,o2,2024-01-02\n"
+            + "c1,o3,2024-02-30,1\n"
+            + "c1,o4,2024-01-02,abc\n"
+            + ",o5,2024-01-02,1\n"
+            + "c1,,2024-01-02,1\n"
+            + "c1,o6,2024-01-02,nan\n"
+            + "\"c1\"x,o7,2024-01-02,1\n"
+        let result = try Fixtures.ingest(csv)
+        #expect(result.transactions.count == 1)
+        #expect(result.rejected.map(\.line) == [3, 4, 5, 6, 7, 8, 9])
+        #expect(result.rejected.map(\.reason) == [
+            "expected 4 fields, found 3",
+            "time in column 'ts' is not an ISO 8601 date-time",
+            "amount in column 'amount' is not a finite number",
+            "empty customer id in column 'customer_id'",
+            "empty order id in column 'order_id'",
+            "amount in column 'amount' is not a finite number",
+            "unexpected character after a closing quote",
+        ])
+        #expect(result.rejected[0].record == "c1,o2,2024-01-02")
+    }
+
+    @Test func columnsAreFoundByNameInAnyOrderAndExtrasIgnored() throws {
+        let csv = "amount,extra,ts,customer_id,order_id\n5,\"x,y\",2024-01-02,c9,o1\n"
+        let result = try Fixtures.ingest(csv)
+        #expect(result.transactions.customerIDs == ["c9"])
+        #expect(result.transactions.amount == [5])
+    }
+
+    @Test func missingColumnNamesTheHeaderAndSuggests() throws {
+        let error = try #require(throws: SegflowError.self) {
+            try Fixtures.ingest("customer_id,order_id,timestamp,amount\nc1,o1,2024-01-02,1\n")
+        }
+        #expect(error.kind == .data)
+        let message = error.description
+        #expect(message.contains("input.csv:1: error: missing column 'ts'; the header has: customer_id, order_id, timestamp, amount"))
+    }
+
+    @Test func emptyFileIsADataError() throws {
+        let error = try #require(throws: SegflowError.self) { try Fixtures.ingest("") }
+        #expect(error.kind == .data)
+        #expect(error.description.contains("no header row"))
+    }
+
+    @Test func missingFileIsAnIOError() throws {
+        let reader = TransactionReader(input: Fixtures.input("/nonexistent/segflow/x.csv"))
+        let error = try #require(throws: SegflowError.self) { try reader.read() }
+        #expect(error.kind == .io)
+        #expect(error.description.contains("/nonexistent/segflow/x.csv: error: cannot open input"))
+    }
+
+    @Test func gzipInputReadsTheSameAsPlain() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var csv = header
+        for index in 0..<5000 { csv += "c\(index % 97),o\(index),2024-01-\(String(format: "%02d", index % 28 + 1)),\(index).25\n" }
+        let plain = try directory.write("t.csv", csv)
+        let compressed = try Fixtures.gzip(plain)
+        let fromPlain = try TransactionReader(input: Fixtures.input(plain)).read()
+        let fromGzip = try TransactionReader(input: Fixtures.input(compressed)).read()
+        #expect(fromGzip.transactions == fromPlain.transactions)
+        #expect(fromGzip.fileBytes < fromPlain.fileBytes)
+    }
+
+    @Test func concatenatedGzipMembersAreOneStream() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try Fixtures.gzip(try directory.write("a.csv", header + "c1,o1,2024-01-02,1\n"))
+        let second = try Fixtures.gzip(try directory.write("b.csv", "c2,o2,2024-01-02,2\n"))
+        let joined = directory.file("joined.csv.gz")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: first)) + Data(contentsOf: URL(fileURLWithPath: second))
+        try bytes.write(to: URL(fileURLWithPath: joined))
+        let result = try TransactionReader(input: Fixtures.input(joined)).read()
+        #expect(result.transactions.customerIDs == ["c1", "c2"])
+    }
+
+    @Test func truncatedGzipIsADataError() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var csv = header
+        for index in 0..<2000 { csv += "c\(index),o\(index),2024-01-02,\(index)\n" }
+        let compressed = try Fixtures.gzip(try directory.write("t.csv", csv))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: compressed))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: compressed))
+        let error = try #require(throws: SegflowError.self) { try TransactionReader(input: Fixtures.input(compressed)).read() }
+        #expect(error.kind == .data)
+        #expect(error.description.contains("truncated"))
+    }
+
+    /// Chunk boundaries and the worker count must not change anything, including records
+    /// whose quoted fields hold newlines across a boundary.
+    @Test(arguments: [64, 97, 256, 4096])
+    func resultDoesNotDependOnChunkSizeOrWorkers(chunkBytes: Int) throws {
+        var csv = header
+        for index in 0..<400 {
+            let customer = index % 7 == 0 ? "\"cust\n\(index % 13)\"" : "c\(index % 31)"
+            csv += "\(customer),o\(index),2024-03-\(String(format: "%02d", index % 28 + 1))T10:00:00Z,\(index % 50).5\n"
+            if index % 50 == 0 { csv += "broken,row\n" }
+        }
+        let reference = try Fixtures.ingest(csv, workers: 1)
+        let chunked = try Fixtures.ingest(csv, chunkBytes: chunkBytes, workers: 3)
+        #expect(chunked.transactions == reference.transactions)
+        #expect(chunked.rejected == reference.rejected)
+        #expect(chunked.recordCount == reference.recordCount)
+        #expect(reference.rejected.count == 8)
+    }
+
+    @Test func fingerprintIsXXH64OfTheFileAsStored() throws {
+        let csv = header + "c1,o1,2024-01-02,1\n"
+        let result = try Fixtures.ingest(csv)
+        #expect(result.fingerprint == XXH64.hexDigest(of: Array(csv.utf8)))
+        #expect(result.fileBytes == csv.utf8.count)
+    }
+}
+
+@Suite struct RejectionBudgetTests {
+    let csv = "customer_id,order_id,ts,amount\n" + "c1,o1,2024-01-02,1\n" + "c1,o2,bad,1\n" + "c1,o3,2024-01-02,1\n"
+
+    @Test func withinBudgetKeepsRejectedRows() throws {
+        let result = try Fixtures.ingest(csv, budget: .count(1))
+        #expect(result.rejected.count == 1)
+    }
+
+    @Test func overCountBudgetFailsNamingTheRows() throws {
+        let error = try #require(throws: SegflowError.self) { try Fixtures.ingest(csv, budget: .count(0)) }
+        #expect(error.kind == .data)
+        #expect(error.description.contains("1 of 3 data rows were rejected, more than max_rejected allows (0 rows)"))
+        #expect(error.description.contains("input.csv:3: error: rejected: time in column 'ts' is not an ISO 8601 date-time"))
+    }
+
+    @Test func overPercentBudgetFails() throws {
+        #expect(throws: SegflowError.self) { try Fixtures.ingest(csv, budget: .fraction(0.2)) }
+        #expect(try Fixtures.ingest(csv, budget: .fraction(0.34)).rejected.count == 1)
+    }
+}

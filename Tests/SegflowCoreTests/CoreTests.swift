@@ -1,0 +1,62 @@
+import SegflowCore
+import Testing
+
+@Suite struct XXH64Tests {
+    /// Reference digests from the xxhash Python package (xxhash.xxh64(data).hexdigest()).
+    @Test(arguments: [
+        ("", "ef46db3751d8e999"),
+        ("a", "d24ec4f1a98c6e5b"),
+        ("abc", "44bc2cf5ad770999"),
+        (String(repeating: "0123456789", count: 10), "f80e7b96315afffa"),
+        (String(repeating: "x", count: 31), "60dd0d01083b99f0"),
+        (String(repeating: "y", count: 33), "f27d5a84556caef4"),
+    ])
+    func matchesReference(text: String, digest: String) {
+        #expect(XXH64.hexDigest(of: Array(text.utf8)) == digest)
+    }
+
+    @Test func streamingInPiecesEqualsOneShot() {
+        let bytes = Array(String(repeating: "0123456789", count: 10).utf8)
+        var hasher = XXH64()
+        for piece in [bytes[0..<7], bytes[7..<40], bytes[40..<41], bytes[41...]] {
+            Array(piece).withUnsafeBytes { hasher.update($0) }
+        }
+        #expect(hasher.hexDigest() == "f80e7b96315afffa")
+    }
+}
+
+@Suite struct CivilTimeTests {
+    @Test(arguments: [
+        (1970, 1, 1, Int64(0)), (2000, 3, 1, 11_017), (2024, 2, 29, 19_782), (1969, 12, 31, -1), (2026, 11, 21, 20_413),
+    ])
+    func daysRoundTrip(year: Int, month: Int, day: Int, days: Int64) {
+        #expect(CivilTime.daysFromCivil(year: year, month: month, day: day) == days)
+        #expect(CivilTime.civilFromDays(days) == (year, month, day))
+    }
+
+    @Test func formatsAndParses() {
+        #expect(CivilTime.timestampString(seconds: 1_700_000_000) == "2023-11-14T22:13:20Z")
+        #expect(CivilTime.timestampString(seconds: -1) == "1969-12-31T23:59:59Z")
+        #expect(CivilTime.parseDate("2024-02-29") == 19_782)
+        #expect(CivilTime.parseDate("2023-02-29") == nil)
+        #expect(CivilTime.parseDate("2023-2-28") == nil)
+    }
+}
+
+@Suite struct SuggestionTests {
+    @Test func suggestsCloseKeysOnly() {
+        #expect(Suggestion.closest(to: "dedup", among: ["dedupe", "returns"]) == "dedupe")
+        #expect(Suggestion.closest(to: "retruns", among: ["dedupe", "returns"]) == "returns")
+        #expect(Suggestion.closest(to: "colour", among: ["dedupe", "returns"]) == nil)
+    }
+}
+
+@Suite struct DiagnosticTests {
+    @Test func formatsLikeACompilerAndSortsByPosition() {
+        let later = Diagnostic.error(at: SourceLocation(file: "p.yaml", line: 9, column: 3), "second")
+        let earlier = Diagnostic.warning(at: SourceLocation(file: "p.yaml", line: 2, column: 1), "first", hint: "do this")
+        let error = SegflowError(.config, [later, earlier])
+        #expect(error.description == "p.yaml:2:1: warning: first\n  hint: do this\np.yaml:9:3: error: second")
+        #expect(error.kind.exitCode == 2)
+    }
+}
