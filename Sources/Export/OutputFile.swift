@@ -14,7 +14,8 @@ public final class BufferedFileWriter {
     private let capacity = 1 << 20
     public private(set) var bytesWritten = 0
 
-    init(path: String, descriptor: Int32) {
+    /// Writes to an open descriptor; `path` names it in error messages.
+    public init(path: String, descriptor: Int32) {
         self.path = path
         self.descriptor = descriptor
         buffer.reserveCapacity(capacity)

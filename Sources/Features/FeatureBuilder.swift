@@ -19,10 +19,9 @@ public struct FeatureBuilder: Sendable {
     }
 
     /// The feature values of every customer with at least one purchase.
-    public func build(_ transactions: CustomerTransactions) -> (CustomerFeatures, StageReport) {
+    public func build(_ transactions: CustomerTransactions, workers: Int = Parallel.workerCount) -> (CustomerFeatures, StageReport) {
         let customerCount = transactions.customerCount
         var features = CustomerFeatures(capacity: customerCount)
-        let workers = Parallel.workerCount
         var parts = [CustomerFeatures](repeating: CustomerFeatures(capacity: 0), count: workers)
         parts.withUnsafeMutableBufferPointer { parts in
             Parallel.forEach(parts: workers) { part in

@@ -27,7 +27,7 @@ import Testing
 
 @Suite struct CivilTimeTests {
     @Test(arguments: [
-        (1970, 1, 1, Int64(0)), (2000, 3, 1, 11_017), (2024, 2, 29, 19_782), (1969, 12, 31, -1), (2026, 11, 21, 20_413),
+        (1970, 1, 1, Int64(0)), (2000, 3, 1, 11_017), (2024, 2, 29, 19_782), (1969, 12, 31, -1), (2026, 11, 21, 20_778),
     ])
     func daysRoundTrip(year: Int, month: Int, day: Int, days: Int64) {
         #expect(CivilTime.daysFromCivil(year: year, month: month, day: day) == days)
