@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "TestSupport"]),
+        .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

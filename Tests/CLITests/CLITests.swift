@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the built `segflow` binary as a user would, from the package root.
+struct CLI {
+    static var binary: String {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = runner.deletingLastPathComponent()
+        if directory.lastPathComponent == "MacOS" || directory.path.hasSuffix(".xctest/Contents") {
+            directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("segflow").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func runsTheExamplePipelineOnTheBundledSample() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("retail-nightly"))
+        #expect(result.stdout.contains("customers.csv (5,000 rows)"))
+        let customers = try directory.read("customers.csv").split(separator: "\n")
+        #expect(customers.count == 5001)
+        #expect(customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,tenure_days,interpurchase_mean_days,interpurchase_std_days")
+        let rejected = try directory.read("rejected.csv").split(separator: "\n")
+        #expect(rejected.count == 13)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("manifest.json")))) as? [String: Any]
+        #expect(manifest?["rejected_rows"] as? Int == 12)
+        #expect(manifest?["as_of"] as? String == "2026-11-01")
+    }
+
+    @Test func asOfOptionCutsLaterTransactions() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--as-of", "2024-01-01", "--log-level", "quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        let rows = try directory.read("customers.csv").split(separator: "\n").dropFirst()
+        #expect(!rows.isEmpty)
+        #expect(rows.allSatisfy { $0.split(separator: ",")[2] < "2024-01-01" })
+    }
+
+    @Test func validateAcceptsTheExamples() throws {
+        let result = try CLI.run(["validate", "Pipelines/retail.yaml"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Pipelines/retail.yaml: ok"))
+    }
+
+    @Test func configErrorExitsTwoWithPosition() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "  dedupe: order", with: "  dedup: order")
+        let path = try directory.write("bad.yaml", yaml)
+        for command in ["run", "validate"] {
+            let result = try CLI.run([command, path])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("bad.yaml:21:3: error: unknown key 'dedup' in 'clean'; did you mean 'dedupe'?"), "\(result.stderr)")
+        }
+    }
+
+    @Test func validateChecksTheInputHeader() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "time: ts", with: "time: tss")
+        let path = try directory.write("bad.yaml", yaml)
+        let result = try CLI.run(["validate", path])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("SampleData/transactions.csv:1: error: missing column 'tss'"))
+        #expect(result.stderr.contains("did you mean 'ts'?"))
+    }
+
+    @Test func missingInputExitsFourAndWritesNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "SampleData/transactions.csv", with: "SampleData/missing.csv")
+        let path = try directory.write("p.yaml", yaml)
+        let result = try CLI.run(["run", path, "--output", directory.file("out")])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("SampleData/missing.csv: error: cannot open input: No such file or directory"))
+        #expect(!directory.exists("out"))
+    }
+
+    @Test func rejectedBudgetExceededExitsThreeAndKeepsPreviousOutputs() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.file("out"), withIntermediateDirectories: true)
+        try directory.write("out/customers.csv", "previous\n")
+        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "max_rejected: 0.1%", with: "max_rejected: 5")
+        let path = try directory.write("p.yaml", yaml)
+        let result = try CLI.run(["run", path, "--output", directory.file("out")])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("more than max_rejected allows (5 rows); nothing was written"))
+        #expect(result.stderr.contains("SampleData/transactions.csv:"))
+        #expect(try directory.read("out/customers.csv") == "previous\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("out")) == ["customers.csv"])
+    }
+
+    @Test func badOptionIsAUsageError() throws {
+        let result = try CLI.run(["run", "Pipelines/retail.yaml", "--as-of", "21/11/2026"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--as-of must be a date written YYYY-MM-DD"))
+    }
+
+    @Test func sampleIsReproducibleAndReadable() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for name in ["a.csv", "b.csv"] {
+            let result = try CLI.run(["sample", "--customers", "300", "--seed", "9", "--malformed", "4", "--out", directory.file(name)])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try directory.read("a.csv") == directory.read("b.csv"))
+        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "SampleData/transactions.csv", with: directory.file("a.csv"))
+        let path = try directory.write("p.yaml", yaml)
+        let result = try CLI.run(["run", path, "--output", directory.file("out"), "--log-level", "quiet"])
+        #expect(result.status == 3, "4 malformed rows exceed 0.1% of ~3,000 rows")
+        #expect(result.stderr.contains("4 of "))
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Ingest
+@testable import Pipeline
+import SegflowCore
+import Testing
+import TestSupport
+
+let validPipeline = """
+    name: t
+    inputs:
+      transactions:
+        path: data.csv
+        columns: {customer: customer_id, order: order_id, time: ts, amount: amount}
+    outputs:
+      - customers: out/customers.csv
+
+    """
+
+func parse(_ yaml: String) throws -> PipelineFile {
+    try PipelineFile.parse(yaml, path: "p.yaml", fingerprint: "0")
+}
+
+/// The whole text of the diagnostics a pipeline file gets, or "" when it loads.
+func diagnostics(_ yaml: String) -> String {
+    do {
+        _ = try parse(yaml)
+        return ""
+    } catch {
+        return String(describing: error)
+    }
+}
+
+@Suite struct PipelineFileTests {
+    @Test func minimalFileGetsDocumentedDefaults() throws {
+        let pipeline = try parse(validPipeline)
+        #expect(pipeline.name == "t")
+        #expect(pipeline.asOf == .latest)
+        #expect(pipeline.dedupe == .order)
+        #expect(pipeline.returns == .net)
+        #expect(pipeline.maxRejected == .count(0))
+        #expect(pipeline.features.count == 5)
+        #expect(pipeline.transactions.timeFormat == .iso8601)
+        #expect(pipeline.transactions.delimiter == UInt8(ascii: ","))
+        #expect(pipeline.outputs == [OutputSpec(kind: .customers, path: "out/customers.csv")])
+    }
+
+    @Test func everyOptionDecodes() throws {
+        let pipeline = try parse("""
+            name: full
+            as_of: 2026-11-21
+            inputs:
+              transactions:
+                path: data.csv.gz
+                columns: {customer: c, time: t, amount: a}
+                time_format: '%d/%m/%Y'
+                delimiter: ;
+            clean:
+              dedupe: row
+              returns: drop
+              max_rejected: 0.5%
+              date_range: {from: 2020-01-01, to: 2026-06-30}
+              winsorize: 0.99
+            features: [monetary, recency]
+            outputs:
+              - customers: x/c.csv
+            """)
+        #expect(pipeline.asOf == .day(CivilTime.daysFromCivil(year: 2026, month: 11, day: 21)))
+        #expect(pipeline.transactions.columns.order == nil)
+        #expect(pipeline.transactions.delimiter == UInt8(ascii: ";"))
+        #expect(pipeline.transactions.timeFormat == .pattern(try TimePattern("%d/%m/%Y")))
+        #expect(pipeline.dedupe == .row)
+        #expect(pipeline.returns == .drop)
+        #expect(pipeline.maxRejected == .fraction(0.005))
+        #expect(pipeline.dateRange == CivilTime.daysFromCivil(year: 2020, month: 1, day: 1)...CivilTime.daysFromCivil(year: 2026, month: 6, day: 30))
+        #expect(pipeline.winsorizeQuantile == 0.99)
+        #expect(pipeline.features == [.monetary, .recency])
+    }
+
+    /// (pipeline file, exact diagnostics): each class of config error with its position.
+    @Test(arguments: [
+        (validPipeline.replacingOccurrences(of: "name: t", with: "nmae: t"),
+         "p.yaml:1:1: error: unknown key 'nmae' at the top level; did you mean 'name'?\n"
+         + "p.yaml:1:1: error: missing required key 'name' at the top level\n  hint: add it, for example: name: retail-nightly"),
+        (validPipeline + "clean:\n  dedup: order\n",
+         "p.yaml:9:3: error: unknown key 'dedup' in 'clean'; did you mean 'dedupe'?"),
+        (validPipeline + "clean:\n  returns: nett\n",
+         "p.yaml:9:12: error: 'clean.returns' cannot be 'nett'; did you mean 'net'?\n  hint: choose one of: net, drop, keep"),
+        (validPipeline + "clean:\n  max_rejected: lots\n",
+         "p.yaml:9:17: error: 'clean.max_rejected' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)"),
+        (validPipeline + "clean:\n  winsorize: 2\n",
+         "p.yaml:9:14: error: 'clean.winsorize' must be between 0.5 and 1.0, got 2"),
+        (validPipeline + "clean:\n  date_range: {from: 2024-05-01, to: 2024-01-01}\n",
+         "p.yaml:9:15: error: 'clean.date_range.from' is after 'clean.date_range.to'\n  hint: swap the two dates"),
+        (validPipeline + "as_of: yesterday\n",
+         "p.yaml:8:8: error: 'as_of' must be a date written YYYY-MM-DD"),
+        (validPipeline + "features: [recency, frequncy]\n",
+         "p.yaml:8:21: error: 'features' cannot be 'frequncy'; did you mean 'frequency'?\n  hint: choose one of: recency, frequency, monetary, tenure, interpurchase"),
+        (validPipeline.replacingOccurrences(of: "order: order_id, ", with: "order: order_id, colour: x, "),
+         "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"),
+        (validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
+         "p.yaml:4:5: error: missing required key 'path' in 'inputs.transactions'\n  hint: add it, for example: path: SampleData/transactions.csv"),
+        (validPipeline.replacingOccurrences(of: "  - customers: out/customers.csv", with: "  - segments: out/s.csv"),
+         "p.yaml:7:5: error: 'outputs' cannot be 'segments'\n  hint: choose one of: customers"),
+        (validPipeline + "inputs: {}\n",
+         "p.yaml:2:1: error: key 'inputs' appears twice in the same mapping\n  hint: keep one of them"),
+        (validPipeline + "clean: [\n",
+         "p.yaml:9:1: error: YAML syntax: did not find expected node content\n  hint: check indentation and quoting around this position"),
+        (validPipeline.replacingOccurrences(of: "columns:", with: "time_format: weekly\n    columns:"),
+         "p.yaml:5:18: error: 'inputs.transactions.time_format' cannot be 'weekly'\n  hint: use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'"),
+    ])
+    func reportsConfigErrors(yaml: String, expected: String) {
+        #expect(diagnostics(yaml) == expected)
+    }
+
+    @Test func reportsEveryProblemAtOnceInFileOrder() {
+        let text = diagnostics(validPipeline + "clean:\n  dedup: order\n  returns: nett\nfeatures: [x]\n")
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("p.yaml") }.map { $0.prefix(11) }
+        #expect(lines == ["p.yaml:9:3:", "p.yaml:10:1", "p.yaml:11:1"])
+        #expect(text.contains("p.yaml:10:12: error: 'clean.returns'"))
+    }
+
+    @Test func configErrorsAreOfKindConfig() {
+        #expect(throws: SegflowError.self) { try parse("name: [") }
+        do { _ = try parse("name: x\n") } catch let error as SegflowError { #expect(error.kind == .config) } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    /// Every key the validator accepts is documented in docs/pipeline-file.md.
+    @Test func everyKeyIsDocumented() throws {
+        let docs = try String(contentsOfFile: "docs/pipeline-file.md", encoding: .utf8)
+        for (section, table) in PipelineFile.keyTables {
+            for key in table.allowed {
+                let path = section.isEmpty ? key : "\(section).\(key)"
+                #expect(docs.contains("`\(path)`"), "docs/pipeline-file.md does not document `\(path)`")
+            }
+        }
+    }
+}
