@@ -17,36 +17,72 @@ public enum CSVTableWriter {
         header.append(UInt8(ascii: "\n"))
         try writer.write(bytes: header)
 
-        var blocks = [[UInt8]](repeating: [], count: workers)
+        var blocks = [BlockFormatter](repeating: BlockFormatter(), count: workers)
         var start = 0
         while start < table.rowCount {
             let end = min(table.rowCount, start + rowsPerBlock * workers)
             blocks.withUnsafeMutableBufferPointer { blocks in
                 Parallel.forEach(parts: workers) { part in
-                    var bytes = blocks[part]
-                    blocks[part] = []
-                    bytes.removeAll(keepingCapacity: true)
                     let rows = Parallel.slice(part, of: workers, count: end - start)
-                    for row in (start + rows.lowerBound)..<(start + rows.upperBound) { appendRow(row, of: table, to: &bytes) }
-                    blocks[part] = bytes
+                    blocks[part].format(table, rows: (start + rows.lowerBound)..<(start + rows.upperBound))
                 }
             }
-            for block in blocks { try writer.write(bytes: block) }
+            for block in blocks { try writer.write(bytes: block.output) }
             start = end
         }
     }
 
-    static func appendRow(_ row: Int, of table: Table, to bytes: inout [UInt8]) {
-        for (index, column) in table.columns.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            switch column.values {
-            case .text(let values): appendField(values[row], to: &bytes)
-            case .integer(let values): if let value = values[row] { appendInteger(value, to: &bytes) }
-            case .real(let values): if values[row].isFinite { bytes.append(contentsOf: formatReal(values[row]).utf8) }
-            case .timestamp(let values): if let value = values[row] { appendTimestamp(value, to: &bytes) }
+    /// Formats a block of rows column by column (one type dispatch per column, not per
+    /// cell), then stitches the cells into CSV rows. Buffers are reused across blocks.
+    struct BlockFormatter {
+        /// Every cell of the block, column after column.
+        var cells: [UInt8] = []
+        /// End offset in `cells` of each cell, column-major.
+        var cellEnds: [Int] = []
+        var output: [UInt8] = []
+
+        mutating func format(_ table: Table, rows: Range<Int>) {
+            output.removeAll(keepingCapacity: true)
+            cells.removeAll(keepingCapacity: true)
+            cellEnds.removeAll(keepingCapacity: true)
+            guard !rows.isEmpty else { return }
+            for column in table.columns {
+                switch column.values {
+                case .text(let values):
+                    for row in rows { appendField(values[row], to: &cells); cellEnds.append(cells.count) }
+                case .integer(let values):
+                    for row in rows {
+                        if let value = values[row] { appendInteger(value, to: &cells) }
+                        cellEnds.append(cells.count)
+                    }
+                case .real(let values):
+                    for row in rows {
+                        if values[row].isFinite { appendReal(values[row], to: &cells) }
+                        cellEnds.append(cells.count)
+                    }
+                case .timestamp(let values):
+                    for row in rows {
+                        if let value = values[row] { appendTimestamp(value, to: &cells) }
+                        cellEnds.append(cells.count)
+                    }
+                }
+            }
+            let rowCount = rows.count, columnCount = table.columns.count
+            output.reserveCapacity(cells.count + rowCount * columnCount)
+            cells.withUnsafeBufferPointer { cells in
+                cellEnds.withUnsafeBufferPointer { ends in
+                    for offset in 0..<rowCount {
+                        for column in 0..<columnCount {
+                            if column > 0 { output.append(UInt8(ascii: ",")) }
+                            let cell = column * rowCount + offset
+                            let start = cell == 0 ? 0 : ends[cell - 1]
+                            output.append(contentsOf: UnsafeBufferPointer(rebasing: cells[start..<ends[cell]]))
+                        }
+                        output.append(UInt8(ascii: "\n"))
+                    }
+                }
             }
         }
-        bytes.append(UInt8(ascii: "\n"))
     }
 
     static func appendField(_ field: String, to bytes: inout [UInt8]) {
@@ -78,13 +114,10 @@ public enum CSVTableWriter {
         }
     }
 
-    static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(UInt8(value / divisor % 10) + 48)
-            divisor /= 10
-        }
+    @inline(__always)
+    static func appendTwoDigits(_ value: Int, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(truncatingIfNeeded: value / 10) + 48)
+        bytes.append(UInt8(truncatingIfNeeded: value % 10) + 48)
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, the same text as `CivilTime.timestampString`.
@@ -93,29 +126,67 @@ public enum CSVTableWriter {
         let (year, month, day) = CivilTime.civilFromDays(days)
         let secondOfDay = Int(seconds - days * CivilTime.secondsPerDay)
         guard (0...9999).contains(year) else { return bytes.append(contentsOf: CivilTime.timestampString(seconds: seconds).utf8) }
-        appendDigits(year, width: 4, to: &bytes)
+        appendTwoDigits(year / 100, to: &bytes)
+        appendTwoDigits(year % 100, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
-        appendDigits(month, width: 2, to: &bytes)
+        appendTwoDigits(month, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
-        appendDigits(day, width: 2, to: &bytes)
+        appendTwoDigits(day, to: &bytes)
         bytes.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3600, width: 2, to: &bytes)
+        appendTwoDigits(secondOfDay / 3600, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay / 60 % 60, width: 2, to: &bytes)
+        appendTwoDigits(secondOfDay / 60 % 60, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, width: 2, to: &bytes)
+        appendTwoDigits(secondOfDay % 60, to: &bytes)
         bytes.append(UInt8(ascii: "Z"))
     }
 
-    /// Reals are written with at most 12 significant digits: sums of money carry binary
-    /// noise in the last digits (9218.279999999999), which nobody downstream wants; 12
-    /// digits keep every cent of sums up to a billion. Whole numbers lose the `.0`.
-    static func formatReal(_ value: Double) -> String {
-        guard value != 0 else { return "0" }
-        let exponent = (log10(abs(value))).rounded(.down)
-        let scale = pow(10, 11 - exponent)
-        let rounded = scale.isFinite && scale > 0 ? (value * scale).rounded() / scale : value
-        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
-        return rounded.description
+    static let powersOfTen: [Double] = (0...22).map { pow(10.0, Double($0)) }
+
+    /// Reals are written with at most 12 significant digits, in plain decimal notation:
+    /// sums of money carry binary noise in their last digits (9218.279999999999), which
+    /// nobody downstream wants, and 12 digits keep every cent of sums up to a billion.
+    /// Trailing zeros and a bare decimal point are dropped, so whole numbers look like integers.
+    static func appendReal(_ value: Double, to bytes: inout [UInt8]) {
+        guard value != 0 else { return bytes.append(UInt8(ascii: "0")) }
+        let magnitude = abs(value)
+        var exponent = Int(log10(magnitude).rounded(.down))
+        var digits: UInt64 = 0
+        for _ in 0..<2 {  // log10 can be off by one next to powers of ten
+            let shift = 11 - exponent
+            guard (-22...22).contains(shift) else { return bytes.append(contentsOf: value.description.utf8) }
+            let scaled = shift >= 0 ? magnitude * powersOfTen[shift] : magnitude / powersOfTen[-shift]
+            let rounded = scaled.rounded()
+            if rounded >= 1e12 { exponent += 1; continue }
+            if rounded < 1e11 { exponent -= 1; continue }
+            digits = UInt64(rounded)
+            break
+        }
+        guard digits > 0 else { return bytes.append(contentsOf: value.description.utf8) }
+        var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { text in
+            for index in stride(from: 11, through: 0, by: -1) {
+                text[index] = UInt8(digits % 10) + 48
+                digits /= 10
+            }
+            var significant = 12
+            while significant > 1, text[significant - 1] == UInt8(ascii: "0") { significant -= 1 }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            let integerDigits = exponent + 1
+            if integerDigits <= 0 {
+                bytes.append(UInt8(ascii: "0"))
+                bytes.append(UInt8(ascii: "."))
+                for _ in 0..<(-integerDigits) { bytes.append(UInt8(ascii: "0")) }
+                for index in 0..<significant { bytes.append(text[index]) }
+            } else if integerDigits >= significant {
+                for index in 0..<min(integerDigits, 12) { bytes.append(text[index]) }
+                for _ in 0..<max(0, integerDigits - 12) { bytes.append(UInt8(ascii: "0")) }
+            } else {
+                for index in 0..<integerDigits { bytes.append(text[index]) }
+                bytes.append(UInt8(ascii: "."))
+                for index in integerDigits..<significant { bytes.append(text[index]) }
+            }
+        }
     }
 }

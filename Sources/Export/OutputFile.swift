@@ -34,7 +34,7 @@ public final class BufferedFileWriter {
         if buffer.count >= capacity { try flush() }
     }
 
-    public func write(bytes: some Sequence<UInt8>) throws {
+    public func write(bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= capacity { try flush() }
     }

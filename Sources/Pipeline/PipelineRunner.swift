@@ -51,15 +51,18 @@ public struct PipelineRunner {
 
         var clock = StageClock()
         let reader = TransactionReader(input: pipeline.transactions, budget: pipeline.maxRejected)
-        let ingested = try reader.read(progress: progress)
+        var ingested = try reader.read(progress: progress)
         stages.append(StageReport(stage: "ingest", rowsIn: ingested.recordCount, rowsOut: ingested.transactions.count,
                                   seconds: clock.lap(), counts: [.init("rejected", ingested.rejected.count)]))
+        // Hand the rows to cleaning and let go of them here, so only one copy is alive.
+        let transactions = ingested.transactions
+        ingested.transactions = TransactionTable()
 
         let asOfDay = try resolveAsOf(newestTime: ingested.newestTime)
         let rules = CleaningRules(cutoff: asOfDay * CivilTime.secondsPerDay, dateRange: pipeline.dateRange,
                                   returns: pipeline.returns, winsorizeQuantile: pipeline.winsorizeQuantile,
                                   dedupe: pipeline.dedupe)
-        var (grouped, cleanReport) = Cleaner(rules: rules).clean(ingested.transactions)
+        var (grouped, cleanReport) = Cleaner(rules: rules).clean(consume transactions)
         cleanReport.seconds = clock.lap()
         stages.append(cleanReport)
 
@@ -97,7 +100,7 @@ public struct PipelineRunner {
             stages: stages, rejectedRows: ingested.rejected.count, outputs: written, randomSeeds: [:],
             totalSeconds: Date().timeIntervalSince(started))
         let manifestData = try manifest.encoded()
-        try transaction.stage("\(runDirectory)/manifest.json") { try $0.write(bytes: manifestData) }
+        try transaction.stage("\(runDirectory)/manifest.json") { try $0.write(bytes: [UInt8](manifestData)) }
         try transaction.commit()
         return RunOutcome(manifest: manifest, outputDirectory: runDirectory, warnings: pipeline.warnings)
     }

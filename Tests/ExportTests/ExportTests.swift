@@ -1,4 +1,4 @@
-import Export
+@testable import Export
 import Foundation
 import SegflowCore
 import Testing
@@ -90,6 +90,17 @@ struct InjectedFailure: Error {}
             bye",-42,9218.28,2023-11-14T22:13:20Z
 
             """)
+    }
+
+    @Test(arguments: [
+        (0.1, "0.1"), (57.0, "57"), (-42.5, "-42.5"), (9218.279999999999, "9218.28"), (5.300714285714285, "5.30071428571"),
+        (1e-5, "0.00001"), (0.000123456789012345, "0.000123456789012"), (123456789012345.0, "123456789012000"),
+        (999999999999.7, "1000000000000"), (9.99999999999995, "10"), (1e30, "1000000000000000000000000000000"), (-0.5, "-0.5"),
+    ])
+    func realsHaveTwelveSignificantDigits(value: Double, text: String) {
+        var bytes: [UInt8] = []
+        CSVTableWriter.appendReal(value, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == text)
     }
 
     @Test func outputIsTheSameForAnyWorkerCount() throws {
