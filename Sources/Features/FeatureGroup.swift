@@ -14,7 +14,17 @@ public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
     }
 
     public static func < (lhs: FeatureGroup, rhs: FeatureGroup) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.rank < rhs.rank
+    }
+
+    private var rank: Int {
+        switch self {
+        case .recency: return 0
+        case .frequency: return 1
+        case .monetary: return 2
+        case .tenure: return 3
+        case .interpurchase: return 4
+        }
     }
 
     /// Columns present whatever features are asked for.

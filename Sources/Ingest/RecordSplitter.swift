@@ -98,6 +98,16 @@ struct RecordSplitter {
         }
     }
 
+    /// True when bytes remain after the chunks handed out so far.
+    mutating func hasMoreInput() throws -> Bool {
+        if !carry.isEmpty { return true }
+        if atEnd { return false }
+        var probe: UInt8 = 0
+        let read = try withUnsafeMutableBytes(of: &probe) { try source.read(into: $0) }
+        if read == 0 { atEnd = true } else { carry.append(probe) }
+        return read > 0
+    }
+
     private mutating func readMore(into buffer: ChunkBuffer) throws {
         let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.storage[buffer.count...]))
         if read == 0 { atEnd = true }

@@ -63,6 +63,7 @@ public struct TransactionReader {
         var records = 0
         var nextLine = 1 + header.lineCount
         var newestTime = Int64.min
+        var stoppedEarly = false
         let batchSize = workers * 2
         let buffers = (0..<batchSize).map { _ in ChunkBuffer() }
         defer { buffers.forEach { $0.release() } }
@@ -123,10 +124,13 @@ public struct TransactionReader {
                 newestTime = max(newestTime, chunk.newestTime)
             }
             progress?(IngestProgress(fileBytesRead: splitter.fileBytesRead, fileBytesTotal: totalBytes, records: records))
-            if case .count(let limit) = budget, rejected.count > limit { break }
+            if case .count(let limit) = budget, rejected.count > limit {
+                stoppedEarly = try splitter.hasMoreInput()
+                break
+            }
         }
 
-        try checkBudget(rejected: rejected, records: records)
+        try checkBudget(rejected: rejected, records: records, stoppedEarly: stoppedEarly)
         finishInterning(&table, shards: shards)
         return IngestResult(transactions: table, rejected: rejected, recordCount: records,
                             fileBytes: splitter.fileBytesRead, fingerprint: splitter.fingerprint.hexDigest(),
@@ -164,12 +168,13 @@ public struct TransactionReader {
         table.customerIDs = customerIDs
     }
 
-    private func checkBudget(rejected: [RejectedRow], records: Int) throws {
+    private func checkBudget(rejected: [RejectedRow], records: Int, stoppedEarly: Bool) throws {
         guard !budget.allows(rejected: rejected.count, of: records) else { return }
         let file = SourceLocation(file: input.path)
+        let scope = stoppedEarly ? "the first \(records) data rows read (reading stopped there)" : "\(records) data rows"
         var diagnostics: [Diagnostic] = [
             .error(at: file,
-                   "\(rejected.count) of \(records) data rows were rejected, more than max_rejected allows (\(budget)); nothing was written",
+                   "\(rejected.count) of \(scope) were rejected, more than max_rejected allows (\(budget)); nothing was written",
                    hint: "fix the rows listed below (line: reason), or raise clean.max_rejected in the pipeline file if they are expected")
         ]
         for row in rejected.prefix(10) {

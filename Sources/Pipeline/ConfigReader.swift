@@ -5,9 +5,14 @@ import Yams
 /// what to do) for each problem instead of stopping at the first.
 final class ConfigReader {
     let file: String
+    /// The accepted keys of each mapping, by key path ("" is the top level).
+    let keyTables: [String: KeyTable]
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, keyTables: [String: KeyTable]) {
+        self.file = file
+        self.keyTables = keyTables
+    }
 
     func location(_ node: Node?) -> SourceLocation {
         SourceLocation(file: file, line: node?.mark?.line, column: node?.mark?.column)
@@ -23,7 +28,8 @@ final class ConfigReader {
 
     /// A mapping's entries by key. Unknown keys are reported with the closest known key;
     /// missing required keys are reported at the mapping.
-    func mapping(_ node: Node, at path: String, keys: KeyTable) -> [String: Node]? {
+    func mapping(_ node: Node, at path: String) -> [String: Node]? {
+        guard let keys = keyTables[path] else { preconditionFailure("no key table for '\(path)'") }
         guard case .mapping(let mapping) = node else {
             error(node, "'\(path)' must be a mapping of keys to values", hint: "expected keys: \(keys.allowed.joined(separator: ", "))")
             return nil

@@ -87,7 +87,7 @@ public struct PipelineFile: Sendable, Equatable {
         } catch let error as YamlError {
             throw SegflowError(.config, [yamlDiagnostic(error, path: path)])
         }
-        let reader = ConfigReader(file: path)
+        let reader = ConfigReader(file: path, keyTables: keyTables)
         let decoded = decode(root, reader: reader, fingerprint: fingerprint)
         if reader.diagnostics.hasErrors || decoded == nil {
             throw SegflowError(.config, reader.diagnostics)
@@ -112,7 +112,7 @@ public struct PipelineFile: Sendable, Equatable {
     }
 
     private static func decode(_ root: Node, reader: ConfigReader, fingerprint: String) -> PipelineFile? {
-        guard let top = reader.mapping(root, at: "", keys: keyTables[""]!) else { return nil }
+        guard let top = reader.mapping(root, at: "") else { return nil }
         let name = top["name"].flatMap { reader.string($0, at: "name") }
 
         var asOf = AsOf.latest
@@ -125,13 +125,13 @@ public struct PipelineFile: Sendable, Equatable {
         }
 
         let transactions = top["inputs"]
-            .flatMap { reader.mapping($0, at: "inputs", keys: keyTables["inputs"]!) }
+            .flatMap { reader.mapping($0, at: "inputs") }
             .flatMap { $0["transactions"] }
             .flatMap { decodeTransactions($0, reader: reader) }
 
         var dedupe = DedupePolicy.order, returns = ReturnsPolicy.net, maxRejected = RejectionBudget.count(0)
         var dateRange: ClosedRange<Int64>?, winsorize: Double?
-        if let node = top["clean"], let clean = reader.mapping(node, at: "clean", keys: keyTables["clean"]!) {
+        if let node = top["clean"], let clean = reader.mapping(node, at: "clean") {
             if let node = clean["dedupe"], let value = reader.choice(node, at: "clean.dedupe", as: DedupePolicy.self) { dedupe = value }
             if let node = clean["returns"], let value = reader.choice(node, at: "clean.returns", as: ReturnsPolicy.self) { returns = value }
             if let node = clean["max_rejected"], let value = decodeBudget(node, reader: reader) { maxRejected = value }
@@ -178,14 +178,22 @@ public struct PipelineFile: Sendable, Equatable {
 
     private static func decodeTransactions(_ node: Node, reader: ConfigReader) -> TransactionInput? {
         let path = "inputs.transactions"
-        guard let entries = reader.mapping(node, at: path, keys: keyTables[path]!) else { return nil }
+        guard let entries = reader.mapping(node, at: path) else { return nil }
         let file = entries["path"].flatMap { reader.string($0, at: "\(path).path") }
         var columns: TransactionColumns?
         if let node = entries["columns"],
-           let mapping = reader.mapping(node, at: "\(path).columns", keys: keyTables["\(path).columns"]!) {
+           let mapping = reader.mapping(node, at: "\(path).columns") {
             let names = mapping.mapValues { reader.string($0, at: "\(path).columns") }
             if let customer = names["customer"] ?? nil, let time = names["time"] ?? nil, let amount = names["amount"] ?? nil {
                 columns = TransactionColumns(customer: customer, order: names["order"] ?? nil, time: time, amount: amount)
+            }
+            let roles = ["customer", "order", "time", "amount"]
+            for (index, role) in roles.enumerated() {
+                guard let name = names[role] ?? nil else { continue }
+                if let other = roles[(index + 1)...].first(where: { (names[$0] ?? nil) == name }) {
+                    reader.error(node, "column '\(name)' is mapped to both '\(role)' and '\(other)' in '\(path).columns'",
+                                 hint: "each of customer, order, time and amount needs its own column")
+                }
             }
         }
         var timeFormat = TimeFormat.iso8601
@@ -232,7 +240,7 @@ public struct PipelineFile: Sendable, Equatable {
     }
 
     private static func decodeDateRange(_ node: Node, reader: ConfigReader) -> ClosedRange<Int64>? {
-        guard let entries = reader.mapping(node, at: "clean.date_range", keys: keyTables["clean.date_range"]!) else { return nil }
+        guard let entries = reader.mapping(node, at: "clean.date_range") else { return nil }
         let from = entries["from"].map { reader.date($0, at: "clean.date_range.from") } ?? Int64.min
         let to = entries["to"].map { reader.date($0, at: "clean.date_range.to") } ?? Int64.max
         guard let from, let to else { return nil }

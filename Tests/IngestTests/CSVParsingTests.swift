@@ -187,6 +187,14 @@ import TestSupport
         #expect(error.description.contains("input.csv:3: error: rejected: time in column 'ts' is not an ISO 8601 date-time"))
     }
 
+    @Test func countBudgetStopsReadingEarlyAndSaysSo() throws {
+        var csv = "customer_id,order_id,ts,amount\n"
+        for index in 0..<20_000 { csv += "c\(index),o\(index),bad,1\n" }
+        let error = try #require(throws: SegflowError.self) { try Fixtures.ingest(csv, chunkBytes: 4096, budget: .count(3)) }
+        #expect(error.description.contains("of the first "))
+        #expect(error.description.contains("data rows read (reading stopped there) were rejected"))
+    }
+
     @Test func overPercentBudgetFails() throws {
         #expect(throws: SegflowError.self) { try Fixtures.ingest(csv, budget: .fraction(0.2)) }
         #expect(try Fixtures.ingest(csv, budget: .fraction(0.34)).rejected.count == 1)

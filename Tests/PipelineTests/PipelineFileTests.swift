@@ -107,6 +107,9 @@ func diagnostics(_ yaml: String) -> String {
          "p.yaml:9:1: error: YAML syntax: did not find expected node content\n  hint: check indentation and quoting around this position"),
         (validPipeline.replacingOccurrences(of: "columns:", with: "time_format: weekly\n    columns:"),
          "p.yaml:5:18: error: 'inputs.transactions.time_format' cannot be 'weekly'\n  hint: use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'"),
+        (validPipeline.replacingOccurrences(of: "order: order_id", with: "order: customer_id"),
+         "p.yaml:5:14: error: column 'customer_id' is mapped to both 'customer' and 'order' in 'inputs.transactions.columns'\n"
+         + "  hint: each of customer, order, time and amount needs its own column"),
     ])
     func reportsConfigErrors(yaml: String, expected: String) {
         #expect(diagnostics(yaml) == expected)
