@@ -35,6 +35,13 @@ struct CLI {
     }
 }
 
+/// Pipelines/retail.yaml with some text replaced, written into `directory`.
+func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", replacing old: String, with new: String) throws -> String {
+    let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+    precondition(yaml.contains(old), "Pipelines/retail.yaml no longer contains '\(old)'")
+    return try directory.write(name, yaml.replacingOccurrences(of: old, with: new))
+}
+
 @Suite(.serialized) struct CLITests {
     @Test func runsTheExamplePipelineOnTheBundledSample() throws {
         let directory = try TemporaryDirectory()
@@ -73,9 +80,7 @@ struct CLI {
     @Test func configErrorExitsTwoWithPosition() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "  dedupe: order", with: "  dedup: order")
-        let path = try directory.write("bad.yaml", yaml)
+        let path = try retailVariant(in: directory, name: "bad.yaml", replacing: "  dedupe: order", with: "  dedup: order")
         for command in ["run", "validate"] {
             let result = try CLI.run([command, path])
             #expect(result.status == 2)
@@ -86,9 +91,7 @@ struct CLI {
     @Test func validateChecksTheInputHeader() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "time: ts", with: "time: tss")
-        let path = try directory.write("bad.yaml", yaml)
+        let path = try retailVariant(in: directory, name: "bad.yaml", replacing: "time: ts", with: "time: tss")
         let result = try CLI.run(["validate", path])
         #expect(result.status == 3)
         #expect(result.stderr.contains("SampleData/transactions.csv:1: error: missing column 'tss'"))
@@ -98,9 +101,7 @@ struct CLI {
     @Test func missingInputExitsFourAndWritesNothing() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "SampleData/transactions.csv", with: "SampleData/missing.csv")
-        let path = try directory.write("p.yaml", yaml)
+        let path = try retailVariant(in: directory, name: "p.yaml", replacing: "SampleData/transactions.csv", with: "SampleData/missing.csv")
         let result = try CLI.run(["run", path, "--output", directory.file("out")])
         #expect(result.status == 4)
         #expect(result.stderr.contains("SampleData/missing.csv: error: cannot open input: No such file or directory"))
@@ -112,9 +113,7 @@ struct CLI {
         defer { directory.remove() }
         try FileManager.default.createDirectory(atPath: directory.file("out"), withIntermediateDirectories: true)
         try directory.write("out/customers.csv", "previous\n")
-        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "max_rejected: 0.1%", with: "max_rejected: 5")
-        let path = try directory.write("p.yaml", yaml)
+        let path = try retailVariant(in: directory, name: "p.yaml", replacing: "max_rejected: 0.1%", with: "max_rejected: 5")
         let result = try CLI.run(["run", path, "--output", directory.file("out")])
         #expect(result.status == 3)
         #expect(result.stderr.contains("more than max_rejected allows (5 rows); nothing was written"))
@@ -137,9 +136,7 @@ struct CLI {
             #expect(result.status == 0, "\(result.stderr)")
         }
         #expect(try directory.read("a.csv") == directory.read("b.csv"))
-        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "SampleData/transactions.csv", with: directory.file("a.csv"))
-        let path = try directory.write("p.yaml", yaml)
+        let path = try retailVariant(in: directory, name: "p.yaml", replacing: "SampleData/transactions.csv", with: directory.file("a.csv"))
         let result = try CLI.run(["run", path, "--output", directory.file("out"), "--log-level", "quiet"])
         #expect(result.status == 3, "4 malformed rows exceed 0.1% of ~3,000 rows")
         #expect(result.stderr.contains("4 of "))
