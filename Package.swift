@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "Clean", dependencies: ["SegflowCore"]),
         .target(name: "Features", dependencies: ["SegflowCore"]),
         .target(name: "Export", dependencies: ["SegflowCore"]),
+        .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(
             name: "Pipeline",
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),

@@ -1,25 +1,43 @@
 import CBLAS
 
-/// A dense row-major matrix of `Double`: the storage the BLAS/LAPACK kernels work on.
-public struct Matrix: Sendable, Equatable {
+/// A dense row-major matrix: the storage the BLAS/LAPACK kernels work on.
+public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
     public let rows: Int
     public let columns: Int
-    public var elements: [Double]
+    public var elements: [Scalar]
 
-    public init(rows: Int, columns: Int, elements: [Double]) {
+    public init(rows: Int, columns: Int, elements: [Scalar]) {
         precondition(elements.count == rows * columns, "expected \(rows * columns) elements, got \(elements.count)")
         self.rows = rows
         self.columns = columns
         self.elements = elements
     }
 
-    public init(rows: Int, columns: Int, repeating value: Double = 0) {
-        self.init(rows: rows, columns: columns, elements: [Double](repeating: value, count: rows * columns))
+    public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
+        self.init(rows: rows, columns: columns, elements: [Scalar](repeating: value, count: rows * columns))
     }
 
-    public subscript(row: Int, column: Int) -> Double {
+    public subscript(row: Int, column: Int) -> Scalar {
         get { elements[row * columns + column] }
         set { elements[row * columns + column] = newValue }
+    }
+
+    /// `alpha * self * other + beta * accumulator` through BLAS gemm.
+    public func multiplied(by other: Matrix, alpha: Scalar = 1, adding accumulator: Matrix? = nil, beta: Scalar = 0) -> Matrix {
+        precondition(columns == other.rows, "inner dimensions differ: \(columns) vs \(other.rows)")
+        var result = accumulator ?? Matrix(rows: rows, columns: other.columns)
+        precondition(result.rows == rows && result.columns == other.columns)
+        guard rows > 0, other.columns > 0, columns > 0 else { return result }
+        elements.withUnsafeBufferPointer { a in
+            other.elements.withUnsafeBufferPointer { b in
+                result.elements.withUnsafeMutableBufferPointer { c in
+                    Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: other.columns, k: columns, alpha: alpha,
+                                a: a.baseAddress!, lda: columns, b: b.baseAddress!, ldb: other.columns,
+                                beta: accumulator == nil ? 0 : beta, c: c.baseAddress!, ldc: other.columns)
+                }
+            }
+        }
+        return result
     }
 }
 
@@ -40,27 +58,7 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension Matrix {
-    /// `alpha * self * other + beta * accumulator` through `cblas_dgemm`.
-    public func multiplied(by other: Matrix, alpha: Double = 1, adding accumulator: Matrix? = nil, beta: Double = 0) -> Matrix {
-        precondition(columns == other.rows, "inner dimensions differ: \(columns) vs \(other.rows)")
-        var result = accumulator ?? Matrix(rows: rows, columns: other.columns)
-        precondition(result.rows == rows && result.columns == other.columns)
-        elements.withUnsafeBufferPointer { a in
-            other.elements.withUnsafeBufferPointer { b in
-                result.elements.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                        Int32(rows), Int32(other.columns), Int32(columns),
-                        alpha, a.baseAddress, Int32(columns),
-                        b.baseAddress, Int32(other.columns),
-                        accumulator == nil ? 0 : beta, c.baseAddress, Int32(other.columns))
-                }
-            }
-        }
-        return result
-    }
-
+extension Matrix where Scalar == Double {
     /// Solves `self * X = rightHandSide` for symmetric positive definite `self` by Cholesky
     /// factorisation (`LAPACKE_dposv`).
     public func solvingPositiveDefinite(_ rightHandSide: Matrix) throws -> Matrix {

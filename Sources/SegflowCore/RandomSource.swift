@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// xoshiro256** (Blackman & Vigna 2018) seeded through SplitMix64: fast, and the same
 /// stream for the same seed on every platform, so samples are reproducible.
