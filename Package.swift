@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "kmeans-bench", dependencies: ["Segmentation", "LinearAlgebra"], path: "Benchmarks/KMeansBench"),
         .target(name: "TestSupport", dependencies: ["SegflowCore", "Ingest"]),
         .testTarget(name: "SegflowCoreTests", dependencies: ["SegflowCore", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

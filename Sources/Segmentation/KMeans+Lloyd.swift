@@ -3,7 +3,7 @@ import SegflowCore
 
 extension KMeans {
     /// The data of one fit, centred, with what every iteration reuses.
-    struct Problem<Scalar: BLASScalar> {
+    struct Problem<Scalar: KMeansScalar> {
         let rows: Int
         let columns: Int
         /// Row-major, each column minus its (weighted) mean.
@@ -66,20 +66,25 @@ extension KMeans {
             Parallel.forEach(parts: KMeans.accumulationParts, body)
         }
 
-        /// Dot products of rows `range` with every row of `centers` (k x d): a block x k GEMM.
-        func dots(_ range: Range<Int>, _ centers: UnsafePointer<Scalar>, count: Int, into output: UnsafeMutablePointer<Scalar>) {
+        /// Dot products of every row of `points` (count x d) with rows `range`: one
+        /// count x block GEMM, cluster-major so the arg-min below runs along contiguous rows.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
+        func dots(_ range: Range<Int>, _ points: UnsafePointer<Scalar>, count: Int, into output: UnsafeMutablePointer<Scalar>) {
             x.withUnsafeBufferPointer { x in
-                Scalar.gemm(transposeA: false, transposeB: true, m: range.count, n: count, k: columns, alpha: 1,
-                            a: x.baseAddress! + range.lowerBound * columns, lda: columns, b: centers, ldb: columns,
-                            beta: 0, c: output, ldc: count)
+                Scalar.gemm(transposeA: false, transposeB: true, m: count, n: range.count, k: columns, alpha: 1,
+                            a: points, lda: columns, b: x.baseAddress! + range.lowerBound * columns, ldb: columns,
+                            beta: 0, c: output, ldc: range.count)
             }
         }
 
-        /// The nearest centre of every row and its squared distance (by the norm expansion).
-        /// Returns also per-part sums of each cluster's rows and weights, and the number of
-        /// rows whose label changed from `previous`.
-        func assign(centers: [Scalar], clusterCount k: Int, labels: UnsafeMutableBufferPointer<Int32>,
-                    distances: UnsafeMutableBufferPointer<Scalar>?) -> (sums: [Double], clusterWeights: [Double], changed: Int) {
+        /// Assigns every row to its nearest centre (by `||c||^2 - 2 x.c`, the row's own norm
+        /// being the same for all centres). Returns per-cluster sums of rows and weights, and
+        /// how many labels changed.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
+        func assign(centers: [Scalar], clusterCount k: Int, labels: UnsafeMutableBufferPointer<Int32>)
+            -> (sums: [Double], clusterWeights: [Double], changed: Int) {
             var centerNorms = [Scalar](repeating: 0, count: k)
             for cluster in 0..<k {
                 for column in 0..<columns { centerNorms[cluster] += centers[cluster * columns + column] * centers[cluster * columns + column] }
@@ -88,47 +93,63 @@ extension KMeans {
             var partSums = [Double](repeating: 0, count: parts * k * columns)
             var partWeights = [Double](repeating: 0, count: parts * k)
             var partChanged = [Int](repeating: 0, count: parts)
+            let columns = self.columns
+            let blockRows = KMeans.blockRows
             centers.withUnsafeBufferPointer { centers in
-                partSums.withUnsafeMutableBufferPointer { partSums in
-                    partWeights.withUnsafeMutableBufferPointer { partWeights in
-                        partChanged.withUnsafeMutableBufferPointer { partChanged in
-                            x.withUnsafeBufferPointer { x in
-                                forEachPart { part in
-                                    let block = UnsafeMutablePointer<Scalar>.allocate(capacity: KMeans.blockRows * k)
-                                    defer { block.deallocate() }
-                                    let sums = partSums.baseAddress! + part * k * columns
-                                    let clusterWeights = partWeights.baseAddress! + part * k
-                                    var changed = 0
-                                    let rows = partRows(part)
-                                    var start = rows.lowerBound
-                                    while start < rows.upperBound {
-                                        let end = min(start + KMeans.blockRows, rows.upperBound)
-                                        dots(start..<end, centers.baseAddress!, count: k, into: block)
-                                        for row in start..<end {
-                                            let dot = block + (row - start) * k
-                                            var best = 0
-                                            var bestDistance = centerNorms[0] - 2 * dot[0]
-                                            for cluster in 1..<k {
-                                                let distance = centerNorms[cluster] - 2 * dot[cluster]
-                                                if distance < bestDistance { bestDistance = distance; best = cluster }
-                                            }
-                                            if labels[row] != Int32(best) { changed += 1 }
-                                            labels[row] = Int32(best)
-                                            distances?[row] = max(0, bestDistance + rowNorms[row])
-                                            let weight = weights[row]
-                                            clusterWeights[best] += weight
-                                            let target = sums + best * columns
-                                            let source = x.baseAddress! + row * columns
-                                            for column in 0..<columns { target[column] += weight * Double(source[column]) }
-                                        }
-                                        start = end
-                                    }
-                                    partChanged[part] = changed
-                                }
-                            }
-                        }
+            centerNorms.withUnsafeBufferPointer { centerNorms in
+            partSums.withUnsafeMutableBufferPointer { partSums in
+            partWeights.withUnsafeMutableBufferPointer { partWeights in
+            partChanged.withUnsafeMutableBufferPointer { partChanged in
+            x.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { weights in
+                forEachPart { part in
+                    let block = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows * k)
+                    let bestCluster = UnsafeMutablePointer<Int32>.allocate(capacity: blockRows)
+                    // Accumulate in memory private to this part, copied out once: parts that run
+                    // at the same time would otherwise share cache lines on every row.
+                    let sums = UnsafeMutablePointer<Double>.allocate(capacity: k * columns)
+                    let clusterWeights = UnsafeMutablePointer<Double>.allocate(capacity: k)
+                    sums.initialize(repeating: 0, count: k * columns)
+                    clusterWeights.initialize(repeating: 0, count: k)
+                    defer {
+                        (partSums.baseAddress! + part * k * columns).update(from: sums, count: k * columns)
+                        (partWeights.baseAddress! + part * k).update(from: clusterWeights, count: k)
+                        block.deallocate()
+                        bestCluster.deallocate()
+                        sums.deallocate()
+                        clusterWeights.deallocate()
                     }
+                    var changed = 0
+                    let rows = partRows(part)
+                    var start = rows.lowerBound
+                    while start < rows.upperBound {
+                        let end = min(start + blockRows, rows.upperBound)
+                        let count = end - start
+                        dots(start..<end, centers.baseAddress!, count: k, into: block)
+                        Scalar.nearestCenters(dots: block, norms: centerNorms.baseAddress!, clusters: k, rows: count, into: bestCluster)
+                        for offset in 0..<count {
+                            let row = start + offset
+                            let cluster = Int(bestCluster[offset])
+                            if labels[row] != bestCluster[offset] {
+                                changed += 1
+                                labels[row] = bestCluster[offset]
+                            }
+                            let weight = weights[row]
+                            clusterWeights[cluster] += weight
+                            let target = sums + cluster * columns
+                            let source = x.baseAddress! + row * columns
+                            for column in 0..<columns { target[column] += weight * Double(source[column]) }
+                        }
+                        start = end
+                    }
+                    partChanged[part] = changed
                 }
+            }
+            }
+            }
+            }
+            }
+            }
             }
             var sums = [Double](repeating: 0, count: k * columns)
             var clusterWeights = [Double](repeating: 0, count: k)
@@ -140,6 +161,8 @@ extension KMeans {
         }
 
         /// Exact weighted squared distances to the assigned centres, summed in part order.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
         func inertia(centers: [Scalar], labels: [Int32]) -> Double {
             var partTotals = [Double](repeating: 0, count: KMeans.accumulationParts)
             partTotals.withUnsafeMutableBufferPointer { totals in
@@ -160,12 +183,13 @@ extension KMeans {
             return partTotals.reduce(0, +)
         }
 
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
         func lloyd(start: [Scalar], configuration: KMeansConfiguration, restart: Int) -> KMeansModel<Scalar> {
             let k = start.count / columns
             let tolerance = configuration.tolerance * meanVariance
             var centers = start
             var labels = [Int32](repeating: -1, count: rows)
-            var distances = [Scalar](repeating: 0, count: rows)
             var iterations = 0
             var converged = false
             var reseeded = 0
@@ -173,9 +197,7 @@ extension KMeans {
             while iterations < configuration.maxIterations {
                 iterations += 1
                 let (sums, clusterWeights, changed) = labels.withUnsafeMutableBufferPointer { labels in
-                    distances.withUnsafeMutableBufferPointer { distances in
-                        assign(centers: centers, clusterCount: k, labels: labels, distances: distances)
-                    }
+                    assign(centers: centers, clusterCount: k, labels: labels)
                 }
                 if changed == 0 {
                     // Strict convergence: the centres computed from these labels are the current ones.
@@ -185,7 +207,7 @@ extension KMeans {
                 }
                 var next = [Scalar](repeating: 0, count: k * columns)
                 var newSums = sums, newWeights = clusterWeights
-                reseeded += relocateEmptyClusters(sums: &newSums, weights: &newWeights, labels: labels, distances: distances, clusterCount: k)
+                reseeded += relocateEmptyClusters(sums: &newSums, weights: &newWeights, labels: labels, centers: centers, clusterCount: k)
                 for cluster in 0..<k where newWeights[cluster] > 0 {
                     for column in 0..<columns {
                         next[cluster * columns + column] = Scalar(newSums[cluster * columns + column] / newWeights[cluster])
@@ -204,7 +226,7 @@ extension KMeans {
             }
             if !labelsMatchCenters {
                 labels.withUnsafeMutableBufferPointer { labels in
-                    _ = assign(centers: centers, clusterCount: k, labels: labels, distances: nil)
+                    _ = assign(centers: centers, clusterCount: k, labels: labels)
                 }
             }
             let inertia = inertia(centers: centers, labels: labels)
@@ -219,10 +241,20 @@ extension KMeans {
 
         /// Gives each empty cluster the row farthest from its centre (as scikit-learn's
         /// `_relocate_empty_clusters_dense`), moving that row's weight from its old cluster.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
         func relocateEmptyClusters(sums: inout [Double], weights clusterWeights: inout [Double], labels: [Int32],
-                                   distances: [Scalar], clusterCount k: Int) -> Int {
+                                   centers: [Scalar], clusterCount k: Int) -> Int {
             let empty = (0..<k).filter { clusterWeights[$0] == 0 }
             guard !empty.isEmpty else { return 0 }
+            var distances = [Double](repeating: 0, count: rows)
+            for row in 0..<rows {
+                let center = Int(labels[row]) * columns
+                for column in 0..<columns {
+                    let difference = Double(x[row * columns + column]) - Double(centers[center + column])
+                    distances[row] += difference * difference
+                }
+            }
             // Farthest rows first; ties by row index so the choice is deterministic.
             let farthest = (0..<rows).sorted { distances[$0] != distances[$1] ? distances[$0] > distances[$1] : $0 < $1 }
                 .prefix(empty.count)

@@ -8,6 +8,8 @@ extension KMeans.Problem {
     /// next one is the best of 2 + floor(ln k) rows drawn proportionally to weight x squared
     /// distance to the nearest centre so far, "best" meaning the lowest resulting potential.
     /// Returns `k x d` centres in the centred space.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func kMeansPlusPlus(clusterCount k: Int, random: inout RandomSource) -> [Scalar] {
         let trials = 2 + Int(log(Double(k)))
         var centers = [Scalar](repeating: 0, count: k * columns)
@@ -57,6 +59,8 @@ extension KMeans.Problem {
 
     /// Squared distances of every row to each of `count` points (rows of `points`), by the
     /// norm expansion on GEMM blocks, clamped at 0.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func squaredDistances(to points: [Scalar], count: Int) -> [[Scalar]] {
         var pointNorms = [Scalar](repeating: 0, count: count)
         for point in 0..<count {
@@ -73,10 +77,10 @@ extension KMeans.Problem {
                     while start < rows.upperBound {
                         let end = min(start + KMeans.blockRows, rows.upperBound)
                         dots(start..<end, points.baseAddress!, count: count, into: block)
-                        for row in start..<end {
-                            for point in 0..<count {
-                                let value = rowNorms[row] - 2 * block[(row - start) * count + point] + pointNorms[point]
-                                flat[point * self.rows + row] = max(0, value)
+                        for point in 0..<count {
+                            let dotsOfPoint = block + point * (end - start)
+                            for row in start..<end {
+                                flat[point * self.rows + row] = max(0, rowNorms[row] - 2 * dotsOfPoint[row - start] + pointNorms[point])
                             }
                         }
                         start = end
@@ -88,6 +92,8 @@ extension KMeans.Problem {
     }
 
     /// Sum of weight x value over rows, in part order (deterministic).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func weightedSum(_ values: [Scalar]) -> Double {
         var totals = [Double](repeating: 0, count: KMeans.accumulationParts)
         totals.withUnsafeMutableBufferPointer { totals in

@@ -69,12 +69,14 @@ public struct KMeans: Sendable {
     public let configuration: KMeansConfiguration
     /// Fixed number of accumulation parts: the unit of determinism, not of threading.
     static let accumulationParts = 32
-    static let blockRows = 1024
+    static let blockRows = 4096
 
     public init(_ configuration: KMeansConfiguration) { self.configuration = configuration }
 
     /// Fits with `restarts` k-means++ starts and keeps the lowest inertia.
-    public func fit<Scalar>(_ data: Matrix<Scalar>, weights: [Double]? = nil) throws -> KMeansModel<Scalar> {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func fit<Scalar: KMeansScalar>(_ data: Matrix<Scalar>, weights: [Double]? = nil) throws -> KMeansModel<Scalar> {
         let problem = try Problem(data: data, weights: weights, clusterCount: configuration.clusterCount)
         var best: KMeansModel<Scalar>?
         for restart in 0..<max(1, configuration.restarts) {
@@ -87,7 +89,9 @@ public struct KMeans: Sendable {
     }
 
     /// One Lloyd run from the given `k x d` starting centres (no k-means++).
-    public func fit<Scalar>(_ data: Matrix<Scalar>, weights: [Double]? = nil, initialCenters: Matrix<Scalar>) throws -> KMeansModel<Scalar> {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func fit<Scalar: KMeansScalar>(_ data: Matrix<Scalar>, weights: [Double]? = nil, initialCenters: Matrix<Scalar>) throws -> KMeansModel<Scalar> {
         precondition(initialCenters.columns == data.columns, "initial centres have \(initialCenters.columns) columns, data \(data.columns)")
         let problem = try Problem(data: data, weights: weights, clusterCount: initialCenters.rows)
         var centered = initialCenters.elements

@@ -22,7 +22,7 @@ func adjustedRandIndex(_ a: [Int32], _ b: [Int32]) -> Double {
 }
 
 /// `clusters` Gaussian blobs in `dimensions` dimensions, centres 10 apart, unit spread.
-func blobs<Scalar: BLASScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, dimensions: Int, seed: UInt64) -> (Matrix<Scalar>, [Int32]) {
+func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, dimensions: Int, seed: UInt64) -> (Matrix<Scalar>, [Int32]) {
     var random = RandomSource(seed: seed)
     let centers = (0..<(clusters * dimensions)).map { _ in 40 * random.unit() - 20 }
     var elements: [Scalar] = []

@@ -1,0 +1,114 @@
+"""Time per Lloyd iteration: segflow vs scikit-learn (lloyd) vs faiss-cpu, same data, same start.
+
+Usage (from the repository root, after `swift build -c release --product kmeans-bench`):
+    .build/bench-venv/bin/python Benchmarks/kmeans.py [--rows 1000000] [--runs 3]
+Every configuration of rows x {5, 32} features x k {8, 64} x {float32, float64} is fitted from
+the same k starting rows (tol = 0) by each tool twice, for 5 and for 20 iterations; the time
+per iteration is the difference of the two fit times over the difference of the iterations
+run, so set-up (validation, centring, copies) is not counted for anyone. Median over runs.
+
+OpenBLAS picks its kernels from the CPU model; on VMs that report a generic model it falls
+back to the slow "Prescott" kernels. OPENBLAS_CORETYPE (default Haswell here) is set for
+every tool alike, since scikit-learn's bundled OpenBLAS reads it too.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")  # before numpy loads OpenBLAS
+
+import numpy as np  # noqa: E402
+
+SHORT, LONG = 5, 20
+
+
+def features(rows, columns, seed):
+    """Standardized features drawn from a 12-component Gaussian mixture."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=3.0, size=(12, columns))
+    x = centers[rng.integers(0, 12, size=rows)] + rng.normal(size=(rows, columns))
+    return (x - x.mean(axis=0)) / x.std(axis=0)
+
+
+def per_iteration(fit):
+    """(seconds, iterations) of fit(SHORT) and fit(LONG) -> seconds per extra iteration."""
+    short_seconds, short_iterations = fit(SHORT)
+    long_seconds, long_iterations = fit(LONG)
+    if long_iterations <= short_iterations:
+        raise SystemExit("converged before the long run; use more rows")
+    return (long_seconds - short_seconds) / (long_iterations - short_iterations)
+
+
+def segflow(binary, x, start, dtype, work):
+    data, init, labels = (os.path.join(work, name) for name in ("x.f64", "c.f64", "labels.i32"))
+    x.astype(np.float64).tofile(data)
+    start.astype(np.float64).tofile(init)
+
+    def fit(iterations):
+        out = subprocess.run([binary, "lloyd", data, str(x.shape[0]), str(x.shape[1]), init, str(start.shape[0]), dtype,
+                              str(iterations), "0", labels], check=True, capture_output=True, text=True).stdout.split()
+        return float(out[2]), int(out[1])
+    return per_iteration(fit)
+
+
+def sklearn(x, start, dtype):
+    from sklearn.cluster import KMeans
+    data = x.astype(dtype)
+
+    def fit(iterations):
+        begin = time.perf_counter()
+        model = KMeans(n_clusters=start.shape[0], init=start.astype(dtype), n_init=1, max_iter=iterations, tol=0,
+                       algorithm="lloyd").fit(data)
+        return time.perf_counter() - begin, model.n_iter_
+    return per_iteration(fit)
+
+
+def faiss_kmeans(x, start):
+    import faiss
+    data = np.ascontiguousarray(x.astype(np.float32))
+    k = start.shape[0]
+
+    def fit(iterations):
+        # faiss samples 256 points per centroid by default: make it train on all n.
+        model = faiss.Kmeans(x.shape[1], k, niter=iterations, max_points_per_centroid=x.shape[0] // k + 1, seed=1,
+                             verbose=False)
+        begin = time.perf_counter()
+        model.train(data, init_centroids=np.ascontiguousarray(start.astype(np.float32)))
+        return time.perf_counter() - begin, iterations
+    return per_iteration(fit)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--binary", default=".build/release/kmeans-bench")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="segflow-kmeans-")
+    print(f"{args.rows} rows, {os.cpu_count()} cores, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, "
+          f"ms per Lloyd iteration ({SHORT} vs {LONG} iterations from the same start), median of {args.runs}")
+    print(f"{'features':>8}{'k':>4}{'dtype':>9}{'segflow ms':>12}{'sklearn ms':>12}{'faiss ms':>10}{'vs sklearn':>12}{'vs faiss':>10}")
+    for columns in (5, 32):
+        x = features(args.rows, columns, seed=columns)
+        for k in (8, 64):
+            start = x[np.random.default_rng(k).choice(args.rows, size=k, replace=False)]
+            for dtype in ("float32", "float64"):
+                ours, theirs, faiss_times = [], [], []
+                for _ in range(args.runs):
+                    ours.append(segflow(args.binary, x, start, dtype, work))
+                    theirs.append(sklearn(x, start, np.float32 if dtype == "float32" else np.float64))
+                    if dtype == "float32":
+                        faiss_times.append(faiss_kmeans(x, start))
+                segflow_ms, sklearn_ms = statistics.median(ours) * 1e3, statistics.median(theirs) * 1e3
+                faiss_ms = statistics.median(faiss_times) * 1e3 if faiss_times else float("nan")
+                faiss_text = f"{faiss_ms:10.1f}" if faiss_times else f"{'-':>10}"
+                ratio_faiss = f"{segflow_ms / faiss_ms:10.2f}" if faiss_times else f"{'-':>10}"
+                print(f"{columns:8d}{k:4d}{dtype:>9}{segflow_ms:12.1f}{sklearn_ms:12.1f}{faiss_text}{segflow_ms / sklearn_ms:12.2f}{ratio_faiss}",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
