@@ -29,11 +29,11 @@ let package = Package(
         .target(name: "Clean", dependencies: ["SegflowCore"]),
         .target(name: "Features", dependencies: ["SegflowCore"]),
         .target(name: "Export", dependencies: ["SegflowCore"]),
-        .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra"]),
+        .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(
             name: "Pipeline",
-            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Export", "Yams"]
+            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Export", "Yams"]
         ),
         .executableTarget(
             name: "segflow",
@@ -49,9 +49,9 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

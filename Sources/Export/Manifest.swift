@@ -43,6 +43,35 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// What the segment stage found; absent when the pipeline has no `segment` section.
+    public struct Segmentation: Codable, Sendable, Equatable {
+        public struct Group: Codable, Sendable, Equatable {
+            public var name: String
+            public var customers: Int
+            public init(name: String, customers: Int) {
+                self.name = name
+                self.customers = customers
+            }
+        }
+
+        public var pareto: ParetoFigures
+        public var valueMeasure: String
+        public var rfmSegments: [Group]
+        public var valueTiers: [Group]
+        public var lifecycleStages: [Group]
+        public var statuses: [Group]
+
+        public init(pareto: ParetoFigures, valueMeasure: String, rfmSegments: [Group], valueTiers: [Group],
+                    lifecycleStages: [Group], statuses: [Group]) {
+            self.pareto = pareto
+            self.valueMeasure = valueMeasure
+            self.rfmSegments = rfmSegments
+            self.valueTiers = valueTiers
+            self.lifecycleStages = lifecycleStages
+            self.statuses = statuses
+        }
+    }
+
     public var segflowVersion: String
     public var pipeline: Pipeline
     public var asOf: String
@@ -53,11 +82,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var outputs: [Output]
     /// Seeds of every random step, by step; empty while no stage draws random numbers.
     public var randomSeeds: [String: UInt64]
+    public var segmentation: Segmentation?
     public var totalSeconds: Double
 
     public init(segflowVersion: String, pipeline: Pipeline, asOf: String, startedAt: String, inputs: [Input],
                 stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-                totalSeconds: Double) {
+                segmentation: Segmentation? = nil, totalSeconds: Double) {
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
         self.asOf = asOf
@@ -67,6 +97,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.rejectedRows = rejectedRows
         self.outputs = outputs
         self.randomSeeds = randomSeeds
+        self.segmentation = segmentation
         self.totalSeconds = totalSeconds
     }
 

@@ -6,16 +6,20 @@ import SegflowCore
 /// earliest of them. Negative rows (returns, under `returns: net`) lower the spend but are
 /// not purchases. Customers with no purchase at all are left out and counted.
 public struct FeatureBuilder: Sendable {
+    /// The groups whose columns go to the output table; every feature is computed anyway,
+    /// since later stages (segmentation) read them.
     public let groups: [FeatureGroup]
     /// Days since the epoch of the as-of date; all rows are before its midnight.
     public let asOfDay: Int64
     /// True under `returns: keep`: negative rows are purchases like any other.
     public let returnsArePurchases: Bool
+    public let windows: FeatureWindows
 
-    public init(groups: [FeatureGroup], asOfDay: Int64, returnsArePurchases: Bool = false) {
+    public init(groups: [FeatureGroup], asOfDay: Int64, returnsArePurchases: Bool = false, windows: FeatureWindows = FeatureWindows()) {
         self.groups = Array(Set(groups)).sorted()
         self.asOfDay = asOfDay
         self.returnsArePurchases = returnsArePurchases
+        self.windows = windows
     }
 
     /// The feature values of every customer with at least one purchase.
@@ -43,10 +47,12 @@ public struct FeatureBuilder: Sendable {
     private func summarize(_ customer: Int, _ transactions: CustomerTransactions, into result: inout CustomerFeatures,
                            scratch orders: inout OrderScratch) {
         orders.removeAll()
-        var spend = 0.0
+        var spend = 0.0, currentSpend = 0.0
+        let currentFrom = (asOfDay - Int64(windows.currentValueDays)) * CivilTime.secondsPerDay
         for row in transactions.rows(of: customer) {
             let amount = transactions.amount[row]
             spend += amount
+            if transactions.time[row] >= currentFrom { currentSpend += amount }
             if amount >= 0 || returnsArePurchases {
                 orders.add(key: transactions.orderKey[row], time: transactions.time[row])
             }
@@ -66,6 +72,16 @@ public struct FeatureBuilder: Sendable {
             }
             gapStd = (squares / gapCount).squareRoot()
         }
+        // Purchase rate in the trend window over the rate before it, when there is a before.
+        var trend = Double.nan
+        let windowStartDay = asOfDay - Int64(windows.trendDays)
+        let firstDay = CivilTime.day(ofSeconds: first)
+        if firstDay < windowStartDay {
+            let windowStart = windowStartDay * CivilTime.secondsPerDay
+            let recent = times.reduce(0) { $0 + ($1 >= windowStart ? 1 : 0) }
+            let earlierRate = Double(times.count - recent) / Double(windowStartDay - firstDay)
+            trend = (Double(recent) / Double(windows.trendDays)) / earlierRate
+        }
         result.customerID.append(transactions.customerIDs[customer])
         result.firstPurchase.append(first)
         result.lastPurchase.append(last)
@@ -76,6 +92,8 @@ public struct FeatureBuilder: Sendable {
         result.monetaryMean.append(spend / Double(times.count))
         result.interpurchaseMeanDays.append(gapMean)
         result.interpurchaseStdDays.append(gapStd)
+        result.currentValue.append(currentSpend)
+        result.purchaseRateTrend.append(trend)
     }
 
     /// The output table: identity columns, then the asked-for groups' columns.
@@ -99,9 +117,24 @@ public struct FeatureBuilder: Sendable {
             case .interpurchase:
                 table.append(Column("interpurchase_mean_days", .real(features.interpurchaseMeanDays)))
                 table.append(Column("interpurchase_std_days", .real(features.interpurchaseStdDays)))
+            case .currentValue:
+                table.append(Column("current_value", .real(features.currentValue)))
+            case .trend:
+                table.append(Column("purchase_rate_trend", .real(features.purchaseRateTrend)))
             }
         }
         return table
+    }
+}
+
+/// The windows of the time-windowed features, in days before as_of.
+public struct FeatureWindows: Sendable, Equatable {
+    public var currentValueDays: Int
+    public var trendDays: Int
+
+    public init(currentValueDays: Int = 90, trendDays: Int = 180) {
+        self.currentValueDays = currentValueDays
+        self.trendDays = trendDays
     }
 }
 
@@ -118,6 +151,11 @@ public struct CustomerFeatures: Sendable, Equatable {
     public var monetaryMean: [Double] = []
     public var interpurchaseMeanDays: [Double] = []
     public var interpurchaseStdDays: [Double] = []
+    /// Spend (returns netted) in the last `FeatureWindows.currentValueDays`.
+    public var currentValue: [Double] = []
+    /// Purchases per day in the last `FeatureWindows.trendDays` over purchases per day before
+    /// them; NaN when the first purchase is inside the window.
+    public var purchaseRateTrend: [Double] = []
 
     public init() {}
 
@@ -132,6 +170,8 @@ public struct CustomerFeatures: Sendable, Equatable {
         monetaryMean.reserveCapacity(capacity)
         interpurchaseMeanDays.reserveCapacity(capacity)
         interpurchaseStdDays.reserveCapacity(capacity)
+        currentValue.reserveCapacity(capacity)
+        purchaseRateTrend.reserveCapacity(capacity)
     }
 
     public var count: Int { customerID.count }
@@ -147,6 +187,8 @@ public struct CustomerFeatures: Sendable, Equatable {
         monetaryMean += other.monetaryMean
         interpurchaseMeanDays += other.interpurchaseMeanDays
         interpurchaseStdDays += other.interpurchaseStdDays
+        currentValue += other.currentValue
+        purchaseRateTrend += other.purchaseRateTrend
     }
 }
 

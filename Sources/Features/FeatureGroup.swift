@@ -2,6 +2,10 @@
 /// `customers.csv`, always in this order (see docs/pipeline-file.md, "Output columns").
 public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
     case recency, frequency, monetary, tenure, interpurchase
+    /// Spend in the last `current_value_days` before as_of.
+    case currentValue = "current_value"
+    /// Purchase rate in the last `trend_days` over the rate before them.
+    case trend
 
     public var columnNames: [String] {
         switch self {
@@ -10,6 +14,8 @@ public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
         case .monetary: return ["monetary_total", "monetary_mean"]
         case .tenure: return ["tenure_days"]
         case .interpurchase: return ["interpurchase_mean_days", "interpurchase_std_days"]
+        case .currentValue: return ["current_value"]
+        case .trend: return ["purchase_rate_trend"]
         }
     }
 
@@ -24,6 +30,8 @@ public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
         case .monetary: return 2
         case .tenure: return 3
         case .interpurchase: return 4
+        case .currentValue: return 5
+        case .trend: return 6
         }
     }
 

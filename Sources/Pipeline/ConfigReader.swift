@@ -76,6 +76,18 @@ final class ConfigReader {
         return value
     }
 
+    func integer(_ node: Node, at path: String, in range: ClosedRange<Int>) -> Int? {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
+            error(node, "'\(path)' must be a whole number")
+            return nil
+        }
+        guard range.contains(value) else {
+            error(node, "'\(path)' must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            return nil
+        }
+        return value
+    }
+
     /// One of a fixed set of words, with "did you mean" for near misses.
     func choice<Choice: RawRepresentable & CaseIterable>(_ node: Node, at path: String, as type: Choice.Type) -> Choice?
     where Choice.RawValue == String {

@@ -3,6 +3,7 @@ import Features
 import Foundation
 import Ingest
 import SegflowCore
+import Segmentation
 import Yams
 
 /// The date a run is "as of": every transaction from its midnight (UTC) on is ignored.
@@ -37,6 +38,9 @@ public struct PipelineFile: Sendable, Equatable {
     public var dateRange: ClosedRange<Int64>?
     public var winsorizeQuantile: Double?
     public var features: [FeatureGroup]
+    public var featureWindows: FeatureWindows
+    /// The `segment` section; nil when the file has none (no segment columns are written).
+    public var segmentation: SegmentationRules?
     public var outputs: [OutputSpec]
     /// XXH64 of the file's bytes.
     public var fingerprint: String
@@ -46,7 +50,7 @@ public struct PipelineFile: Sendable, Equatable {
     /// The key tables of every section, by key path: validation reads them, and a test
     /// checks that docs/pipeline-file.md documents every key.
     static let keyTables: [String: KeyTable] = [
-        "": KeyTable(allowed: ["name", "as_of", "inputs", "clean", "features", "outputs"],
+        "": KeyTable(allowed: ["name", "as_of", "inputs", "clean", "features", "segment", "outputs"],
                      required: ["name", "inputs", "outputs"],
                      example: ["name": "retail-nightly", "inputs": "{transactions: {...}}", "outputs": "[{customers: out/customers.csv}]"]),
         "inputs": KeyTable(allowed: ["transactions"], required: ["transactions"]),
@@ -58,6 +62,14 @@ public struct PipelineFile: Sendable, Equatable {
                                                 example: ["customer": "customer_id", "time": "ts", "amount": "amount"]),
         "clean": KeyTable(allowed: ["dedupe", "returns", "max_rejected", "date_range", "winsorize"]),
         "clean.date_range": KeyTable(allowed: ["from", "to"]),
+        "segment": KeyTable(allowed: ["rfm", "value", "lifecycle"]),
+        "segment.rfm": KeyTable(allowed: ["bins", "segments"]),
+        "segment.rfm.segments": KeyTable(allowed: ["name", "r", "f", "m"], required: ["name", "r", "f"],
+                                         example: ["name": "Champions", "r": "5", "f": "4-5"]),
+        "segment.value": KeyTable(allowed: ["measure", "tiers", "current_window_days"]),
+        "segment.lifecycle": KeyTable(allowed: ["new_within_days", "active_within_days", "at_risk_within_days",
+                                                "lapsed_within_days", "exploration_max_purchases", "decline_ratio",
+                                                "growth_ratio", "trend_window_days"]),
     ]
 
     /// Reads and validates a pipeline file. Throws `SegflowError(.config)` with every
@@ -151,6 +163,9 @@ public struct PipelineFile: Sendable, Equatable {
             }
         }
 
+        var windows = FeatureWindows()
+        let segmentation = top["segment"].flatMap { decodeSegmentation($0, windows: &windows, reader: reader) }
+
         var outputs: [OutputSpec] = []
         if let node = top["outputs"], let items = reader.sequence(node, at: "outputs") {
             for item in items {
@@ -173,7 +188,8 @@ public struct PipelineFile: Sendable, Equatable {
         guard let name, let transactions else { return nil }
         return PipelineFile(path: reader.file, name: name, asOf: asOf, transactions: transactions, dedupe: dedupe,
                             returns: returns, maxRejected: maxRejected, dateRange: dateRange, winsorizeQuantile: winsorize,
-                            features: features, outputs: outputs, fingerprint: fingerprint, warnings: [])
+                            features: features, featureWindows: windows, segmentation: segmentation, outputs: outputs,
+                            fingerprint: fingerprint, warnings: [])
     }
 
     private static func decodeTransactions(_ node: Node, reader: ConfigReader) -> TransactionInput? {
@@ -237,6 +253,92 @@ public struct PipelineFile: Sendable, Equatable {
         if let count = Int(text), count >= 0 { return .count(count) }
         reader.error(node, "'clean.max_rejected' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)")
         return nil
+    }
+
+    private static func decodeSegmentation(_ node: Node, windows: inout FeatureWindows, reader: ConfigReader) -> SegmentationRules? {
+        guard let section = reader.mapping(node, at: "segment") else { return nil }
+        var rules = SegmentationRules()
+        if let node = section["rfm"], let rfm = reader.mapping(node, at: "segment.rfm") {
+            if let node = rfm["bins"], let bins = reader.integer(node, at: "segment.rfm.bins", in: 2...10) { rules.rfmBins = bins }
+            if let node = rfm["segments"] {
+                rules.rfmSegments = decodeRFMSegments(node, bins: rules.rfmBins, reader: reader)
+            } else if rules.rfmBins != 5 {
+                reader.error(rfm["bins"] ?? node, "the default RFM segment map is for 5 bins; with \(rules.rfmBins) bins list 'segment.rfm.segments'",
+                             hint: "see docs/segmentation.md for the default map to adapt")
+            }
+        }
+        if let node = section["value"], let value = reader.mapping(node, at: "segment.value") {
+            if let node = value["measure"], let measure = reader.choice(node, at: "segment.value.measure", as: SegmentationRules.ValueMeasure.self) {
+                rules.valueMeasure = measure
+            }
+            if let node = value["tiers"], let items = reader.sequence(node, at: "segment.value.tiers") {
+                let cutoffs = items.compactMap { reader.number($0, at: "segment.value.tiers", in: 0...1) }
+                if cutoffs.count == items.count {
+                    if cutoffs.isEmpty || zip(cutoffs, cutoffs.dropFirst()).contains(where: { $0 >= $1 }) || cutoffs.contains(0) || cutoffs.contains(1) {
+                        reader.error(node, "'segment.value.tiers' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]",
+                                     hint: "[0.2, 0.5] makes the top 20% tier A, the next 30% tier B and the rest tier C")
+                    } else {
+                        rules.tierCutoffs = cutoffs
+                    }
+                }
+            }
+            if let node = value["current_window_days"],
+               let days = reader.integer(node, at: "segment.value.current_window_days", in: 1...3650) {
+                windows.currentValueDays = days
+            }
+        }
+        if let node = section["lifecycle"], let lifecycle = reader.mapping(node, at: "segment.lifecycle") {
+            func days(_ key: String, _ apply: (Int) -> Void) {
+                if let node = lifecycle[key], let value = reader.integer(node, at: "segment.lifecycle.\(key)", in: 1...36500) { apply(value) }
+            }
+            days("new_within_days") { rules.lifecycle.newWithinDays = $0 }
+            days("active_within_days") { rules.lifecycle.activeWithinDays = $0 }
+            days("at_risk_within_days") { rules.lifecycle.atRiskWithinDays = $0 }
+            days("lapsed_within_days") { rules.lifecycle.lapsedWithinDays = $0 }
+            days("exploration_max_purchases") { rules.lifecycle.explorationMaxPurchases = $0 }
+            days("trend_window_days") { windows.trendDays = $0 }
+            if let node = lifecycle["decline_ratio"], let value = reader.number(node, at: "segment.lifecycle.decline_ratio", in: 0...1) {
+                rules.lifecycle.declineRatio = value
+            }
+            if let node = lifecycle["growth_ratio"], let value = reader.number(node, at: "segment.lifecycle.growth_ratio", in: 1...100) {
+                rules.lifecycle.growthRatio = value
+            }
+            let order = [rules.lifecycle.activeWithinDays, rules.lifecycle.atRiskWithinDays, rules.lifecycle.lapsedWithinDays]
+            if order != order.sorted() {
+                reader.error(node, "'segment.lifecycle' thresholds must grow: active_within_days <= at_risk_within_days <= lapsed_within_days")
+            }
+        }
+        return rules
+    }
+
+    /// A list of `{name, r, f, m}`; ranges are `4-5` or a single score.
+    private static func decodeRFMSegments(_ node: Node, bins: Int, reader: ConfigReader) -> [RFMSegmentRule] {
+        guard let items = reader.sequence(node, at: "segment.rfm.segments") else { return [] }
+        var rules: [RFMSegmentRule] = []
+        for item in items {
+            guard let entry = reader.mapping(item, at: "segment.rfm.segments") else { continue }
+            func range(_ key: String) -> ClosedRange<Int>? {
+                guard let node = entry[key] else { return nil }
+                let text = node.string ?? ""
+                let bounds = text.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
+                      1 <= low, low <= high, high <= bins else {
+                    reader.error(node, "'segment.rfm.segments.\(key)' must be a score or a range of scores within 1-\(bins), e.g. 4-5")
+                    return nil
+                }
+                return low...high
+            }
+            guard let name = entry["name"].flatMap({ reader.string($0, at: "segment.rfm.segments.name") }),
+                  let r = range("r"), let f = range("f") else { continue }
+            rules.append(RFMSegmentRule(name, recency: r, frequency: f, monetary: range("m") ?? 1...Int.max))
+        }
+        let uncovered = RFMSegmentRule.uncoveredCells(rules, bins: bins)
+        if !uncovered.isEmpty, !reader.diagnostics.hasErrors {
+            let cells = uncovered.prefix(8).map { "r=\($0.r) f=\($0.f)" }.joined(separator: ", ")
+            reader.error(node, "'segment.rfm.segments' leaves \(uncovered.count) cells of the r x f grid without a segment: \(cells)",
+                         hint: "add a rule without 'm' that covers them, e.g. a last catch-all '{name: Other, r: 1-\(bins), f: 1-\(bins)}'")
+        }
+        return rules
     }
 
     private static func decodeDateRange(_ node: Node, reader: ConfigReader) -> ClosedRange<Int64>? {

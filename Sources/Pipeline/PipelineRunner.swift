@@ -4,6 +4,7 @@ import Features
 import Foundation
 import Ingest
 import SegflowCore
+import Segmentation
 
 /// What a finished run produced, for the on-screen summary.
 public struct RunOutcome: Sendable {
@@ -67,13 +68,28 @@ public struct PipelineRunner {
         stages.append(cleanReport)
 
         let builder = FeatureBuilder(groups: pipeline.features, asOfDay: asOfDay,
-                                     returnsArePurchases: pipeline.returns == .keep)
+                                     returnsArePurchases: pipeline.returns == .keep, windows: pipeline.featureWindows)
         var (features, featureReport) = builder.build(grouped)
         grouped = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
-        let customers = builder.table(features)
-        features = CustomerFeatures()
+        var customers = builder.table(features)
         featureReport.seconds = clock.lap()
         stages.append(featureReport)
+
+        var segmentSummary: Manifest.Segmentation?
+        if let rules = pipeline.segmentation {
+            var (segments, segmentReport) = CustomerSegmenter(rules: rules).segment(features)
+            for column in segments.columns { customers.append(column) }
+            segmentReport.seconds = clock.lap()
+            stages.append(segmentReport)
+            segmentSummary = Manifest.Segmentation(
+                pareto: segments.pareto,
+                valueMeasure: rules.valueMeasure.rawValue,
+                rfmSegments: CustomerSegments.counts(segments.rfmSegment).map { .init(name: $0.name, customers: $0.count) },
+                valueTiers: CustomerSegments.counts(segments.valueTier).map { .init(name: $0.name, customers: $0.count) },
+                lifecycleStages: CustomerSegments.counts(segments.lifecycleStage).map { .init(name: $0.name, customers: $0.count) },
+                statuses: CustomerSegments.counts(segments.status).map { .init(name: $0.name, customers: $0.count) })
+        }
+        features = CustomerFeatures()
 
         let outputs = resolvedOutputs
         let transaction = OutputTransaction()
@@ -98,7 +114,7 @@ public struct PipelineRunner {
             inputs: [.init(name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
                            xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)],
             stages: stages, rejectedRows: ingested.rejected.count, outputs: written, randomSeeds: [:],
-            totalSeconds: Date().timeIntervalSince(started))
+            segmentation: segmentSummary, totalSeconds: Date().timeIntervalSince(started))
         let manifestData = try manifest.encoded()
         try transaction.stage("\(runDirectory)/manifest.json") { try $0.write(bytes: [UInt8](manifestData)) }
         try transaction.commit()

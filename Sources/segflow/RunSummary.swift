@@ -23,6 +23,17 @@ struct RunSummary {
                 lines.append("      \(count.name.replacingOccurrences(of: "_", with: " ")): \(Formatting.count(count.value))")
             }
         }
+        if let segmentation = manifest.segmentation {
+            let pareto = segmentation.pareto
+            let shares = [("1%", pareto.top1Percent), ("5%", pareto.top5Percent), ("10%", pareto.top10Percent), ("20%", pareto.top20Percent)]
+                .compactMap { label, share in share.map { "top \(label): \(String(format: "%.1f%%", $0 * 100))" } }
+            lines.append("  value (\(segmentation.valueMeasure)) held by " + shares.joined(separator: ", "))
+            lines.append("  rfm segments    " + segmentation.rfmSegments.map { "\($0.name) \(Formatting.count($0.customers))" }.joined(separator: " · "))
+            lines.append("  value tiers     " + segmentation.valueTiers.sorted { $0.name < $1.name }
+                .map { "\($0.name) \(Formatting.count($0.customers))" }.joined(separator: " · "))
+            lines.append("  lifecycle       " + segmentation.lifecycleStages.map { "\($0.name) \(Formatting.count($0.customers))" }.joined(separator: " · "))
+            lines.append("  status          " + segmentation.statuses.map { "\($0.name) \(Formatting.count($0.customers))" }.joined(separator: " · "))
+        }
         lines.append("  outputs")
         for output in manifest.outputs {
             lines.append("    \(output.path) (\(Formatting.count(output.rows)) rows)")

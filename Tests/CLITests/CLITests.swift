@@ -52,12 +52,18 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         #expect(result.stdout.contains("customers.csv (5,000 rows)"))
         let customers = try directory.read("customers.csv").split(separator: "\n")
         #expect(customers.count == 5001)
-        #expect(customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,tenure_days,interpurchase_mean_days,interpurchase_std_days")
+        #expect(customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
+                + "tenure_days,interpurchase_mean_days,interpurchase_std_days,r_score,f_score,m_score,rfm_segment,value_tier,"
+                + "lifecycle_stage,status")
+        #expect(result.stdout.contains("value (historical) held by top 1%"))
         let rejected = try directory.read("rejected.csv").split(separator: "\n")
         #expect(rejected.count == 13)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("manifest.json")))) as? [String: Any]
         #expect(manifest?["rejected_rows"] as? Int == 12)
         #expect(manifest?["as_of"] as? String == "2026-11-01")
+        let segmentation = manifest?["segmentation"] as? [String: Any]
+        let tiers = segmentation?["value_tiers"] as? [[String: Any]]
+        #expect(tiers?.map { $0["customers"] as? Int } == [2500, 1500, 1000])
     }
 
     @Test func asOfOptionCutsLaterTransactions() throws {

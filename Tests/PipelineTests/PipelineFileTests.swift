@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Features
 @testable import Pipeline
 import SegflowCore
 import Testing
@@ -30,6 +31,58 @@ func diagnostics(_ yaml: String) -> String {
     }
 }
 
+/// (pipeline file, exact diagnostics): each class of config error with its position.
+let configErrorCases: [(yaml: String, expected: String)] = [
+    (validPipeline.replacingOccurrences(of: "name: t", with: "nmae: t"),
+     "p.yaml:1:1: error: unknown key 'nmae' at the top level; did you mean 'name'?\n"
+     + "p.yaml:1:1: error: missing required key 'name' at the top level\n  hint: add it, for example: name: retail-nightly"),
+    (validPipeline + "clean:\n  dedup: order\n",
+     "p.yaml:9:3: error: unknown key 'dedup' in 'clean'; did you mean 'dedupe'?"),
+    (validPipeline + "clean:\n  returns: nett\n",
+     "p.yaml:9:12: error: 'clean.returns' cannot be 'nett'; did you mean 'net'?\n  hint: choose one of: net, drop, keep"),
+    (validPipeline + "clean:\n  max_rejected: lots\n",
+     "p.yaml:9:17: error: 'clean.max_rejected' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)"),
+    (validPipeline + "clean:\n  winsorize: 2\n",
+     "p.yaml:9:14: error: 'clean.winsorize' must be between 0.5 and 1.0, got 2"),
+    (validPipeline + "clean:\n  date_range: {from: 2024-05-01, to: 2024-01-01}\n",
+     "p.yaml:9:15: error: 'clean.date_range.from' is after 'clean.date_range.to'\n  hint: swap the two dates"),
+    (validPipeline + "as_of: yesterday\n",
+     "p.yaml:8:8: error: 'as_of' must be a date written YYYY-MM-DD"),
+    (validPipeline + "features: [recency, frequncy]\n",
+     "p.yaml:8:21: error: 'features' cannot be 'frequncy'; did you mean 'frequency'?\n  hint: choose one of: recency, frequency, monetary, tenure, interpurchase, current_value, trend"),
+    (validPipeline.replacingOccurrences(of: "order: order_id, ", with: "order: order_id, colour: x, "),
+     "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"),
+    (validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
+     "p.yaml:4:5: error: missing required key 'path' in 'inputs.transactions'\n  hint: add it, for example: path: SampleData/transactions.csv"),
+    (validPipeline.replacingOccurrences(of: "  - customers: out/customers.csv", with: "  - segments: out/s.csv"),
+     "p.yaml:7:5: error: 'outputs' cannot be 'segments'\n  hint: choose one of: customers"),
+    (validPipeline + "inputs: {}\n",
+     "p.yaml:2:1: error: key 'inputs' appears twice in the same mapping\n  hint: keep one of them"),
+    (validPipeline + "clean: [\n",
+     "p.yaml:9:1: error: YAML syntax: did not find expected node content\n  hint: check indentation and quoting around this position"),
+    (validPipeline.replacingOccurrences(of: "columns:", with: "time_format: weekly\n    columns:"),
+     "p.yaml:5:18: error: 'inputs.transactions.time_format' cannot be 'weekly'\n  hint: use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'"),
+    (validPipeline.replacingOccurrences(of: "order: order_id", with: "order: customer_id"),
+     "p.yaml:5:14: error: column 'customer_id' is mapped to both 'customer' and 'order' in 'inputs.transactions.columns'\n"
+     + "  hint: each of customer, order, time and amount needs its own column"),
+    (validPipeline + "segment:\n  rfm: {bins: 4}\n",
+     "p.yaml:9:15: error: the default RFM segment map is for 5 bins; with 4 bins list 'segment.rfm.segments'\n"
+     + "  hint: see docs/segmentation.md for the default map to adapt"),
+    (validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: Top, r: 5, f: 1-5}\n",
+     "p.yaml:11:7: error: 'segment.rfm.segments' leaves 20 cells of the r x f grid without a segment: "
+     + "r=1 f=1, r=1 f=2, r=1 f=3, r=1 f=4, r=1 f=5, r=2 f=1, r=2 f=2, r=2 f=3\n"
+     + "  hint: add a rule without 'm' that covers them, e.g. a last catch-all '{name: Other, r: 1-5, f: 1-5}'"),
+    (validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: Top, r: 6, f: 1-5}\n",
+     "p.yaml:11:24: error: 'segment.rfm.segments.r' must be a score or a range of scores within 1-5, e.g. 4-5"),
+    (validPipeline + "segment:\n  value: {tiers: [0.5, 0.2]}\n",
+     "p.yaml:9:18: error: 'segment.value.tiers' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]\n"
+     + "  hint: [0.2, 0.5] makes the top 20% tier A, the next 30% tier B and the rest tier C"),
+    (validPipeline + "segment:\n  lifecycle: {active_within_days: 400}\n",
+     "p.yaml:9:14: error: 'segment.lifecycle' thresholds must grow: active_within_days <= at_risk_within_days <= lapsed_within_days"),
+    (validPipeline + "segment:\n  value: {measure: futur}\n",
+     "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current"),
+]
+
 @Suite struct PipelineFileTests {
     @Test func minimalFileGetsDocumentedDefaults() throws {
         let pipeline = try parse(validPipeline)
@@ -38,7 +91,7 @@ func diagnostics(_ yaml: String) -> String {
         #expect(pipeline.dedupe == .order)
         #expect(pipeline.returns == .net)
         #expect(pipeline.maxRejected == .count(0))
-        #expect(pipeline.features.count == 5)
+        #expect(pipeline.features == FeatureGroup.allCases)
         #expect(pipeline.transactions.timeFormat == .iso8601)
         #expect(pipeline.transactions.delimiter == UInt8(ascii: ","))
         #expect(pipeline.outputs == [OutputSpec(kind: .customers, path: "out/customers.csv")])
@@ -76,41 +129,7 @@ func diagnostics(_ yaml: String) -> String {
         #expect(pipeline.features == [.monetary, .recency])
     }
 
-    /// (pipeline file, exact diagnostics): each class of config error with its position.
-    @Test(arguments: [
-        (validPipeline.replacingOccurrences(of: "name: t", with: "nmae: t"),
-         "p.yaml:1:1: error: unknown key 'nmae' at the top level; did you mean 'name'?\n"
-         + "p.yaml:1:1: error: missing required key 'name' at the top level\n  hint: add it, for example: name: retail-nightly"),
-        (validPipeline + "clean:\n  dedup: order\n",
-         "p.yaml:9:3: error: unknown key 'dedup' in 'clean'; did you mean 'dedupe'?"),
-        (validPipeline + "clean:\n  returns: nett\n",
-         "p.yaml:9:12: error: 'clean.returns' cannot be 'nett'; did you mean 'net'?\n  hint: choose one of: net, drop, keep"),
-        (validPipeline + "clean:\n  max_rejected: lots\n",
-         "p.yaml:9:17: error: 'clean.max_rejected' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)"),
-        (validPipeline + "clean:\n  winsorize: 2\n",
-         "p.yaml:9:14: error: 'clean.winsorize' must be between 0.5 and 1.0, got 2"),
-        (validPipeline + "clean:\n  date_range: {from: 2024-05-01, to: 2024-01-01}\n",
-         "p.yaml:9:15: error: 'clean.date_range.from' is after 'clean.date_range.to'\n  hint: swap the two dates"),
-        (validPipeline + "as_of: yesterday\n",
-         "p.yaml:8:8: error: 'as_of' must be a date written YYYY-MM-DD"),
-        (validPipeline + "features: [recency, frequncy]\n",
-         "p.yaml:8:21: error: 'features' cannot be 'frequncy'; did you mean 'frequency'?\n  hint: choose one of: recency, frequency, monetary, tenure, interpurchase"),
-        (validPipeline.replacingOccurrences(of: "order: order_id, ", with: "order: order_id, colour: x, "),
-         "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"),
-        (validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
-         "p.yaml:4:5: error: missing required key 'path' in 'inputs.transactions'\n  hint: add it, for example: path: SampleData/transactions.csv"),
-        (validPipeline.replacingOccurrences(of: "  - customers: out/customers.csv", with: "  - segments: out/s.csv"),
-         "p.yaml:7:5: error: 'outputs' cannot be 'segments'\n  hint: choose one of: customers"),
-        (validPipeline + "inputs: {}\n",
-         "p.yaml:2:1: error: key 'inputs' appears twice in the same mapping\n  hint: keep one of them"),
-        (validPipeline + "clean: [\n",
-         "p.yaml:9:1: error: YAML syntax: did not find expected node content\n  hint: check indentation and quoting around this position"),
-        (validPipeline.replacingOccurrences(of: "columns:", with: "time_format: weekly\n    columns:"),
-         "p.yaml:5:18: error: 'inputs.transactions.time_format' cannot be 'weekly'\n  hint: use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'"),
-        (validPipeline.replacingOccurrences(of: "order: order_id", with: "order: customer_id"),
-         "p.yaml:5:14: error: column 'customer_id' is mapped to both 'customer' and 'order' in 'inputs.transactions.columns'\n"
-         + "  hint: each of customer, order, time and amount needs its own column"),
-    ])
+    @Test(arguments: configErrorCases)
     func reportsConfigErrors(yaml: String, expected: String) {
         #expect(diagnostics(yaml) == expected)
     }
@@ -120,6 +139,26 @@ func diagnostics(_ yaml: String) -> String {
         let lines = text.split(separator: "\n").filter { $0.hasPrefix("p.yaml") }.map { $0.prefix(11) }
         #expect(lines == ["p.yaml:9:3:", "p.yaml:10:1", "p.yaml:11:1"])
         #expect(text.contains("p.yaml:10:12: error: 'clean.returns'"))
+    }
+
+    @Test func segmentSectionDecodes() throws {
+        let pipeline = try parse(validPipeline + """
+            segment:
+              rfm:
+                segments:
+                  - {name: Best, r: 4-5, f: 4-5}
+                  - {name: Rest, r: 1-5, f: 1-5}
+              value: {measure: current, tiers: [0.1, 0.4, 0.8], current_window_days: 30}
+              lifecycle: {new_within_days: 14, trend_window_days: 90, growth_ratio: 2}
+            """)
+        let rules = try #require(pipeline.segmentation)
+        #expect(rules.rfmSegments.map(\.name) == ["Best", "Rest"])
+        #expect(rules.valueMeasure == .current)
+        #expect(rules.tierCutoffs == [0.1, 0.4, 0.8])
+        #expect(rules.lifecycle.newWithinDays == 14)
+        #expect(rules.lifecycle.growthRatio == 2)
+        #expect(pipeline.featureWindows == FeatureWindows(currentValueDays: 30, trendDays: 90))
+        #expect(try parse(validPipeline).segmentation == nil)
     }
 
     @Test func configErrorsAreOfKindConfig() {

@@ -1,0 +1,87 @@
+import Features
+import SegflowCore
+
+/// The segmentation rules of a pipeline file's `segment` section.
+public struct SegmentationRules: Sendable, Equatable {
+    public enum ValueMeasure: String, Sendable, CaseIterable {
+        /// `monetary_total`: everything the customer has brought so far.
+        case historical
+        /// `current_value`: spend in the recent window.
+        case current
+    }
+
+    public var rfmBins: Int = 5
+    public var rfmSegments: [RFMSegmentRule] = RFMSegmentRule.defaultMap
+    public var valueMeasure: ValueMeasure = .historical
+    /// Cumulative customer shares closing tiers A, B, ...; the rest is the next letter.
+    public var tierCutoffs: [Double] = [0.2, 0.5]
+    public var lifecycle = LifecycleRules()
+
+    public init() {}
+}
+
+/// Per-customer segment columns, in the order of `CustomerFeatures`.
+public struct CustomerSegments: Sendable, Equatable {
+    public var rScore: [Int] = []
+    public var fScore: [Int] = []
+    public var mScore: [Int] = []
+    public var rfmSegment: [String] = []
+    public var valueTier: [String] = []
+    public var lifecycleStage: [String] = []
+    public var status: [String] = []
+    public var pareto = ParetoFigures()
+
+    /// Customers per value of a column, in descending count (ties by name).
+    public static func counts(_ values: [String]) -> [(name: String, count: Int)] {
+        Dictionary(grouping: values, by: { $0 }).map { ($0.key, $0.value.count) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
+    }
+
+    /// The columns added to customers.csv, in their documented order.
+    public var columns: [Column] {
+        [
+            Column("r_score", .integer(rScore.map { Int64($0) })),
+            Column("f_score", .integer(fScore.map { Int64($0) })),
+            Column("m_score", .integer(mScore.map { Int64($0) })),
+            Column("rfm_segment", .text(rfmSegment)),
+            Column("value_tier", .text(valueTier)),
+            Column("lifecycle_stage", .text(lifecycleStage)),
+            Column("status", .text(status)),
+        ]
+    }
+}
+
+/// RFM scores and segments, value tiers and lifecycle for every customer.
+public struct CustomerSegmenter: Sendable {
+    public let rules: SegmentationRules
+
+    public init(rules: SegmentationRules) { self.rules = rules }
+
+    public func segment(_ features: CustomerFeatures) -> (CustomerSegments, StageReport) {
+        var result = CustomerSegments()
+        result.rScore = RFMScoring.scores(features.recencyDays.map(Double.init), bins: rules.rfmBins, higherIsBetter: false)
+        result.fScore = RFMScoring.scores(features.frequency.map(Double.init), bins: rules.rfmBins)
+        result.mScore = RFMScoring.scores(features.monetaryTotal, bins: rules.rfmBins)
+        result.rfmSegment = (0..<features.count).map { customer in
+            // Validation guarantees the rules cover the whole grid.
+            RFMSegmentRule.segment(r: result.rScore[customer], f: result.fScore[customer], m: result.mScore[customer],
+                                   rules: rules.rfmSegments) ?? "Unassigned"
+        }
+        let value = rules.valueMeasure == .historical ? features.monetaryTotal : features.currentValue
+        result.valueTier = CustomerValue.tiers(value, cutoffs: rules.tierCutoffs)
+        result.pareto = ParetoFigures(
+            top1Percent: CustomerValue.paretoShare(value, topFraction: 0.01),
+            top5Percent: CustomerValue.paretoShare(value, topFraction: 0.05),
+            top10Percent: CustomerValue.paretoShare(value, topFraction: 0.10),
+            top20Percent: CustomerValue.paretoShare(value, topFraction: 0.20))
+        for customer in 0..<features.count {
+            let status = rules.lifecycle.status(tenureDays: features.tenureDays[customer], recencyDays: features.recencyDays[customer])
+            let trend = features.purchaseRateTrend[customer]
+            let stage = rules.lifecycle.stage(purchases: features.frequency[customer], status: status,
+                                              rateTrend: trend.isNaN ? nil : trend)
+            result.status.append(status.rawValue)
+            result.lifecycleStage.append(stage.rawValue)
+        }
+        return (result, StageReport(stage: "segment", rowsIn: features.count, rowsOut: features.count))
+    }
+}

@@ -1,0 +1,33 @@
+/// Value tiers from the Pareto curve, and the curve's headline figures.
+public enum CustomerValue {
+    /// Share of total value held by the top `fraction` of customers ranked by value; the top
+    /// group has `ceil(fraction * n)` customers. Nil when the total is not positive.
+    public static func paretoShare(_ values: [Double], topFraction fraction: Double) -> Double? {
+        let total = values.reduce(0, +)
+        guard total > 0, !values.isEmpty else { return nil }
+        let sorted = values.sorted(by: >)
+        let count = min(values.count, Int((fraction * Double(values.count)).rounded(.up)))
+        return sorted.prefix(count).reduce(0, +) / total
+    }
+
+    /// Tier letters by value rank: the top `cutoffs[0]` share of customers is "A", up to
+    /// `cutoffs[1]` is "B", and so on; the rest get the next letter. A customer's position is
+    /// that of the first customer with the same value, so equal values share a tier.
+    public static func tiers(_ values: [Double], cutoffs: [Double]) -> [String] {
+        let n = values.count
+        let letters = (0...cutoffs.count).map { String(UnicodeScalar(UInt8(65 + $0))) }
+        let order = values.indices.sorted { values[$0] > values[$1] }
+        var tiers = [String](repeating: letters[cutoffs.count], count: n)
+        var groupStart = 0
+        while groupStart < n {
+            var groupEnd = groupStart + 1
+            while groupEnd < n, values[order[groupEnd]] == values[order[groupStart]] { groupEnd += 1 }
+            // Share of customers strictly more valuable than this group.
+            let share = Double(groupStart) / Double(n)
+            let tier = cutoffs.firstIndex { share < $0 } ?? cutoffs.count
+            for position in groupStart..<groupEnd { tiers[order[position]] = letters[tier] }
+            groupStart = groupEnd
+        }
+        return tiers
+    }
+}

@@ -1,0 +1,96 @@
+import Features
+import SegflowCore
+import Segmentation
+import Testing
+import TestSupport
+
+@Suite struct RFMScoringTests {
+    /// 10 distinct values, 5 bins: two customers per score.
+    @Test func quintilesOfDistinctValues() {
+        #expect(RFMScoring.scores([10, 1, 9, 2, 8, 3, 7, 4, 6, 5], bins: 5) == [5, 1, 5, 1, 4, 2, 4, 2, 3, 3])
+    }
+
+    /// Ties: values 1,1,1,1,2,2,3,4,5,6. The four 1s have nobody below them: score 1. The 2s
+    /// have 4 below: 1 + floor(5*4/10) = 3. 3 -> 1+floor(30/10) = 4; 4 -> 4; 5 -> 5; 6 -> 5.
+    @Test func tiesShareAScoreAndSkipOthers() {
+        #expect(RFMScoring.scores([1, 1, 1, 1, 2, 2, 3, 4, 5, 6], bins: 5) == [1, 1, 1, 1, 3, 3, 4, 4, 5, 5])
+    }
+
+    /// Recency: fewer days is better. Days 1..10: 1 and 2 days score 5.
+    @Test func recencyScoresRecentHigh() {
+        #expect(RFMScoring.scores([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], bins: 5, higherIsBetter: false) == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1])
+    }
+
+    @Test func allEqualValuesScoreOne() {
+        #expect(RFMScoring.scores([3, 3, 3], bins: 5) == [1, 1, 1])
+        #expect(RFMScoring.scores([], bins: 5) == [])
+    }
+}
+
+@Suite struct RFMSegmentTests {
+    @Test(arguments: [
+        (5, 5, "Champions"), (5, 4, "Champions"), (4, 5, "Loyal"), (3, 4, "Loyal"), (5, 2, "Potential loyalists"),
+        (4, 3, "Potential loyalists"), (5, 1, "New customers"), (4, 1, "Promising"), (3, 3, "Need attention"),
+        (3, 1, "About to sleep"), (3, 2, "About to sleep"), (2, 5, "Can't lose them"), (1, 5, "Can't lose them"),
+        (2, 3, "At risk"), (1, 4, "At risk"), (1, 1, "Lost"), (2, 1, "Hibernating"), (1, 2, "Hibernating"), (2, 2, "Hibernating"),
+    ])
+    func defaultMapNamesEachCell(r: Int, f: Int, name: String) {
+        #expect(RFMSegmentRule.segment(r: r, f: f, m: 3, rules: RFMSegmentRule.defaultMap) == name)
+    }
+
+    @Test func defaultMapCoversTheWholeGrid() {
+        #expect(RFMSegmentRule.uncoveredCells(RFMSegmentRule.defaultMap, bins: 5).isEmpty)
+        #expect(Set(RFMSegmentRule.defaultMap.map(\.name)).count == 11)
+    }
+
+    @Test func firstMatchingRuleWinsAndMonetaryCanNarrow() {
+        let rules = [RFMSegmentRule("Big spenders", recency: 1...5, frequency: 1...5, monetary: 5...5),
+                     RFMSegmentRule("Everyone else", recency: 1...5, frequency: 1...5)]
+        #expect(RFMSegmentRule.segment(r: 1, f: 1, m: 5, rules: rules) == "Big spenders")
+        #expect(RFMSegmentRule.segment(r: 1, f: 1, m: 4, rules: rules) == "Everyone else")
+        #expect(RFMSegmentRule.uncoveredCells(Array(rules.prefix(1)), bins: 2).count == 4)
+    }
+}
+
+@Suite struct CustomerValueTests {
+    /// Values 50, 20, 10, 10, 5, 5 (total 100): the top 20% is ceil(1.2) = 2 customers, 70%.
+    @Test func paretoShares() {
+        let values: [Double] = [10, 50, 5, 20, 10, 5]
+        #expect(CustomerValue.paretoShare(values, topFraction: 0.2) == 0.7)
+        #expect(CustomerValue.paretoShare(values, topFraction: 0.01) == 0.5)
+        #expect(CustomerValue.paretoShare(values, topFraction: 1) == 1)
+        #expect(CustomerValue.paretoShare([0, 0], topFraction: 0.2) == nil)
+    }
+
+    /// Ten customers, cutoffs 20% / 50%: two A, three B, five C; a tie straddling a cutoff
+    /// takes the tier of its first member.
+    @Test func tiersByValueRank() {
+        let values: [Double] = [100, 90, 80, 70, 60, 50, 40, 30, 20, 10]
+        #expect(CustomerValue.tiers(values, cutoffs: [0.2, 0.5]) == ["A", "A", "B", "B", "B", "C", "C", "C", "C", "C"])
+        let tied: [Double] = [100, 90, 90, 70, 60, 50, 40, 30, 20, 10]
+        #expect(CustomerValue.tiers(tied, cutoffs: [0.2, 0.5]) == ["A", "A", "A", "B", "B", "C", "C", "C", "C", "C"])
+    }
+}
+
+@Suite struct LifecycleTests {
+    let rules = LifecycleRules()
+
+    /// Example customers from docs/segmentation.md.
+    @Test func statusRules() {
+        #expect(rules.status(tenureDays: 12, recencyDays: 12) == .new)
+        #expect(rules.status(tenureDays: 400, recencyDays: 20) == .active)
+        #expect(rules.status(tenureDays: 400, recencyDays: 120) == .atRisk)
+        #expect(rules.status(tenureDays: 800, recencyDays: 200) == .lapsed)
+        #expect(rules.status(tenureDays: 900, recencyDays: 500) == .lost)
+    }
+
+    @Test func stageRules() {
+        #expect(rules.stage(purchases: 2, status: .active, rateTrend: 3) == .exploration)
+        #expect(rules.stage(purchases: 1, status: .new, rateTrend: nil) == .exploration)
+        #expect(rules.stage(purchases: 6, status: .active, rateTrend: 2.0) == .formation)
+        #expect(rules.stage(purchases: 6, status: .active, rateTrend: nil) == .formation)
+        #expect(rules.stage(purchases: 12, status: .active, rateTrend: 1.0) == .stability)
+        #expect(rules.stage(purchases: 12, status: .atRisk, rateTrend: 0.3) == .decline)
+        #expect(rules.stage(purchases: 1, status: .lost, rateTrend: nil) == .decline)
+    }
+}
