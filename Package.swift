@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "Segmentation", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

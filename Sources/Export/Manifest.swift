@@ -72,6 +72,59 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// What k-means did; absent without `segment.kmeans`.
+    public struct Clustering: Codable, Sendable, Equatable {
+        public struct Candidate: Codable, Sendable, Equatable {
+            public var k: Int
+            public var inertia: Double
+            public var silhouette: Double
+            public init(k: Int, inertia: Double, silhouette: Double) {
+                self.k = k
+                self.inertia = inertia
+                self.silhouette = silhouette
+            }
+        }
+
+        public struct Cluster: Codable, Sendable, Equatable {
+            public var cluster: Int
+            public var label: String
+            public var customers: Int
+            public var share: Double
+            public var valueShare: Double
+            public init(cluster: Int, label: String, customers: Int, share: Double, valueShare: Double) {
+                self.cluster = cluster
+                self.label = label
+                self.customers = customers
+                self.share = share
+                self.valueShare = valueShare
+            }
+        }
+
+        public var k: Int
+        /// How k was chosen, and for `k: auto` the whole curve.
+        public var rule: String
+        public var seed: UInt64
+        public var precision: String
+        public var inertia: Double
+        public var iterations: Int
+        public var candidates: [Candidate]
+        public var clusters: [Cluster]
+        public var note: String?
+
+        public init(k: Int, rule: String, seed: UInt64, precision: String, inertia: Double, iterations: Int,
+                    candidates: [Candidate], clusters: [Cluster], note: String?) {
+            self.k = k
+            self.rule = rule
+            self.seed = seed
+            self.precision = precision
+            self.inertia = inertia
+            self.iterations = iterations
+            self.candidates = candidates
+            self.clusters = clusters
+            self.note = note
+        }
+    }
+
     public var segflowVersion: String
     public var pipeline: Pipeline
     public var asOf: String
@@ -83,11 +136,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Seeds of every random step, by step; empty while no stage draws random numbers.
     public var randomSeeds: [String: UInt64]
     public var segmentation: Segmentation?
+    public var clustering: Clustering?
     public var totalSeconds: Double
 
     public init(segflowVersion: String, pipeline: Pipeline, asOf: String, startedAt: String, inputs: [Input],
                 stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-                segmentation: Segmentation? = nil, totalSeconds: Double) {
+                segmentation: Segmentation? = nil, clustering: Clustering? = nil, totalSeconds: Double) {
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
         self.asOf = asOf
@@ -98,6 +152,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.outputs = outputs
         self.randomSeeds = randomSeeds
         self.segmentation = segmentation
+        self.clustering = clustering
         self.totalSeconds = totalSeconds
     }
 

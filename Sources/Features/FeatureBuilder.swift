@@ -176,6 +176,28 @@ public struct CustomerFeatures: Sendable, Equatable {
 
     public var count: Int { customerID.count }
 
+    /// Names of the numeric features, as their `customers.csv` columns are named.
+    public static let numericNames = [
+        "recency_days", "frequency", "monetary_total", "monetary_mean", "tenure_days",
+        "interpurchase_mean_days", "interpurchase_std_days", "current_value", "purchase_rate_trend",
+    ]
+
+    /// A numeric feature by column name (NaN where undefined), or nil for an unknown name.
+    public func values(named name: String) -> [Double]? {
+        switch name {
+        case "recency_days": return recencyDays.map(Double.init)
+        case "frequency": return frequency.map(Double.init)
+        case "monetary_total": return monetaryTotal
+        case "monetary_mean": return monetaryMean
+        case "tenure_days": return tenureDays.map(Double.init)
+        case "interpurchase_mean_days": return interpurchaseMeanDays
+        case "interpurchase_std_days": return interpurchaseStdDays
+        case "current_value": return currentValue
+        case "purchase_rate_trend": return purchaseRateTrend
+        default: return nil
+        }
+    }
+
     mutating func append(contentsOf other: CustomerFeatures) {
         customerID += other.customerID
         firstPurchase += other.firstPurchase

@@ -16,8 +16,10 @@ public enum AsOf: Sendable, Equatable {
 
 /// One output a pipeline writes, with its grain.
 public enum OutputKind: String, Sendable, CaseIterable {
-    /// One row per customer: features (and, later, segments and scores).
+    /// One row per customer: features, segments and scores.
     case customers
+    /// One row per k-means cluster: size, value share, feature profile and label.
+    case segments
 }
 
 public struct OutputSpec: Sendable, Equatable {
@@ -62,7 +64,11 @@ public struct PipelineFile: Sendable, Equatable {
                                                 example: ["customer": "customer_id", "time": "ts", "amount": "amount"]),
         "clean": KeyTable(allowed: ["dedupe", "returns", "max_rejected", "date_range", "winsorize"]),
         "clean.date_range": KeyTable(allowed: ["from", "to"]),
-        "segment": KeyTable(allowed: ["rfm", "value", "lifecycle"]),
+        "segment": KeyTable(allowed: ["rfm", "value", "lifecycle", "kmeans"]),
+        "segment.kmeans": KeyTable(allowed: ["features", "k", "k_range", "restarts", "max_iter", "tol", "seed", "precision",
+                                             "silhouette_sample"]),
+        "segment.kmeans.features": KeyTable(allowed: ["name", "transform", "scaling", "weight"], required: ["name"],
+                                            example: ["name": "frequency"]),
         "segment.rfm": KeyTable(allowed: ["bins", "segments"]),
         "segment.rfm.segments": KeyTable(allowed: ["name", "r", "f", "m"], required: ["name", "r", "f"],
                                          example: ["name": "Champions", "r": "5", "f": "4-5"]),
@@ -185,6 +191,10 @@ public struct PipelineFile: Sendable, Equatable {
             if items.isEmpty { reader.error(node, "'outputs' is empty: the run would write nothing", hint: "add '- customers: out/customers.csv'") }
         }
 
+        if let segments = outputs.first(where: { $0.kind == .segments }), segmentation?.clustering == nil {
+            reader.error(top["outputs"], "output 'segments' (\(segments.path)) needs 'segment.kmeans' to know the clusters",
+                         hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the output")
+        }
         guard let name, let transactions else { return nil }
         return PipelineFile(path: reader.file, name: name, asOf: asOf, transactions: transactions, dedupe: dedupe,
                             returns: returns, maxRejected: maxRejected, dateRange: dateRange, winsorizeQuantile: winsorize,
@@ -307,6 +317,77 @@ public struct PipelineFile: Sendable, Equatable {
             if order != order.sorted() {
                 reader.error(node, "'segment.lifecycle' thresholds must grow: active_within_days <= at_risk_within_days <= lapsed_within_days")
             }
+        }
+        if let node = section["kmeans"] { rules.clustering = decodeClustering(node, reader: reader) }
+        return rules
+    }
+
+    private static func decodeClustering(_ node: Node, reader: ConfigReader) -> ClusteringRules? {
+        guard let entries = reader.mapping(node, at: "segment.kmeans") else { return nil }
+        var rules = ClusteringRules()
+        if let node = entries["features"], let items = reader.sequence(node, at: "segment.kmeans.features") {
+            var features: [ClusteringFeature] = []
+            for item in items {
+                var feature: ClusteringFeature
+                if case .scalar = item, let name = reader.string(item, at: "segment.kmeans.features") {
+                    feature = ClusteringFeature(name: name)
+                } else if let entry = reader.mapping(item, at: "segment.kmeans.features"),
+                          let name = entry["name"].flatMap({ reader.string($0, at: "segment.kmeans.features.name") }) {
+                    feature = ClusteringFeature(name: name)
+                    if let node = entry["transform"], let value = reader.choice(node, at: "segment.kmeans.features.transform", as: ClusteringFeature.Transform.self) {
+                        feature.transform = value
+                    }
+                    if let node = entry["scaling"], let value = reader.choice(node, at: "segment.kmeans.features.scaling", as: ClusteringFeature.Scaling.self) {
+                        feature.scaling = value
+                    }
+                    if let node = entry["weight"], let value = reader.number(node, at: "segment.kmeans.features.weight", in: 0...100) {
+                        feature.weight = value
+                    }
+                } else {
+                    continue
+                }
+                guard CustomerFeatures.numericNames.contains(feature.name) else {
+                    let suggestion = Suggestion.closest(to: feature.name, among: CustomerFeatures.numericNames)
+                    reader.error(item, "'segment.kmeans.features' has no feature '\(feature.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                                 hint: "features: \(CustomerFeatures.numericNames.joined(separator: ", "))")
+                    continue
+                }
+                if features.contains(where: { $0.name == feature.name }) {
+                    reader.error(item, "feature '\(feature.name)' is listed twice in 'segment.kmeans.features'")
+                }
+                features.append(feature)
+            }
+            if items.isEmpty { reader.error(node, "'segment.kmeans.features' is empty", hint: "list at least one feature, e.g. [frequency]") }
+            rules.features = features
+        }
+        var range = 2...12
+        if let node = entries["k_range"], let items = reader.sequence(node, at: "segment.kmeans.k_range") {
+            let bounds = items.compactMap { reader.integer($0, at: "segment.kmeans.k_range", in: 1...1000) }
+            if bounds.count == 2, bounds[0] <= bounds[1] {
+                range = bounds[0]...bounds[1]
+            } else if bounds.count == items.count {
+                reader.error(node, "'segment.kmeans.k_range' must be [lowest, highest], e.g. [2, 12]")
+            }
+        }
+        if let node = entries["k"] {
+            if node.string == "auto" {
+                rules.clusterCount = .auto(range)
+            } else if let k = reader.integer(node, at: "segment.kmeans.k", in: 1...1000) {
+                rules.clusterCount = .fixed(k)
+                if let rangeNode = entries["k_range"] {
+                    reader.warning(rangeNode, "'segment.kmeans.k_range' is not used: k is fixed at \(k)", hint: "set 'k: auto' to search the range")
+                }
+            }
+        }
+        if let node = entries["restarts"], let value = reader.integer(node, at: "segment.kmeans.restarts", in: 1...100) { rules.restarts = value }
+        if let node = entries["max_iter"], let value = reader.integer(node, at: "segment.kmeans.max_iter", in: 1...100_000) { rules.maxIterations = value }
+        if let node = entries["tol"], let value = reader.number(node, at: "segment.kmeans.tol", in: 0...1) { rules.tolerance = value }
+        if let node = entries["seed"], let value = reader.integer(node, at: "segment.kmeans.seed", in: 0...Int.max) { rules.seed = UInt64(value) }
+        if let node = entries["precision"], let value = reader.choice(node, at: "segment.kmeans.precision", as: ClusteringRules.Precision.self) {
+            rules.precision = value
+        }
+        if let node = entries["silhouette_sample"], let value = reader.integer(node, at: "segment.kmeans.silhouette_sample", in: 100...1_000_000) {
+            rules.silhouetteSample = value
         }
         return rules
     }

@@ -76,6 +76,8 @@ public struct PipelineRunner {
         stages.append(featureReport)
 
         var segmentSummary: Manifest.Segmentation?
+        var clustering: ClusteringResult?
+        var clusteringSummary: Manifest.Clustering?
         if let rules = pipeline.segmentation {
             var (segments, segmentReport) = CustomerSegmenter(rules: rules).segment(features)
             for column in segments.columns { customers.append(column) }
@@ -88,6 +90,21 @@ public struct PipelineRunner {
                 valueTiers: CustomerSegments.counts(segments.valueTier).map { .init(name: $0.name, customers: $0.count) },
                 lifecycleStages: CustomerSegments.counts(segments.lifecycleStage).map { .init(name: $0.name, customers: $0.count) },
                 statuses: CustomerSegments.counts(segments.status).map { .init(name: $0.name, customers: $0.count) })
+            if let clusteringRules = rules.clustering {
+                var (result, report) = try runClustering(clusteringRules, features)
+                customers.append(Column("cluster", .integer(result.labels.map { Int64($0) })))
+                customers.append(Column("cluster_label", .text(result.clusterLabels)))
+                report.seconds = clock.lap()
+                stages.append(report)
+                clusteringSummary = Manifest.Clustering(
+                    k: result.clusterCount, rule: result.rule, seed: clusteringRules.seed, precision: clusteringRules.precision.rawValue,
+                    inertia: result.inertia, iterations: result.iterations,
+                    candidates: result.candidates.map { .init(k: $0.k, inertia: $0.inertia, silhouette: $0.silhouette) },
+                    clusters: result.profiles.map { .init(cluster: $0.cluster, label: $0.label, customers: $0.customers,
+                                                          share: $0.share, valueShare: $0.valueShare) },
+                    note: result.note)
+                clustering = result
+            }
         }
         features = CustomerFeatures()
 
@@ -99,6 +116,11 @@ public struct PipelineRunner {
             case .customers:
                 try transaction.stage(output.path) { try CSVTableWriter.write(customers, to: $0) }
                 written.append(Manifest.Output(name: "customers", path: output.path, rows: customers.rowCount))
+            case .segments:
+                // Validation guarantees clustering ran when this output is declared.
+                let table = Self.segmentsTable(clustering?.profiles ?? [])
+                try transaction.stage(output.path) { try CSVTableWriter.write(table, to: $0) }
+                written.append(Manifest.Output(name: "segments", path: output.path, rows: table.rowCount))
             }
         }
         let rejectedPath = "\(runDirectory)/rejected.csv"
@@ -113,8 +135,9 @@ public struct PipelineRunner {
             startedAt: ISO8601DateFormatter().string(from: started),
             inputs: [.init(name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
                            xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)],
-            stages: stages, rejectedRows: ingested.rejected.count, outputs: written, randomSeeds: [:],
-            segmentation: segmentSummary, totalSeconds: Date().timeIntervalSince(started))
+            stages: stages, rejectedRows: ingested.rejected.count, outputs: written,
+            randomSeeds: pipeline.segmentation?.clustering.map { ["kmeans": $0.seed] } ?? [:],
+            segmentation: segmentSummary, clustering: clusteringSummary, totalSeconds: Date().timeIntervalSince(started))
         let manifestData = try manifest.encoded()
         try transaction.stage("\(runDirectory)/manifest.json") { try $0.write(bytes: [UInt8](manifestData)) }
         try transaction.commit()
@@ -133,6 +156,45 @@ public struct PipelineRunner {
             }
             return CivilTime.day(ofSeconds: newestTime) + 1
         }
+    }
+
+    /// k-means with its failures told in the pipeline file's terms.
+    private func runClustering(_ rules: ClusteringRules, _ features: CustomerFeatures) throws -> (ClusteringResult, StageReport) {
+        let file = SourceLocation(file: pipeline.path)
+        do {
+            return try CustomerClustering(rules: rules).cluster(features)
+        } catch ClusteringError.tooFewCustomers(let k, let count) {
+            throw SegflowError(.config, at: file, "segment.kmeans.k: \(k) clusters asked for, but the run has only \(count) customers",
+                               hint: "lower segment.kmeans.k (or the k_range), or check why so few customers survived cleaning")
+        } catch ClusteringError.input(.notFinite(let feature, let count)) {
+            throw SegflowError(.config, at: file,
+                               "segment.kmeans.features: '\(feature)' has no value for \(count) customers (e.g. inter-purchase times need two purchases)",
+                               hint: "cluster on features every customer has, such as recency_days, frequency, monetary_total, tenure_days")
+        } catch ClusteringError.input(.transformDomain(let feature, let count)) {
+            throw SegflowError(.config, at: file,
+                               "segment.kmeans.features: log1p of '\(feature)' is undefined for \(count) customers with values <= -1 (net returns)",
+                               hint: "use 'transform: none' with 'scaling: robust' for this feature")
+        } catch ClusteringError.unknownFeature(let name) {
+            throw SegflowError(.config, at: file, "segment.kmeans.features: no feature named '\(name)'")
+        }
+    }
+
+    /// segments.csv: one row per cluster, then mean, median and z-score of every feature.
+    static func segmentsTable(_ profiles: [ClusterProfile]) -> Table {
+        var table = Table(rowCount: profiles.count, columns: [
+            Column("cluster", .integer(profiles.map { Int64($0.cluster) })),
+            Column("label", .text(profiles.map(\.label))),
+            Column("customers", .integer(profiles.map { Int64($0.customers) })),
+            Column("share", .real(profiles.map(\.share))),
+            Column("value_share", .real(profiles.map(\.valueShare))),
+        ])
+        for name in CustomerFeatures.numericNames {
+            func summary(_ profile: ClusterProfile) -> ClusterProfile.FeatureSummary? { profile.features.first { $0.name == name } }
+            table.append(Column("\(name)_mean", .real(profiles.map { summary($0)?.mean ?? .nan })))
+            table.append(Column("\(name)_median", .real(profiles.map { summary($0)?.median ?? .nan })))
+            table.append(Column("\(name)_z", .real(profiles.map { summary($0)?.zScore ?? .nan })))
+        }
+        return table
     }
 
     static func rejectedTable(_ rows: [RejectedRow]) -> Table {

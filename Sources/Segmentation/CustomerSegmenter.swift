@@ -16,6 +16,8 @@ public struct SegmentationRules: Sendable, Equatable {
     /// Cumulative customer shares closing tiers A, B, ...; the rest is the next letter.
     public var tierCutoffs: [Double] = [0.2, 0.5]
     public var lifecycle = LifecycleRules()
+    /// `segment.kmeans`; nil when the file asks for no clustering.
+    public var clustering: ClusteringRules?
 
     public init() {}
 }

@@ -34,6 +34,15 @@ struct RunSummary {
             lines.append("  lifecycle       " + segmentation.lifecycleStages.map { "\($0.name) \(Formatting.count($0.customers))" }.joined(separator: " · "))
             lines.append("  status          " + segmentation.statuses.map { "\($0.name) \(Formatting.count($0.customers))" }.joined(separator: " · "))
         }
+        if let clustering = manifest.clustering {
+            lines.append("  clusters (k = \(clustering.k), \(clustering.rule))")
+            if let note = clustering.note { lines.append("    note: \(note)") }
+            for cluster in clustering.clusters {
+                lines.append("    \(cluster.cluster)  " + pad(Formatting.count(cluster.customers), 9, right: true)
+                             + String(format: "  %5.1f%% of customers  %5.1f%% of value  ", cluster.share * 100, cluster.valueShare * 100)
+                             + cluster.label)
+            }
+        }
         lines.append("  outputs")
         for output in manifest.outputs {
             lines.append("    \(output.path) (\(Formatting.count(output.rows)) rows)")

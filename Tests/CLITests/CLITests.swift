@@ -54,7 +54,10 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         #expect(customers.count == 5001)
         #expect(customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
                 + "tenure_days,interpurchase_mean_days,interpurchase_std_days,r_score,f_score,m_score,rfm_segment,value_tier,"
-                + "lifecycle_stage,status")
+                + "lifecycle_stage,status,cluster,cluster_label")
+        let segments = try directory.read("segments.csv").split(separator: "\n")
+        #expect(segments[0].hasPrefix("cluster,label,customers,share,value_share,recency_days_mean,recency_days_median,recency_days_z,"))
+        #expect(result.stdout.contains("clusters (k = \(segments.count - 1), highest silhouette"))
         #expect(result.stdout.contains("value (historical) held by top 1%"))
         let rejected = try directory.read("rejected.csv").split(separator: "\n")
         #expect(rejected.count == 13)
@@ -64,6 +67,9 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         let segmentation = manifest?["segmentation"] as? [String: Any]
         let tiers = segmentation?["value_tiers"] as? [[String: Any]]
         #expect(tiers?.map { $0["customers"] as? Int } == [2500, 1500, 1000])
+        let clustering = manifest?["clustering"] as? [String: Any]
+        #expect((clustering?["candidates"] as? [Any])?.count == 6)
+        #expect((manifest?["random_seeds"] as? [String: Int])?["kmeans"] == 42)
     }
 
     @Test func asOfOptionCutsLaterTransactions() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Ingest
 import Features
 @testable import Pipeline
+import Segmentation
 import SegflowCore
 import Testing
 import TestSupport
@@ -54,8 +55,8 @@ let configErrorCases: [(yaml: String, expected: String)] = [
      "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"),
     (validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
      "p.yaml:4:5: error: missing required key 'path' in 'inputs.transactions'\n  hint: add it, for example: path: SampleData/transactions.csv"),
-    (validPipeline.replacingOccurrences(of: "  - customers: out/customers.csv", with: "  - segments: out/s.csv"),
-     "p.yaml:7:5: error: 'outputs' cannot be 'segments'\n  hint: choose one of: customers"),
+    (validPipeline.replacingOccurrences(of: "  - customers: out/customers.csv", with: "  - report: out/r.html"),
+     "p.yaml:7:5: error: 'outputs' cannot be 'report'\n  hint: choose one of: customers, segments"),
     (validPipeline + "inputs: {}\n",
      "p.yaml:2:1: error: key 'inputs' appears twice in the same mapping\n  hint: keep one of them"),
     (validPipeline + "clean: [\n",
@@ -159,6 +160,29 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(rules.lifecycle.growthRatio == 2)
         #expect(pipeline.featureWindows == FeatureWindows(currentValueDays: 30, trendDays: 90))
         #expect(try parse(validPipeline).segmentation == nil)
+    }
+
+    @Test func kmeansSectionDecodes() throws {
+        let pipeline = try parse(validPipeline + """
+            segment:
+              kmeans:
+                features: [frequency, {name: monetary_mean, transform: log1p, scaling: robust, weight: 2}]
+                k: auto
+                k_range: [3, 9]
+                restarts: 2
+                seed: 7
+                precision: float64
+            """)
+        let rules = try #require(pipeline.segmentation?.clustering)
+        #expect(rules.features == [ClusteringFeature(name: "frequency"),
+                                   ClusteringFeature(name: "monetary_mean", transform: .log1p, scaling: .robust, weight: 2)])
+        #expect(rules.clusterCount == .auto(3...9))
+        #expect(rules.restarts == 2)
+        #expect(rules.seed == 7)
+        #expect(rules.precision == .float64)
+        let fixed = try parse(validPipeline + "segment:\n  kmeans: {k: 4, k_range: [2, 5]}\n")
+        #expect(fixed.segmentation?.clustering?.clusterCount == .fixed(4))
+        #expect(fixed.warnings.map(\.message) == ["'segment.kmeans.k_range' is not used: k is fixed at 4"])
     }
 
     @Test func configErrorsAreOfKindConfig() {

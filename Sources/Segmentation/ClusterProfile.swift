@@ -1,0 +1,89 @@
+import Features
+
+/// How one cluster differs from the whole customer base: what `segments.csv` holds.
+public struct ClusterProfile: Sendable, Equatable {
+    public struct FeatureSummary: Sendable, Equatable {
+        public var name: String
+        public var mean: Double
+        public var median: Double
+        /// (cluster mean - population mean) / population standard deviation.
+        public var zScore: Double
+    }
+
+    public var cluster: Int
+    public var label: String
+    public var customers: Int
+    public var share: Double
+    /// Share of the total `monetary_total` held by this cluster's customers.
+    public var valueShare: Double
+    public var features: [FeatureSummary]
+
+    /// Profiles of every cluster over every numeric feature (NaN values left out), in
+    /// cluster order, labelled from `labelFeatures` (the features clustered on, plus value).
+    public static func profiles(labels: [Int32], clusterCount k: Int, features: CustomerFeatures,
+                                labelFeatures: Set<String>) -> [ClusterProfile] {
+        let n = labels.count
+        var members = [[Int]](repeating: [], count: k)
+        for (row, label) in labels.enumerated() { members[Int(label)].append(row) }
+        let totalValue = features.monetaryTotal.reduce(0, +)
+        var profiles = (0..<k).map { cluster in
+            ClusterProfile(cluster: cluster, label: "", customers: members[cluster].count,
+                           share: n > 0 ? Double(members[cluster].count) / Double(n) : 0,
+                           valueShare: totalValue != 0 ? members[cluster].reduce(0) { $0 + features.monetaryTotal[$1] } / totalValue : 0,
+                           features: [])
+        }
+        for name in CustomerFeatures.numericNames {
+            guard let values = features.values(named: name) else { continue }
+            let finite = values.filter(\.isFinite)
+            let mean = finite.reduce(0, +) / Double(max(finite.count, 1))
+            let variance = finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(finite.count, 1))
+            let deviation = variance.squareRoot()
+            for cluster in 0..<k {
+                let own = members[cluster].map { values[$0] }.filter(\.isFinite).sorted()
+                guard !own.isEmpty else { continue }
+                let clusterMean = own.reduce(0, +) / Double(own.count)
+                let median = own.count % 2 == 1 ? own[own.count / 2] : (own[own.count / 2 - 1] + own[own.count / 2]) / 2
+                profiles[cluster].features.append(FeatureSummary(name: name, mean: clusterMean, median: median,
+                                                                 zScore: deviation > 0 ? (clusterMean - mean) / deviation : 0))
+            }
+        }
+        var used: [String: Int] = [:]
+        for cluster in 0..<k {
+            var label = ClusterLabeler.label(profiles[cluster], using: labelFeatures)
+            used[label, default: 0] += 1
+            if let count = used[label], count > 1 { label += " (\(count))" }
+            profiles[cluster].label = label
+        }
+        return profiles
+    }
+}
+
+/// Short readable names for clusters, from the features that set them apart most.
+enum ClusterLabeler {
+    /// (word when the cluster is above the population, word when below), by feature.
+    static let vocabulary: [String: (high: String, low: String)] = [
+        "monetary_total": ("high value", "low spend"),
+        "frequency": ("frequent", "infrequent"),
+        "recency_days": ("long gone", "recent"),
+        "monetary_mean": ("big baskets", "small baskets"),
+        "tenure_days": ("long-standing", "newcomers"),
+        "interpurchase_mean_days": ("slow to return", "quick to return"),
+        "interpurchase_std_days": ("irregular", "regular"),
+        "current_value": ("spending now", "quiet lately"),
+        "purchase_rate_trend": ("accelerating", "slowing"),
+    ]
+
+    /// The words of the (at most three) features with |z| >= 0.5, strongest first; a cluster
+    /// whose customers bought once is "one-time" rather than "infrequent".
+    static func label(_ profile: ClusterProfile, using names: Set<String>) -> String {
+        let strongest = profile.features.filter { abs($0.zScore) >= 0.5 && vocabulary[$0.name] != nil && names.contains($0.name) }
+            .sorted { abs($0.zScore) != abs($1.zScore) ? abs($0.zScore) > abs($1.zScore) : $0.name < $1.name }
+            .prefix(3)
+        guard !strongest.isEmpty else { return "typical" }
+        return strongest.map { summary -> String in
+            let words = vocabulary[summary.name]!
+            if summary.name == "frequency", summary.zScore < 0, summary.median == 1 { return "one-time" }
+            return summary.zScore > 0 ? words.high : words.low
+        }.joined(separator: ", ")
+    }
+}
