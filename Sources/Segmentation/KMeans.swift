@@ -78,14 +78,17 @@ public struct KMeans: Sendable {
     @_specialize(where Scalar == Double)
     public func fit<Scalar: KMeansScalar>(_ data: Matrix<Scalar>, weights: [Double]? = nil) throws -> KMeansModel<Scalar> {
         let problem = try Problem(data: data, weights: weights, clusterCount: configuration.clusterCount)
-        var best: KMeansModel<Scalar>?
-        for restart in 0..<max(1, configuration.restarts) {
+        func run(_ restart: Int) -> KMeansModel<Scalar> {
             var random = RandomSource(seed: configuration.seed &+ UInt64(restart) &* 0x9E37_79B9_7F4A_7C15)
             let start = problem.kMeansPlusPlus(clusterCount: configuration.clusterCount, random: &random)
-            let model = problem.lloyd(start: start, configuration: configuration, restart: restart)
-            if best == nil || model.inertia < best!.inertia { best = model }
+            return problem.lloyd(start: start, configuration: configuration, restart: restart)
         }
-        return best!
+        var best = run(0)
+        for restart in 1..<max(1, configuration.restarts) {
+            let model = run(restart)
+            if model.inertia < best.inertia { best = model }
+        }
+        return best
     }
 
     /// One Lloyd run from the given `k x d` starting centres (no k-means++).
