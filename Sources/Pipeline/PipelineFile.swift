@@ -65,8 +65,8 @@ public struct PipelineFile: Sendable, Equatable {
         "clean": KeyTable(allowed: ["dedupe", "returns", "max_rejected", "date_range", "winsorize"]),
         "clean.date_range": KeyTable(allowed: ["from", "to"]),
         "segment": KeyTable(allowed: ["rfm", "value", "lifecycle", "kmeans"]),
-        "segment.kmeans": KeyTable(allowed: ["features", "k", "k_range", "restarts", "max_iter", "tol", "seed", "precision",
-                                             "silhouette_sample"]),
+        "segment.kmeans": KeyTable(allowed: ["features", "k", "k_range", "algorithm", "batch_size", "restarts", "max_iter", "tol",
+                                             "seed", "precision", "silhouette_sample"]),
         "segment.kmeans.features": KeyTable(allowed: ["name", "transform", "scaling", "weight"], required: ["name"],
                                             example: ["name": "frequency"]),
         "segment.rfm": KeyTable(allowed: ["bins", "segments"]),
@@ -378,6 +378,22 @@ public struct PipelineFile: Sendable, Equatable {
                     reader.warning(rangeNode, "'segment.kmeans.k_range' is not used: k is fixed at \(k)", hint: "set 'k: auto' to search the range")
                 }
             }
+        }
+        if let node = entries["algorithm"], let text = reader.string(node, at: "segment.kmeans.algorithm") {
+            var batchSize = 4096
+            if let node = entries["batch_size"], let value = reader.integer(node, at: "segment.kmeans.batch_size", in: 16...10_000_000) {
+                batchSize = value
+            }
+            switch text {
+            case "lloyd": rules.algorithm = .lloyd
+            case "minibatch": rules.algorithm = .miniBatch(batchSize: batchSize)
+            default:
+                let suggestion = Suggestion.closest(to: text, among: ["lloyd", "minibatch"])
+                reader.error(node, "'segment.kmeans.algorithm' cannot be '\(text)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                             hint: "choose one of: lloyd, minibatch")
+            }
+        } else if let node = entries["batch_size"] {
+            reader.warning(node, "'segment.kmeans.batch_size' is not used without 'algorithm: minibatch'")
         }
         if let node = entries["restarts"], let value = reader.integer(node, at: "segment.kmeans.restarts", in: 1...100) { rules.restarts = value }
         if let node = entries["max_iter"], let value = reader.integer(node, at: "segment.kmeans.max_iter", in: 1...100_000) { rules.maxIterations = value }

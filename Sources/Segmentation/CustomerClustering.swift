@@ -22,6 +22,7 @@ public struct ClusteringRules: Sendable, Equatable {
         ClusteringFeature(name: "monetary_total", transform: .log1p),
     ]
     public var clusterCount: ClusterCount = .fixed(6)
+    public var algorithm: KMeansConfiguration.Algorithm = .lloyd
     public var restarts = 4
     public var maxIterations = 300
     public var tolerance = 1e-4
@@ -109,8 +110,8 @@ public struct CustomerClustering: Sendable {
         var candidates: [KCandidate] = []
         var bestSilhouette = -Double.infinity
         for k in candidatesK {
-            let configuration = KMeansConfiguration(clusterCount: k, restarts: rules.restarts, maxIterations: rules.maxIterations,
-                                                    tolerance: rules.tolerance, seed: rules.seed)
+            let configuration = KMeansConfiguration(clusterCount: k, algorithm: rules.algorithm, restarts: rules.restarts,
+                                                    maxIterations: rules.maxIterations, tolerance: rules.tolerance, seed: rules.seed)
             let model = try KMeans(configuration).fit(matrix)
             guard candidatesK.count > 1 else { best = (model, k); break }
             let sample = Silhouette.stratifiedSample(labels: model.labels, clusterCount: k, size: rules.silhouetteSample,

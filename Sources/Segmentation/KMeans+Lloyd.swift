@@ -229,6 +229,15 @@ extension KMeans {
                     _ = assign(centers: centers, clusterCount: k, labels: labels)
                 }
             }
+            return finish(centers: centers, labels: labels, iterations: iterations, converged: converged,
+                          reseeded: reseeded, restart: restart)
+        }
+
+        /// The model for final centres and labels: exact inertia, centres moved back from the
+        /// centred space.
+        func finish(centers: [Scalar], labels: [Int32], iterations: Int, converged: Bool, reseeded: Int,
+                    restart: Int) -> KMeansModel<Scalar> {
+            let k = centers.count / columns
             let inertia = inertia(centers: centers, labels: labels)
             var uncentered = centers
             for cluster in 0..<k {

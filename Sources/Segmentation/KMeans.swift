@@ -3,7 +3,15 @@ import SegflowCore
 
 /// Settings of a k-means fit; names follow scikit-learn's `KMeans`.
 public struct KMeansConfiguration: Sendable, Equatable {
+    public enum Algorithm: Sendable, Equatable {
+        /// Full passes over the data (the default).
+        case lloyd
+        /// Random batches of this many rows per step, for data too large for full passes.
+        case miniBatch(batchSize: Int)
+    }
+
     public var clusterCount: Int
+    public var algorithm: Algorithm
     /// Independent k-means++ starts; the fit with the lowest inertia is kept (`n_init`).
     public var restarts: Int
     public var maxIterations: Int
@@ -12,8 +20,10 @@ public struct KMeansConfiguration: Sendable, Equatable {
     public var tolerance: Double
     public var seed: UInt64
 
-    public init(clusterCount: Int, restarts: Int = 4, maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0) {
+    public init(clusterCount: Int, algorithm: Algorithm = .lloyd, restarts: Int = 4, maxIterations: Int = 300,
+                tolerance: Double = 1e-4, seed: UInt64 = 0) {
         self.clusterCount = clusterCount
+        self.algorithm = algorithm
         self.restarts = restarts
         self.maxIterations = maxIterations
         self.tolerance = tolerance
@@ -80,8 +90,16 @@ public struct KMeans: Sendable {
         let problem = try Problem(data: data, weights: weights, clusterCount: configuration.clusterCount)
         func run(_ restart: Int) -> KMeansModel<Scalar> {
             var random = RandomSource(seed: configuration.seed &+ UInt64(restart) &* 0x9E37_79B9_7F4A_7C15)
-            let start = problem.kMeansPlusPlus(clusterCount: configuration.clusterCount, random: &random)
-            return problem.lloyd(start: start, configuration: configuration, restart: restart)
+            let k = configuration.clusterCount
+            switch configuration.algorithm {
+            case .lloyd:
+                let start = problem.kMeansPlusPlus(clusterCount: k, random: &random)
+                return problem.lloyd(start: start, configuration: configuration, restart: restart)
+            case .miniBatch(let batchSize):
+                let start = problem.kMeansPlusPlus(clusterCount: k, sampleSize: max(3 * batchSize, 3 * k), random: &random)
+                return problem.miniBatch(start: start, batchSize: batchSize, configuration: configuration, random: &random,
+                                         restart: restart)
+            }
         }
         var best = run(0)
         for restart in 1..<max(1, configuration.restarts) {

@@ -172,6 +172,8 @@ let configErrorCases: [(yaml: String, expected: String)] = [
                 restarts: 2
                 seed: 7
                 precision: float64
+                algorithm: minibatch
+                batch_size: 2048
             """)
         let rules = try #require(pipeline.segmentation?.clustering)
         #expect(rules.features == [ClusteringFeature(name: "frequency"),
@@ -180,6 +182,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(rules.restarts == 2)
         #expect(rules.seed == 7)
         #expect(rules.precision == .float64)
+        #expect(rules.algorithm == .miniBatch(batchSize: 2048))
         let fixed = try parse(validPipeline + "segment:\n  kmeans: {k: 4, k_range: [2, 5]}\n")
         #expect(fixed.segmentation?.clustering?.clusterCount == .fixed(4))
         #expect(fixed.warnings.map(\.message) == ["'segment.kmeans.k_range' is not used: k is fixed at 4"])

@@ -69,6 +69,16 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
         #expect(isClose(first.inertia, double.inertia, relative: 1e-4))
     }
 
+    @Test func miniBatchRecoversBlobsCloseToLloyd() throws {
+        let (data, truth) = blobs(Float.self, rows: 20_000, clusters: 5, dimensions: 3, seed: 21)
+        let lloyd = try KMeans(KMeansConfiguration(clusterCount: 5, restarts: 2, seed: 3)).fit(data)
+        let miniBatch = KMeans(KMeansConfiguration(clusterCount: 5, algorithm: .miniBatch(batchSize: 1024), restarts: 2, seed: 3))
+        let model = try miniBatch.fit(data)
+        #expect(adjustedRandIndex(model.labels, truth) >= 0.99)
+        #expect(model.inertia <= lloyd.inertia * 1.02, "mini-batch \(model.inertia) vs Lloyd \(lloyd.inertia)")
+        #expect(try miniBatch.fit(data).labels == model.labels, "seeded: the same labels twice")
+    }
+
     @Test func emptyClusterIsReseededAtTheFarthestPoint() throws {
         let data = Matrix<Double>(rows: 6, columns: 1, elements: [0, 0.1, 0.2, 10, 10.1, 30])
         let model = try KMeans(KMeansConfiguration(clusterCount: 3))
