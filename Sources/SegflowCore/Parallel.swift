@@ -10,10 +10,11 @@ public enum Parallel {
         return max(1, ProcessInfoCores.active)
     }
 
-    /// Runs `body(part)` for `part` in 0..<parts, concurrently.
+    /// Runs `body(part)` for `part` in 0..<parts: concurrently, or in order on this thread
+    /// when `workerCount` is 1 (`SEGFLOW_THREADS=1`).
     public static func forEach(parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 {
-            if parts == 1 { body(0) }
+        if parts <= 1 || workerCount == 1 {
+            for part in 0..<parts { body(part) }
             return
         }
         DispatchQueue.concurrentPerform(iterations: parts, execute: body)

@@ -19,10 +19,11 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -70,6 +71,22 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         let clustering = manifest?["clustering"] as? [String: Any]
         #expect((clustering?["candidates"] as? [Any])?.count == 6)
         #expect((manifest?["random_seeds"] as? [String: Int])?["kmeans"] == 42)
+    }
+
+    /// Same seed, same bytes: one thread or several, and run after run.
+    @Test func outputsDoNotDependOnTheThreadCount() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for (name, threads) in [("one", "1"), ("two", "2"), ("three", "3")] {
+            let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.file(name), "--log-level", "quiet"],
+                                     environment: ["SEGFLOW_THREADS": threads])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        for file in ["customers.csv", "segments.csv", "rejected.csv"] {
+            let one = try directory.read("one/\(file)")
+            #expect(try directory.read("two/\(file)") == one, "\(file)")
+            #expect(try directory.read("three/\(file)") == one, "\(file)")
+        }
     }
 
     @Test func asOfOptionCutsLaterTransactions() throws {
