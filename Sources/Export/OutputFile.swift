@@ -28,12 +28,6 @@ public final class BufferedFileWriter {
         if buffer.count >= capacity { try flush() }
     }
 
-    @inline(__always)
-    public func write(byte: UInt8) throws {
-        buffer.append(byte)
-        if buffer.count >= capacity { try flush() }
-    }
-
     public func write(bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= capacity { try flush() }

@@ -75,8 +75,9 @@ struct RecordSplitter {
             buffer.count = carry.count
             carry.removeAll(keepingCapacity: true)
         }
+        var target = chunkBytes
         while true {
-            while !atEnd, buffer.count < chunkBytes {
+            while !atEnd, buffer.count < target {
                 let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.storage[buffer.count...]))
                 if read == 0 { atEnd = true }
                 buffer.count += read
@@ -92,9 +93,8 @@ struct RecordSplitter {
                 return true
             }
             // One record is longer than the chunk (a huge quoted field): read on.
-            buffer.reserve(buffer.storage.count * 2)
-            atEnd = false
-            try readMore(into: buffer)
+            target = buffer.count + chunkBytes
+            buffer.reserve(target + chunkBytes)
         }
     }
 
@@ -106,12 +106,6 @@ struct RecordSplitter {
         let read = try withUnsafeMutableBytes(of: &probe) { try source.read(into: $0) }
         if read == 0 { atEnd = true } else { carry.append(probe) }
         return read > 0
-    }
-
-    private mutating func readMore(into buffer: ChunkBuffer) throws {
-        let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.storage[buffer.count...]))
-        if read == 0 { atEnd = true }
-        buffer.count += read
     }
 
     private func stripByteOrderMark(_ buffer: ChunkBuffer) {
