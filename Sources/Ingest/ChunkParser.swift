@@ -9,7 +9,7 @@ import SegflowCore
 /// row is rejected (built once, not per row; they name columns, never values).
 struct RecordLayout: Sendable {
     let roles: [FieldRole]
-    let delimiter: UInt8
+    let separator: FieldSeparator
     let timeFormat: TimeFormat
     let hasOrderColumn: Bool
     let emptyCustomerReason: String
@@ -21,7 +21,7 @@ struct RecordLayout: Sendable {
 
     init(roles: [FieldRole], input: TransactionInput, timeFormatName: String) {
         self.roles = roles
-        delimiter = input.delimiter
+        separator = input.separator
         timeFormat = input.timeFormat
         hasOrderColumn = input.columns.order != nil
         emptyCustomerReason = "empty customer id in column '\(input.columns.customer)'"
@@ -78,13 +78,15 @@ enum ChunkParser {
         chunk.amount.reserveCapacity(estimatedRows)
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return chunk }
         let end = bytes.count
-        let delimiter = layout.delimiter
+        let separator = layout.separator
         let roles = layout.roles
         var position = 0
         var line = 0
         var spans = [FieldSpan](repeating: FieldSpan(), count: 5)
 
         while position < end {
+            if separator == .blanks { skipBlanks(base, &position, end: end) }
+            guard position < end else { break }
             let recordStart = position
             let recordLine = line
             // Blank lines (often a trailing one) are not records.
@@ -95,23 +97,14 @@ enum ChunkParser {
             chunk.recordCount += 1
             var field = 0
             var failure: String?
-            while true {
-                let span = scanField(base, &position, end: end, delimiter: delimiter, line: &line, failure: &failure)
+            repeat {
+                let span = nextField(base, &position, end: end, separator: separator, line: &line, failure: &failure)
                 if field < roles.count {
                     let role = roles[field]
                     if role != .ignored { spans[Int(role.rawValue)] = span }
                 }
                 field += 1
-                if position < end, base[position] == delimiter {
-                    position += 1
-                    continue
-                }
-                if position < end {  // at the newline
-                    position += 1
-                    line += 1
-                }
-                break
-            }
+            } while moreFields(base, &position, end: end, separator: separator, line: &line)
 
             if failure == nil, field != roles.count {
                 failure = "expected \(roles.count) fields, found \(field)"
@@ -176,28 +169,67 @@ enum ChunkParser {
         return span
     }
 
-    /// The header's field names, and where the data starts after it.
-    static func header(_ bytes: UnsafeRawBufferPointer, delimiter: UInt8) -> (names: [String], dataStart: Int, failure: String?)? {
+    /// The fields of the first record, and where the record after it starts.
+    static func firstRecord(_ bytes: UnsafeRawBufferPointer, separator: FieldSeparator) -> (fields: [String], next: Int, failure: String?)? {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return nil }
         var position = 0
         var line = 0
         var failure: String?
-        var names: [String] = []
-        while true {
-            var span = scanField(base, &position, end: bytes.count, delimiter: delimiter, line: &line, failure: &failure)
+        var fields: [String] = []
+        if separator == .blanks { skipBlanks(base, &position, end: bytes.count) }
+        repeat {
+            var span = nextField(base, &position, end: bytes.count, separator: separator, line: &line, failure: &failure)
             if span.hasDoubledQuotes {
-                names.append(String(decoding: unescape(base, span), as: UTF8.self))
+                fields.append(String(decoding: unescape(base, span), as: UTF8.self))
             } else {
                 span.end = max(span.end, span.start)
-                names.append(String(decoding: UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), as: UTF8.self))
+                fields.append(String(decoding: UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), as: UTF8.self))
             }
-            if position < bytes.count, base[position] == delimiter {
-                position += 1
-                continue
-            }
-            if position < bytes.count { position += 1 }
-            return (names, position, failure)
+        } while moreFields(base, &position, end: bytes.count, separator: separator, line: &line)
+        return (fields, position, failure)
+    }
+
+    @inline(__always)
+    static func nextField(_ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, separator: FieldSeparator,
+                          line: inout Int, failure: inout String?) -> FieldSpan {
+        switch separator {
+        case .byte(let delimiter):
+            return scanField(base, &position, end: end, delimiter: delimiter, line: &line, failure: &failure)
+        case .blanks:
+            var span = FieldSpan()
+            span.start = position
+            while position < end, !isBlank(base[position]), base[position] != newline { position += 1 }
+            span.end = position
+            return span
         }
+    }
+
+    /// Steps over the separator after a field: true if another field of the same record
+    /// follows, false at the end of the record (its newline consumed).
+    @inline(__always)
+    static func moreFields(_ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, separator: FieldSeparator,
+                           line: inout Int) -> Bool {
+        if case .byte(let delimiter) = separator, position < end, base[position] == delimiter {
+            position += 1
+            return true
+        }
+        if separator == .blanks {
+            skipBlanks(base, &position, end: end)
+            if position < end, base[position] != newline { return true }
+        }
+        if position < end {  // at the newline
+            position += 1
+            line += 1
+        }
+        return false
+    }
+
+    @inline(__always)
+    static func isBlank(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == carriageReturn }
+
+    @inline(__always)
+    static func skipBlanks(_ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int) {
+        while position < end, isBlank(base[position]) { position += 1 }
     }
 
     /// Parses the fields of an accepted-shape record; returns the rejection reason, if any.

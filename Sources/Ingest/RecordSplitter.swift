@@ -32,7 +32,8 @@ final class ChunkBuffer: @unchecked Sendable {
 struct RecordSplitter {
     private var source: any ByteSource
     private let path: String
-    private let delimiter: UInt8
+    private let separator: FieldSeparator
+    private let hasHeader: Bool
     private let chunkBytes: Int
     private var carry: [UInt8] = []
     private var atEnd = false
@@ -41,14 +42,16 @@ struct RecordSplitter {
     init(input: TransactionInput, chunkBytes: Int) throws {
         source = input.isGzip ? try GzipByteSource(path: input.path) : try FileByteSource(path: input.path)
         path = input.path
-        delimiter = input.delimiter
+        separator = input.separator
+        hasHeader = input.hasHeader
         self.chunkBytes = chunkBytes
     }
 
     var fileBytesRead: Int { source.fileBytesRead }
     var fingerprint: XXH64 { source.fingerprint }
 
-    /// Reads the header record; the data chunks start after it.
+    /// Reads the header record; the data chunks start after it. Without a header, the
+    /// names are the 1-based positions of the first record's fields, and nothing is consumed.
     mutating func readHeader() throws -> (names: [String], lineCount: Int) {
         let buffer = ChunkBuffer()
         defer { buffer.release() }
@@ -56,14 +59,18 @@ struct RecordSplitter {
             throw SegflowError(.data, at: SourceLocation(file: path, line: 1), "the file is empty: no header row",
                                hint: "check that the export that produces this file ran")
         }
-        guard let header = ChunkParser.header(buffer.bytes, delimiter: delimiter), header.failure == nil else {
+        guard let header = ChunkParser.firstRecord(buffer.bytes, separator: separator), header.failure == nil else {
             throw SegflowError(.data, at: SourceLocation(file: path, line: 1), "the header row is not valid CSV",
                                hint: "the first line must list the column names, separated by the delimiter")
         }
-        let headerBytes = UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<header.dataStart])
+        guard hasHeader else {
+            carry = Array(buffer.bytes) + carry
+            return ((1...header.fields.count).map(String.init), 0)
+        }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<header.next])
         let lineCount = headerBytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-        carry = Array(buffer.bytes[header.dataStart...]) + carry
-        return (header.names, max(lineCount, 1))
+        carry = Array(buffer.bytes[header.next...]) + carry
+        return (header.fields, max(lineCount, 1))
     }
 
     /// Fills `buffer` with the next chunk of whole records; false at the end of the input.
@@ -120,13 +127,14 @@ struct RecordSplitter {
     private func lastRecordBoundary(_ bytes: UnsafeRawBufferPointer) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
         var newlineAt = bytes.count
-        var quotesBefore = countQuotes(base, 0, bytes.count)
+        // Blank-separated records have no quoting: every newline ends a record.
+        var quotesBefore = separator == .blanks ? 0 : countQuotes(base, 0, bytes.count)
         while true {
             // Scanning backwards is short: records are small, so a newline is near the end.
             var at = newlineAt - 1
             while at >= 0, base.load(fromByteOffset: at, as: UInt8.self) != UInt8(ascii: "\n") { at -= 1 }
             guard at >= 0 else { return nil }
-            quotesBefore -= countQuotes(base, at, newlineAt)
+            if separator != .blanks { quotesBefore -= countQuotes(base, at, newlineAt) }
             if quotesBefore % 2 == 0 { return at }
             newlineAt = at
         }

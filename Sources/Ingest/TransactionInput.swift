@@ -20,18 +20,31 @@ public struct TransactionColumns: Sendable, Equatable {
     }
 }
 
+/// What separates the fields of a record.
+public enum FieldSeparator: Sendable, Equatable {
+    /// One character, with RFC 4180 quoting (`,` for CSV).
+    case byte(UInt8)
+    /// Runs of spaces and tabs, no quoting; leading blanks are ignored (column-aligned
+    /// exports such as the CDNOW data).
+    case blanks
+}
+
 /// One delimited transaction file (`.csv`, or `.csv.gz` for gzip) and how to read it.
 public struct TransactionInput: Sendable, Equatable {
     public var path: String
     public var columns: TransactionColumns
     public var timeFormat: TimeFormat
-    public var delimiter: UInt8
+    public var separator: FieldSeparator
+    /// Without a header row, columns are named by 1-based position: "1", "2", ...
+    public var hasHeader: Bool
 
-    public init(path: String, columns: TransactionColumns, timeFormat: TimeFormat = .iso8601, delimiter: UInt8 = UInt8(ascii: ",")) {
+    public init(path: String, columns: TransactionColumns, timeFormat: TimeFormat = .iso8601,
+                separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true) {
         self.path = path
         self.columns = columns
         self.timeFormat = timeFormat
-        self.delimiter = delimiter
+        self.separator = separator
+        self.hasHeader = hasHeader
     }
 
     public var isGzip: Bool { path.hasSuffix(".gz") }

@@ -56,7 +56,7 @@ public struct PipelineFile: Sendable, Equatable {
                      required: ["name", "inputs", "outputs"],
                      example: ["name": "retail-nightly", "inputs": "{transactions: {...}}", "outputs": "[{customers: out/customers.csv}]"]),
         "inputs": KeyTable(allowed: ["transactions"], required: ["transactions"]),
-        "inputs.transactions": KeyTable(allowed: ["path", "columns", "time_format", "delimiter"], required: ["path", "columns"],
+        "inputs.transactions": KeyTable(allowed: ["path", "columns", "time_format", "delimiter", "header"], required: ["path", "columns"],
                                         example: ["path": "SampleData/transactions.csv",
                                                   "columns": "{customer: customer_id, order: order_id, time: ts, amount: amount}"]),
         "inputs.transactions.columns": KeyTable(allowed: ["customer", "order", "time", "amount"],
@@ -240,18 +240,24 @@ public struct PipelineFile: Sendable, Equatable {
                 }
             }
         }
-        var delimiter = UInt8(ascii: ",")
+        var separator = FieldSeparator.byte(UInt8(ascii: ","))
         if let node = entries["delimiter"], let text = reader.string(node, at: "\(path).delimiter") {
             let resolved = text == "tab" || text == "\\t" ? "\t" : text
-            if resolved.utf8.count == 1, let byte = resolved.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 {
-                delimiter = byte
+            if text == "whitespace" {
+                separator = .blanks
+            } else if resolved.utf8.count == 1, let byte = resolved.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 {
+                separator = .byte(byte)
             } else {
-                reader.error(node, "'\(path).delimiter' must be a single character other than a quote or line break",
+                reader.error(node, "'\(path).delimiter' must be a single character other than a quote or line break, or 'whitespace'",
                              hint: "for example ',' or ';' or 'tab'")
             }
         }
+        var hasHeader = true
+        if let node = entries["header"] {
+            if let value = node.bool { hasHeader = value } else { reader.error(node, "'\(path).header' must be true or false") }
+        }
         guard let file, let columns else { return nil }
-        return TransactionInput(path: file, columns: columns, timeFormat: timeFormat, delimiter: delimiter)
+        return TransactionInput(path: file, columns: columns, timeFormat: timeFormat, separator: separator, hasHeader: hasHeader)
     }
 
     /// `0.1%` (a share of rows) or `25` (a count).

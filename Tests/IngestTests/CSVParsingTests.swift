@@ -164,6 +164,32 @@ import TestSupport
         #expect(reference.rejected.count == 8)
     }
 
+    @Test func blankSeparatedFileWithoutHeader() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("cd.txt", " 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n\r\n 00021 0002 19970101  3   63.34\r\n")
+        let input = TransactionInput(path: path, columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
+                                     timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
+        let result = try TransactionReader(input: input).read()
+        #expect(result.transactions.customerIDs == ["0001", "0002"])
+        #expect(result.transactions.amount == [29.33, 29.73, 63.34])
+        #expect(result.transactions.time[1] == Fixtures.seconds(1997, 1, 18))
+        #expect(result.recordCount == 3)
+        #expect(try TransactionReader(input: input).headerNames() == ["1", "2", "3", "4", "5"])
+    }
+
+    /// The CDNOW sample (Tests/Fixtures) as published: 6,919 records of 2,357 customers.
+    @Test func readsTheCDNOWSample() throws {
+        let input = TransactionInput(path: "Tests/Fixtures/CDNOW_sample.txt",
+                                     columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
+                                     timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
+        let result = try TransactionReader(input: input, chunkBytes: 4096).read()
+        #expect(result.recordCount == 6919)
+        #expect(result.rejected.isEmpty)
+        #expect(result.transactions.customerIDs.count == 2357)
+        #expect(result.newestTime == Fixtures.seconds(1998, 6, 30))
+    }
+
     @Test func fingerprintIsXXH64OfTheFileAsStored() throws {
         let csv = header + "c1,o1,2024-01-02,1\n"
         let result = try Fixtures.ingest(csv)

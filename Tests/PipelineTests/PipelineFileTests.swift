@@ -94,7 +94,8 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(pipeline.maxRejected == .count(0))
         #expect(pipeline.features == FeatureGroup.allCases)
         #expect(pipeline.transactions.timeFormat == .iso8601)
-        #expect(pipeline.transactions.delimiter == UInt8(ascii: ","))
+        #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ",")))
+        #expect(pipeline.transactions.hasHeader)
         #expect(pipeline.outputs == [OutputSpec(kind: .customers, path: "out/customers.csv")])
     }
 
@@ -120,7 +121,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
             """)
         #expect(pipeline.asOf == .day(CivilTime.daysFromCivil(year: 2026, month: 11, day: 21)))
         #expect(pipeline.transactions.columns.order == nil)
-        #expect(pipeline.transactions.delimiter == UInt8(ascii: ";"))
+        #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ";")))
         #expect(pipeline.transactions.timeFormat == .pattern(try TimePattern("%d/%m/%Y")))
         #expect(pipeline.dedupe == .row)
         #expect(pipeline.returns == .drop)
