@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "Clean", dependencies: ["SegflowCore"]),
         .target(name: "Features", dependencies: ["SegflowCore"]),
         .target(name: "Export", dependencies: ["SegflowCore"]),
+        .target(name: "Statistics"),
+        .target(name: "Churn", dependencies: ["SegflowCore", "Statistics"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(
@@ -49,6 +51,8 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+        .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "Segmentation", "TestSupport"]),

@@ -1,0 +1,61 @@
+import Churn
+import Clean
+import Foundation
+import Ingest
+import SegflowCore
+import Testing
+import TestSupport
+
+/// The CDNOW sample of Fader, Hardie & Lee (2005), read and summarised by segflow's own
+/// ingest and clean stages: 39-week calibration period ending 1997-09-30 inclusive, purchases
+/// on the same day counted as one, time in weeks.
+func cdnowCalibrationSummary() throws -> RepeatPurchaseSummary {
+    let input = TransactionInput(path: "Tests/Fixtures/CDNOW_sample.txt",
+                                 columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
+                                 timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
+    let ingested = try TransactionReader(input: input).read()
+    let asOfDay = CivilTime.daysFromCivil(year: 1997, month: 10, day: 1)
+    let (grouped, _) = Cleaner(rules: CleaningRules(cutoff: asOfDay * 86_400, dedupe: .none)).clean(ingested.transactions)
+    return RepeatPurchaseSummary(grouped, asOfDay: asOfDay, unitDays: 7)
+}
+
+@Suite struct BGNBDLiteratureTests {
+    /// Published: r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL = −9582.4 (within 1% each).
+    @Test func fitMatchesFaderHardieLee2005() throws {
+        let summary = try cdnowCalibrationSummary()
+        #expect(summary.count == 2357)
+        // Customer 1 of the paper's data: x = 2, t_x = 30.43, T = 38.86 weeks.
+        #expect(summary.x[0] == 2)
+        #expect(abs(summary.tx[0] - 30.43) < 0.005 && abs(summary.t[0] - 38.86) < 0.005)
+        let model = try BGNBD().fit(summary)
+        print("BG/NBD on CDNOW: r \(model.r), alpha \(model.alpha), a \(model.a), b \(model.b), LL \(model.logLikelihood)")
+        for (value, published, name) in [(model.r, 0.243, "r"), (model.alpha, 4.414, "alpha"), (model.a, 0.793, "a"), (model.b, 2.426, "b")] {
+            #expect(abs(value - published) / published <= 0.01, "\(name) = \(value), published \(published)")
+        }
+        #expect(abs(model.logLikelihood - -9582.4) / 9582.4 <= 0.01, "LL \(model.logLikelihood)")
+    }
+
+    /// With the published parameters: the paper's worked example, a customer with x = 2,
+    /// t_x = 30.43, T = 38.86 expects 1.226 purchases in the next 39 weeks.
+    @Test func conditionalExpectationMatchesThePaper() {
+        let model = BGNBDModel(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426, logLikelihood: 0, iterations: 0)
+        let expected = model.expectedPurchases(horizon: 39, x: 2, tx: 30.43, t: 38.86)
+        #expect(abs(expected - 1.226) < 0.001, "\(expected)")
+        #expect(model.probabilityAlive(x: 0, tx: 0, t: 38.86) == 1)
+        let alive = model.probabilityAlive(x: 2, tx: 30.43, t: 38.86)
+        #expect(alive > 0 && alive < 1)
+    }
+}
+
+@Suite struct GammaGammaLiteratureTests {
+    /// Published (Fader & Hardie 2013): p = 6.25, q = 3.74, γ = 15.44, within 1% each.
+    @Test func fitMatchesFaderHardie() throws {
+        let summary = try cdnowCalibrationSummary()
+        let model = try GammaGamma().fit(summary)
+        print("Gamma-Gamma on CDNOW: p \(model.p), q \(model.q), gamma \(model.gamma), corr(x, spend) \(model.frequencySpendCorrelation)")
+        for (value, published, name) in [(model.p, 6.25, "p"), (model.q, 3.74, "q"), (model.gamma, 15.44, "gamma")] {
+            #expect(abs(value - published) / published <= 0.01, "\(name) = \(value), published \(published)")
+        }
+        #expect(abs(model.frequencySpendCorrelation) < 0.3)
+    }
+}
