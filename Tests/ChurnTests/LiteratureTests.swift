@@ -59,3 +59,17 @@ func cdnowCalibrationSummary() throws -> RepeatPurchaseSummary {
         #expect(abs(model.frequencySpendCorrelation) < 0.3)
     }
 }
+
+@Suite struct ParetoNBDLiteratureTests {
+    /// Published (Fader, Hardie & Lee 2005, CDNOW): r = 0.553, α = 10.578, s = 0.606,
+    /// β = 11.669, LL = −9595.0, within 1% each.
+    @Test func fitMatchesThePublishedValues() throws {
+        let summary = try cdnowCalibrationSummary()
+        let model = try ParetoNBD().fit(summary)
+        print("Pareto/NBD on CDNOW: r \(model.r), alpha \(model.alpha), s \(model.s), beta \(model.beta), LL \(model.logLikelihood)")
+        for (value, published, name) in [(model.r, 0.553, "r"), (model.alpha, 10.578, "alpha"), (model.s, 0.606, "s"), (model.beta, 11.669, "beta")] {
+            #expect(abs(value - published) / published <= 0.01, "\(name) = \(value), published \(published)")
+        }
+        #expect(abs(model.logLikelihood - -9595.0) / 9595.0 <= 0.01, "LL \(model.logLikelihood)")
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Statistics
+
+/// The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): while alive, purchases are
+/// Poisson with rate λ ~ Gamma(r, α); lifetimes are exponential with rate μ ~ Gamma(s, β).
+/// Likelihood as in Fader & Hardie (2005), "A note on deriving the Pareto/NBD model and
+/// related expressions", eq. (22), with the Gauss hypergeometric function summed as a series.
+public struct ParetoNBDModel: Sendable, Equatable {
+    public var r: Double
+    public var alpha: Double
+    public var s: Double
+    public var beta: Double
+    public var logLikelihood: Double
+    public var iterations: Int
+
+    public init(r: Double, alpha: Double, s: Double, beta: Double, logLikelihood: Double = .nan, iterations: Int = 0) {
+        self.r = r
+        self.alpha = alpha
+        self.s = s
+        self.beta = beta
+        self.logLikelihood = logLikelihood
+        self.iterations = iterations
+    }
+
+    /// ln L(r, α, s, β | x, t_x, T) for one customer.
+    public func logLikelihood(x: Double, tx: Double, t: Double) -> Double {
+        Self.logLikelihood(r: r, alpha: alpha, s: s, beta: beta, x: x, tx: tx, t: t)
+    }
+
+    static func logLikelihood(r: Double, alpha: Double, s: Double, beta: Double, x: Double, tx: Double, t: Double) -> Double {
+        let rsx = r + s + x
+        let common = SpecialFunctions.logGamma(r + x) - SpecialFunctions.logGamma(r) + r * log(alpha) + s * log(beta)
+        let alive = -(r + x) * log(alpha + t) - s * log(beta + t)
+        // A0 of the note: the larger of α and β sets the series' argument, so that it is in [0, 1).
+        let (upper, second) = alpha >= beta ? (alpha, s + 1) : (beta, r + x)
+        let difference = abs(alpha - beta)
+        func term(_ time: Double) -> Double {
+            log(BGNBDModel.gaussHypergeometric(rsx, second, rsx + 1, difference / (upper + time))) - rsx * log(upper + time)
+        }
+        let atTx = term(tx), atT = term(t)
+        // ln(e^atTx − e^atT); atTx ≥ atT because the terms decrease with time.
+        let logA0 = atTx + log(-expm1(atT - atTx))
+        let weighted = log(s / rsx) + logA0
+        return common + (logA0.isFinite ? SpecialFunctions.logSumExp(alive, weighted) : alive)
+    }
+}
+
+/// Maximum-likelihood fit of the Pareto/NBD model: L-BFGS on the log-parameters with
+/// central-difference gradients (the hypergeometric terms make analytic ones unwieldy).
+public struct ParetoNBD: Sendable {
+    public var penalizer: Double
+
+    public init(penalizer: Double = 0) { self.penalizer = penalizer }
+
+    public func fit(_ summary: RepeatPurchaseSummary) throws -> ParetoNBDModel {
+        let data = WeightedSummary(summary)
+        guard data.x.contains(where: { $0 > 0 }) else {
+            throw BGNBDFitError(reason: "no customer made a repeat purchase: the Pareto/NBD model cannot be estimated")
+        }
+        let n = data.totalWeight
+        func value(_ logParameters: [Double]) -> Double {
+            let p = logParameters.map(exp)
+            var total = 0.0
+            for row in 0..<data.x.count {
+                total += data.weight[row] * ParetoNBDModel.logLikelihood(r: p[0], alpha: p[1], s: p[2], beta: p[3],
+                                                                          x: data.x[row], tx: data.tx[row], t: data.t[row])
+            }
+            return -total / n + penalizer * p.reduce(0) { $0 + $1 * $1 }
+        }
+        var optimizer = LBFGS()
+        optimizer.gradientTolerance = 1e-7
+        optimizer.relativeTolerance = 1e-12
+        let result = optimizer.minimize(from: [0, 0, 0, 0]) { point in
+            let centre = value(point)
+            let gradient = (0..<4).map { index -> Double in
+                var up = point, down = point
+                up[index] += 1e-5
+                down[index] -= 1e-5
+                return (value(up) - value(down)) / 2e-5
+            }
+            return (centre, gradient)
+        }
+        guard result.value.isFinite, result.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
+            throw BGNBDFitError(reason: "the Pareto/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
+        }
+        let p = result.point.map(exp)
+        return ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3],
+                              logLikelihood: -(result.value - penalizer * p.reduce(0) { $0 + $1 * $1 }) * n,
+                              iterations: result.iterations)
+    }
+}
