@@ -14,6 +14,14 @@ public struct GammaGammaModel: Sendable, Equatable {
     /// does not depend on frequency, so a strong correlation (|ρ| > 0.3) is worth a warning.
     public var frequencySpendCorrelation: Double
 
+    public init(p: Double, q: Double, gamma: Double, logLikelihood: Double = .nan, frequencySpendCorrelation: Double = 0) {
+        self.p = p
+        self.q = q
+        self.gamma = gamma
+        self.logLikelihood = logLikelihood
+        self.frequencySpendCorrelation = frequencySpendCorrelation
+    }
+
     /// E[spend per transaction | x, z̄]: a weighted mean of the population mean and z̄.
     public func expectedSpend(x: Double, meanSpend: Double) -> Double {
         let populationMean = p * gamma / (q - 1)

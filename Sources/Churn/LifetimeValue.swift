@@ -1,0 +1,40 @@
+import Foundation
+
+/// Discounted customer lifetime value and the expected next purchase, from a fitted BG/NBD
+/// model (how many purchases) and Gamma-Gamma model (how much per purchase).
+public struct LifetimeValue: Sendable {
+    public let purchases: BGNBDModel
+    public let spend: GammaGammaModel
+    /// Days per model time unit (7 when the models were fitted in weeks).
+    public let unitDays: Double
+
+    public init(purchases: BGNBDModel, spend: GammaGammaModel, unitDays: Double) {
+        self.purchases = purchases
+        self.spend = spend
+        self.unitDays = unitDays
+    }
+
+    /// CLV over `months` 30-day months, discrete and discounted monthly, as lifetimes'
+    /// `customer_lifetime_value`: Σᵢ margin · E[spend] · (E[Y(i)] − E[Y(i−1)]) / (1 + d)ⁱ,
+    /// where E[Y(i)] is the expected number of purchases in the next i months.
+    public func clv(x: Double, tx: Double, t: Double, meanSpend: Double, months: Int, monthlyDiscountRate: Double,
+                    margin: Double) -> Double {
+        let perPurchase = margin * spend.expectedSpend(x: x, meanSpend: meanSpend)
+        let month = 30 / unitDays
+        var value = 0.0, previous = 0.0
+        for index in 1...max(months, 1) {
+            let cumulative = purchases.expectedPurchases(horizon: Double(index) * month, x: x, tx: tx, t: t)
+            value += perPurchase * (cumulative - previous) / pow(1 + monthlyDiscountRate, Double(index))
+            previous = cumulative
+        }
+        return value
+    }
+
+    /// Days from as_of to the expected next purchase of a customer who is still active:
+    /// 1 / E[λ | history, alive] = (α + T) / (r + x) time units. Nil when the customer is
+    /// more likely gone than active (P(alive) < 0.5): no next purchase is expected.
+    public func daysToNextPurchase(x: Double, tx: Double, t: Double) -> Double? {
+        guard purchases.probabilityAlive(x: x, tx: tx, t: t) >= 0.5 else { return nil }
+        return (purchases.alpha + t) / (purchases.r + x) * unitDays
+    }
+}

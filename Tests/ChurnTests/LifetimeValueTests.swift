@@ -1,0 +1,40 @@
+import Churn
+import Testing
+
+@Suite struct LifetimeValueTests {
+    let purchases = BGNBDModel(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
+    let spend = GammaGammaModel(p: 6.25, q: 3.74, gamma: 15.44, logLikelihood: 0, frequencySpendCorrelation: 0)
+
+    /// One month, no discount: CLV is margin x expected spend x expected purchases in 30 days.
+    @Test func oneUndiscountedMonthIsPurchasesTimesSpend() {
+        let value = LifetimeValue(purchases: purchases, spend: spend, unitDays: 7)
+        let clv = value.clv(x: 2, tx: 30.43, t: 38.86, meanSpend: 22.35, months: 1, monthlyDiscountRate: 0, margin: 0.3)
+        let expected = 0.3 * spend.expectedSpend(x: 2, meanSpend: 22.35) * purchases.expectedPurchases(horizon: 30.0 / 7, x: 2, tx: 30.43, t: 38.86)
+        #expect(abs(clv - expected) < 1e-12)
+    }
+
+    @Test func discountingLowersValueAndLongerHorizonsRaiseIt() {
+        let value = LifetimeValue(purchases: purchases, spend: spend, unitDays: 7)
+        let year = value.clv(x: 2, tx: 30.43, t: 38.86, meanSpend: 22.35, months: 12, monthlyDiscountRate: 0, margin: 1)
+        let discounted = value.clv(x: 2, tx: 30.43, t: 38.86, meanSpend: 22.35, months: 12, monthlyDiscountRate: 0.01, margin: 1)
+        let twoYears = value.clv(x: 2, tx: 30.43, t: 38.86, meanSpend: 22.35, months: 24, monthlyDiscountRate: 0.01, margin: 1)
+        #expect(discounted < year)
+        #expect(twoYears > discounted)
+    }
+
+    /// Gamma-Gamma's expected spend shrinks a customer's mean towards the population mean
+    /// p·γ/(q − 1) = 35.85 with weight p·x / (p·x + q − 1).
+    @Test func expectedSpendShrinksTowardsThePopulation() {
+        let populationMean = 6.25 * 15.44 / 2.74
+        let weight = 6.25 * 2 / (6.25 * 2 + 2.74)
+        #expect(abs(spend.expectedSpend(x: 2, meanSpend: 22.35) - ((1 - weight) * populationMean + weight * 22.35)) < 1e-12)
+    }
+
+    @Test func nextPurchaseOnlyForLikelyActiveCustomers() throws {
+        let value = LifetimeValue(purchases: purchases, spend: spend, unitDays: 7)
+        let days = try #require(value.daysToNextPurchase(x: 10, tx: 38, t: 38.86))
+        #expect(abs(days - (4.414 + 38.86) / (0.243 + 10) * 7) < 1e-9)
+        // Bought often early, silent for 30 weeks: more likely gone.
+        #expect(value.daysToNextPurchase(x: 10, tx: 8, t: 38.86) == nil)
+    }
+}
