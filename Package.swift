@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Features", dependencies: ["SegflowCore"]),
         .target(name: "Export", dependencies: ["SegflowCore"]),
         .target(name: "Statistics"),
-        .target(name: "Churn", dependencies: ["SegflowCore", "Statistics"]),
+        .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(
@@ -44,7 +44,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "kmeans-bench", dependencies: ["Segmentation", "LinearAlgebra"], path: "Benchmarks/KMeansBench"),
+        .executableTarget(name: "numerics-driver", dependencies: ["Segmentation", "Churn", "LinearAlgebra"], path: "Benchmarks/NumericsDriver"),
         .target(name: "TestSupport", dependencies: ["SegflowCore", "Ingest"]),
         .testTarget(name: "SegflowCoreTests", dependencies: ["SegflowCore", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
-        .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "TestSupport"]),
+        .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "Segmentation", "TestSupport"]),

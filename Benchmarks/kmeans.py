@@ -1,6 +1,6 @@
 """Time per Lloyd iteration: segflow vs scikit-learn (lloyd) vs faiss-cpu, same data, same start.
 
-Usage (from the repository root, after `swift build -c release --product kmeans-bench`):
+Usage (from the repository root, after `swift build -c release --product numerics-driver`):
     .build/bench-venv/bin/python Benchmarks/kmeans.py [--rows 1000000] [--runs 3]
 Every configuration of rows x {5, 32} features x k {8, 64} x {float32, float64} is fitted from
 the same k starting rows (tol = 0) by each tool twice, for 5 and for 20 iterations; the time
@@ -87,7 +87,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--binary", default=".build/release/kmeans-bench")
+    parser.add_argument("--binary", default=".build/release/numerics-driver")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="segflow-kmeans-")
     print(f"{args.rows} rows, {os.cpu_count()} cores, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, "

@@ -5,7 +5,7 @@ Checks, with the tolerances of issue "Segmentation core":
   2. k-means++ with 10 restarts: segflow's best inertia within 1% of scikit-learn's;
   3. seeded well-separated blobs: adjusted Rand index against the truth >= 0.99;
   4. the same in float32.
-Usage: python kmeans_vs_sklearn.py BINARY   (BINARY: the built kmeans-bench)
+Usage: python kmeans_vs_sklearn.py BINARY   (BINARY: the built numerics-driver)
 """
 import os
 import subprocess
@@ -28,7 +28,7 @@ def check(name, ok, detail):
 
 
 def segflow(mode, x, *arguments):
-    """Runs kmeans-bench; returns (inertia, iterations, labels)."""
+    """Runs numerics-driver; returns (inertia, iterations, labels)."""
     data, labels = os.path.join(work, "x.f64"), os.path.join(work, "labels.i32")
     x.astype(np.float64).tofile(data)
     out = subprocess.run([binary, mode, data, str(x.shape[0]), str(x.shape[1]), *map(str, arguments), labels],

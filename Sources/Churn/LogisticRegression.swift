@@ -1,0 +1,107 @@
+import Foundation
+import LinearAlgebra
+
+/// L2-regularised logistic regression fitted by Newton's method (iteratively reweighted
+/// least squares), each step solving the normal equations by Cholesky (LAPACK `dposv`).
+/// Features are standardised to mean 0, variance 1 first; coefficients are on that scale.
+/// The objective is scikit-learn's: C · Σ log-loss + ½ ||w||², intercept not penalised.
+public struct LogisticRegression: Sendable {
+    /// Inverse regularisation strength, as scikit-learn's `C`.
+    public var inverseRegularization: Double
+    public var maxIterations = 100
+    public var tolerance = 1e-10
+
+    public init(inverseRegularization: Double = 1) { self.inverseRegularization = inverseRegularization }
+
+    public enum FitError: Error, Equatable, CustomStringConvertible {
+        case singleClass(label: Bool)
+        case singular
+        case notConverged(iterations: Int)
+
+        public var description: String {
+            switch self {
+            case .singleClass(let label):
+                return "every training customer is labelled \(label ? "churned" : "retained"): there is nothing to learn"
+            case .singular:
+                return "the normal equations are singular (collinear or constant features)"
+            case .notConverged(let iterations):
+                return "Newton's method did not converge in \(iterations) iterations"
+            }
+        }
+    }
+
+    /// `features` is n x d, row-major; `labels` true for the positive class.
+    public func fit(features: Matrix<Double>, labels: [Bool]) throws -> LogisticModel {
+        let n = features.rows, d = features.columns
+        precondition(labels.count == n, "one label per row")
+        let positives = labels.filter { $0 }.count
+        if positives == 0 || positives == n { throw FitError.singleClass(label: positives == n) }
+        var mean = [Double](repeating: 0, count: d), scale = [Double](repeating: 1, count: d)
+        for column in 0..<d {
+            var sum = 0.0, squares = 0.0
+            for row in 0..<n { sum += features[row, column] }
+            mean[column] = sum / Double(n)
+            for row in 0..<n { squares += (features[row, column] - mean[column]) * (features[row, column] - mean[column]) }
+            let deviation = (squares / Double(n)).squareRoot()
+            scale[column] = deviation > 0 ? deviation : 1
+        }
+        // Design matrix: intercept column, then the standardised features.
+        let width = d + 1
+        var design = [Double](repeating: 1, count: n * width)
+        for row in 0..<n {
+            for column in 0..<d { design[row * width + column + 1] = (features[row, column] - mean[column]) / scale[column] }
+        }
+        let lambda = 1 / inverseRegularization
+        var beta = [Double](repeating: 0, count: width)
+        var weighted = [Double](repeating: 0, count: n * width)
+        for iteration in 1...maxIterations {
+            var gradient = [Double](repeating: 0, count: width)
+            for row in 0..<n {
+                var z = 0.0
+                for column in 0..<width { z += design[row * width + column] * beta[column] }
+                let p = 1 / (1 + exp(-z))
+                let residual = p - (labels[row] ? 1 : 0)
+                let root = (p * (1 - p)).squareRoot()
+                for column in 0..<width {
+                    gradient[column] += residual * design[row * width + column]
+                    weighted[row * width + column] = root * design[row * width + column]
+                }
+            }
+            var hessian = Matrix(rows: n, columns: width, elements: weighted).gram()
+            for column in 1..<width {
+                hessian[column, column] += lambda
+                gradient[column] += lambda * beta[column]
+            }
+            let step: Matrix<Double>
+            do { step = try hessian.solvingPositiveDefinite(Matrix(rows: width, columns: 1, elements: gradient)) } catch {
+                throw FitError.singular
+            }
+            for column in 0..<width { beta[column] -= step.elements[column] }
+            if step.elements.map(abs).max() ?? 0 < tolerance {
+                return LogisticModel(intercept: beta[0], coefficients: Array(beta.dropFirst()), mean: mean, scale: scale,
+                                     iterations: iteration)
+            }
+        }
+        throw FitError.notConverged(iterations: maxIterations)
+    }
+}
+
+/// A fitted logistic model: coefficients on standardised features.
+public struct LogisticModel: Sendable, Equatable {
+    public var intercept: Double
+    public var coefficients: [Double]
+    public var mean: [Double]
+    public var scale: [Double]
+    public var iterations: Int
+
+    /// P(positive) for each row of raw (unstandardised) features.
+    public func probabilities(_ features: Matrix<Double>) -> [Double] {
+        (0..<features.rows).map { row in
+            var z = intercept
+            for column in 0..<coefficients.count {
+                z += coefficients[column] * (features[row, column] - mean[column]) / scale[column]
+            }
+            return 1 / (1 + exp(-z))
+        }
+    }
+}
