@@ -30,12 +30,12 @@ let package = Package(
         .target(name: "Features", dependencies: ["SegflowCore"]),
         .target(name: "Export", dependencies: ["SegflowCore"]),
         .target(name: "Statistics"),
-        .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra"]),
+        .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(
             name: "Pipeline",
-            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Export", "Yams"]
+            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "Yams"]
         ),
         .executableTarget(
             name: "segflow",
@@ -52,10 +52,10 @@ let package = Package(
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
-        .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "Segmentation", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "Segmentation", "Churn", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

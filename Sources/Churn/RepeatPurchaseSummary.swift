@@ -6,6 +6,7 @@ import SegflowCore
 /// purchase day to the last day before as_of, all in `unitDays` days (7: weeks).
 /// `spend` is the mean day total of the repeat purchases (first day excluded), 0 when x = 0.
 public struct RepeatPurchaseSummary: Sendable, Equatable {
+    public var customerIDs: [String] = []
     public var x: [Double] = []
     public var tx: [Double] = []
     public var t: [Double] = []
@@ -14,8 +15,7 @@ public struct RepeatPurchaseSummary: Sendable, Equatable {
 
     public var count: Int { x.count }
 
-    /// Customers with no purchase (only returns) get x = 0, tx = 0 and the time since their
-    /// first row, so every customer keeps a row.
+    /// Customers with no purchase day (only returns) are left out, as in the feature table.
     public init(_ transactions: CustomerTransactions, asOfDay: Int64, unitDays: Double) {
         self.unitDays = unitDays
         var dayTotals: [(day: Int64, total: Double, purchase: Bool)] = []
@@ -36,9 +36,9 @@ public struct RepeatPurchaseSummary: Sendable, Equatable {
                     days[days.count - 1].total = last.total + entry.total
                 }
             }
-            let first = days.first?.day ?? dayTotals.first?.day ?? asOfDay - 1
-            let last = days.last?.day ?? first
-            let repeats = max(days.count - 1, 0)
+            guard let first = days.first?.day, let last = days.last?.day else { continue }
+            let repeats = days.count - 1
+            customerIDs.append(transactions.customerIDs[customer])
             x.append(Double(repeats))
             tx.append(Double(last - first) / unitDays)
             t.append(Double(asOfDay - 1 - first) / unitDays)

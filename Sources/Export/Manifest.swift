@@ -125,6 +125,34 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// The churn stage's models and holdout metrics; details in model_report.json.
+    public struct Churn: Codable, Sendable, Equatable {
+        public var purchaseModel: String
+        public var parameters: [String: Double]
+        public var logLikelihood: Double
+        public var horizonDays: Int
+        public var rocAUC: Double?
+        public var logLoss: Double?
+        public var brierScore: Double?
+        public var topDecileLift: Double?
+        public var topDecileCapture: Double?
+        public var warnings: [String]
+
+        public init(purchaseModel: String, parameters: [String: Double], logLikelihood: Double, horizonDays: Int, rocAUC: Double?,
+                    logLoss: Double?, brierScore: Double?, topDecileLift: Double?, topDecileCapture: Double?, warnings: [String]) {
+            self.purchaseModel = purchaseModel
+            self.parameters = parameters
+            self.logLikelihood = logLikelihood
+            self.horizonDays = horizonDays
+            self.rocAUC = rocAUC
+            self.logLoss = logLoss
+            self.brierScore = brierScore
+            self.topDecileLift = topDecileLift
+            self.topDecileCapture = topDecileCapture
+            self.warnings = warnings
+        }
+    }
+
     public var segflowVersion: String
     public var pipeline: Pipeline
     public var asOf: String
@@ -137,11 +165,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var randomSeeds: [String: UInt64]
     public var segmentation: Segmentation?
     public var clustering: Clustering?
+    public var churn: Churn?
     public var totalSeconds: Double
 
     public init(segflowVersion: String, pipeline: Pipeline, asOf: String, startedAt: String, inputs: [Input],
                 stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-                segmentation: Segmentation? = nil, clustering: Clustering? = nil, totalSeconds: Double) {
+                segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, totalSeconds: Double) {
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
         self.asOf = asOf
@@ -153,6 +182,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.randomSeeds = randomSeeds
         self.segmentation = segmentation
         self.clustering = clustering
+        self.churn = churn
         self.totalSeconds = totalSeconds
     }
 

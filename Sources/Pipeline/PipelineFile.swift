@@ -1,3 +1,4 @@
+import Churn
 import Clean
 import Features
 import Foundation
@@ -43,6 +44,8 @@ public struct PipelineFile: Sendable, Equatable {
     public var featureWindows: FeatureWindows
     /// The `segment` section; nil when the file has none (no segment columns are written).
     public var segmentation: SegmentationRules?
+    /// The `churn` section; nil when the file has none.
+    public var churn: ChurnRules?
     public var outputs: [OutputSpec]
     /// XXH64 of the file's bytes.
     public var fingerprint: String
@@ -52,7 +55,7 @@ public struct PipelineFile: Sendable, Equatable {
     /// The key tables of every section, by key path: validation reads them, and a test
     /// checks that docs/pipeline-file.md documents every key.
     static let keyTables: [String: KeyTable] = [
-        "": KeyTable(allowed: ["name", "as_of", "inputs", "clean", "features", "segment", "outputs"],
+        "": KeyTable(allowed: ["name", "as_of", "inputs", "clean", "features", "segment", "churn", "outputs"],
                      required: ["name", "inputs", "outputs"],
                      example: ["name": "retail-nightly", "inputs": "{transactions: {...}}", "outputs": "[{customers: out/customers.csv}]"]),
         "inputs": KeyTable(allowed: ["transactions"], required: ["transactions"]),
@@ -65,6 +68,9 @@ public struct PipelineFile: Sendable, Equatable {
         "clean": KeyTable(allowed: ["dedupe", "returns", "max_rejected", "date_range", "winsorize"]),
         "clean.date_range": KeyTable(allowed: ["from", "to"]),
         "segment": KeyTable(allowed: ["rfm", "value", "lifecycle", "kmeans"]),
+        "churn": KeyTable(allowed: ["model", "horizon", "time_unit", "penalizer", "clv", "risk"]),
+        "churn.clv": KeyTable(allowed: ["months", "monthly_discount_rate", "margin"]),
+        "churn.risk": KeyTable(allowed: ["medium", "high", "c"]),
         "segment.kmeans": KeyTable(allowed: ["features", "k", "k_range", "algorithm", "batch_size", "restarts", "max_iter", "tol",
                                              "seed", "precision", "silhouette_sample"]),
         "segment.kmeans.features": KeyTable(allowed: ["name", "transform", "scaling", "weight"], required: ["name"],
@@ -172,6 +178,8 @@ public struct PipelineFile: Sendable, Equatable {
         var windows = FeatureWindows()
         let segmentation = top["segment"].flatMap { decodeSegmentation($0, windows: &windows, reader: reader) }
 
+        let churn = top["churn"].flatMap { decodeChurn($0, reader: reader) }
+
         var outputs: [OutputSpec] = []
         if let node = top["outputs"], let items = reader.sequence(node, at: "outputs") {
             for item in items {
@@ -198,7 +206,7 @@ public struct PipelineFile: Sendable, Equatable {
         guard let name, let transactions else { return nil }
         return PipelineFile(path: reader.file, name: name, asOf: asOf, transactions: transactions, dedupe: dedupe,
                             returns: returns, maxRejected: maxRejected, dateRange: dateRange, winsorizeQuantile: winsorize,
-                            features: features, featureWindows: windows, segmentation: segmentation, outputs: outputs,
+                            features: features, featureWindows: windows, segmentation: segmentation, churn: churn, outputs: outputs,
                             fingerprint: fingerprint, warnings: [])
     }
 
@@ -325,6 +333,51 @@ public struct PipelineFile: Sendable, Equatable {
             }
         }
         if let node = section["kmeans"] { rules.clustering = decodeClustering(node, reader: reader) }
+        return rules
+    }
+
+    private static func decodeChurn(_ node: Node, reader: ConfigReader) -> ChurnRules? {
+        guard let entries = reader.mapping(node, at: "churn") else { return nil }
+        var rules = ChurnRules()
+        if let node = entries["model"], let text = reader.string(node, at: "churn.model") {
+            switch text {
+            case "logistic": rules.classifier = true
+            case "none": rules.classifier = false
+            default:
+                reader.error(node, "'churn.model' cannot be '\(text)'", hint: "choose 'logistic' (supervised churn model) or 'none' (BG/NBD scores only)")
+            }
+        }
+        if let node = entries["horizon"], let text = reader.string(node, at: "churn.horizon") {
+            let unit = text.last.map(String.init) ?? ""
+            if let count = Int(text.dropLast()), count > 0, unit == "d" || unit == "w" {
+                rules.horizonDays = unit == "w" ? count * 7 : count
+            } else {
+                reader.error(node, "'churn.horizon' must be a number of days or weeks, e.g. 90d or 13w")
+            }
+        }
+        if let node = entries["time_unit"], let text = reader.string(node, at: "churn.time_unit") {
+            switch text {
+            case "week": rules.unitDays = 7
+            case "day": rules.unitDays = 1
+            default: reader.error(node, "'churn.time_unit' must be 'week' or 'day'")
+            }
+        }
+        if let node = entries["penalizer"], let value = reader.number(node, at: "churn.penalizer", in: 0...100) { rules.penalizer = value }
+        if let node = entries["clv"], let clv = reader.mapping(node, at: "churn.clv") {
+            if let node = clv["months"], let value = reader.integer(node, at: "churn.clv.months", in: 1...1200) { rules.clvMonths = value }
+            if let node = clv["monthly_discount_rate"], let value = reader.number(node, at: "churn.clv.monthly_discount_rate", in: 0...1) {
+                rules.monthlyDiscountRate = value
+            }
+            if let node = clv["margin"], let value = reader.number(node, at: "churn.clv.margin", in: 0...1) { rules.margin = value }
+        }
+        if let node = entries["risk"], let risk = reader.mapping(node, at: "churn.risk") {
+            if let node = risk["medium"], let value = reader.number(node, at: "churn.risk.medium", in: 0...1) { rules.mediumRisk = value }
+            if let node = risk["high"], let value = reader.number(node, at: "churn.risk.high", in: 0...1) { rules.highRisk = value }
+            if let node = risk["c"], let value = reader.number(node, at: "churn.risk.c", in: 1e-6...1e6) { rules.inverseRegularization = value }
+            if rules.mediumRisk > rules.highRisk {
+                reader.error(node, "'churn.risk.medium' must not exceed 'churn.risk.high'")
+            }
+        }
         return rules
     }
 

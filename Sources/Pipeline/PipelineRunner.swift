@@ -1,3 +1,4 @@
+import Churn
 import Clean
 import Export
 import Features
@@ -70,10 +71,10 @@ public struct PipelineRunner {
         let builder = FeatureBuilder(groups: pipeline.features, asOfDay: asOfDay,
                                      returnsArePurchases: pipeline.returns == .keep, windows: pipeline.featureWindows)
         var (features, featureReport) = builder.build(grouped)
-        grouped = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
         var customers = builder.table(features)
         featureReport.seconds = clock.lap()
         stages.append(featureReport)
+
 
         var segmentSummary: Manifest.Segmentation?
         var clustering: ClusteringResult?
@@ -106,6 +107,26 @@ public struct PipelineRunner {
                 clustering = result
             }
         }
+        var churnReport: ChurnReport?
+        if let rules = pipeline.churn {
+            let (scores, report) = try runChurn(rules, grouped, features, builder)
+            let horizon = rules.horizonDays
+            customers.append(Column("p_alive", .real(scores.probabilityAlive)))
+            customers.append(Column("expected_purchases_\(horizon)d", .real(scores.expectedPurchases)))
+            customers.append(Column("clv", .real(scores.clv)))
+            customers.append(Column("expected_next_purchase", .text(scores.expectedNextPurchase.map { $0.map(CivilTime.dateString) ?? "" })))
+            if rules.classifier {
+                customers.append(Column("churn_probability", .real(scores.churnProbability)))
+                customers.append(Column("churn_risk", .text(scores.churnRisk)))
+            }
+            var counts = [StageReport.Count("customers_scored", features.count)]
+            if rules.classifier {
+                for level in ["high", "medium", "low"] { counts.append(.init("risk_\(level)", scores.churnRisk.filter { $0 == level }.count)) }
+            }
+            stages.append(StageReport(stage: "churn", rowsIn: features.count, rowsOut: features.count, seconds: clock.lap(), counts: counts))
+            churnReport = report
+        }
+        grouped = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
         features = CustomerFeatures()
 
         let outputs = resolvedOutputs
@@ -123,6 +144,16 @@ public struct PipelineRunner {
                 written.append(Manifest.Output(name: "segments", path: output.path, rows: table.rowCount))
             }
         }
+        if let churnReport {
+            let path = "\(runDirectory)/model_report.json"
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            let data = try encoder.encode(churnReport)
+            try transaction.stage(path) { try $0.write(bytes: [UInt8](data)) }
+            written.append(Manifest.Output(name: "model_report", path: path, rows: 1))
+        }
         let rejectedPath = "\(runDirectory)/rejected.csv"
         try transaction.stage(rejectedPath) { try CSVTableWriter.write(Self.rejectedTable(ingested.rejected), to: $0) }
         written.append(Manifest.Output(name: "rejected", path: rejectedPath, rows: ingested.rejected.count))
@@ -137,7 +168,15 @@ public struct PipelineRunner {
                            xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)],
             stages: stages, rejectedRows: ingested.rejected.count, outputs: written,
             randomSeeds: pipeline.segmentation?.clustering.map { ["kmeans": $0.seed] } ?? [:],
-            segmentation: segmentSummary, clustering: clusteringSummary, totalSeconds: Date().timeIntervalSince(started))
+            segmentation: segmentSummary, clustering: clusteringSummary,
+            churn: churnReport.map { report in
+                Manifest.Churn(purchaseModel: report.purchaseModel, parameters: report.parameters, logLikelihood: report.logLikelihood,
+                               horizonDays: report.horizonDays, rocAUC: report.classifierEvaluation?.rocAUC,
+                               logLoss: report.classifierEvaluation?.logLoss, brierScore: report.classifierEvaluation?.brierScore,
+                               topDecileLift: report.classifierEvaluation?.topDecileLift,
+                               topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings)
+            },
+            totalSeconds: Date().timeIntervalSince(started))
         let manifestData = try manifest.encoded()
         try transaction.stage("\(runDirectory)/manifest.json") { try $0.write(bytes: [UInt8](manifestData)) }
         try transaction.commit()
@@ -155,6 +194,21 @@ public struct PipelineRunner {
                                    hint: "check the file and rejected rows, or set as_of to a date")
             }
             return CivilTime.day(ofSeconds: newestTime) + 1
+        }
+    }
+
+    /// The churn stage with its failures told in the pipeline file's terms.
+    private func runChurn(_ rules: ChurnRules, _ grouped: CustomerTransactions, _ features: CustomerFeatures,
+                          _ builder: FeatureBuilder) throws -> (ChurnScores, ChurnReport) {
+        do {
+            return try ChurnAnalysis(rules: rules, features: builder).run(grouped, current: features)
+        } catch let error as ChurnError {
+            let hint: String
+            switch error {
+            case .tooLittleHistory: hint = "shorten churn.horizon, or move as_of later"
+            case .fit: hint = "try churn.penalizer: 0.001, or check that customers make repeat purchases"
+            }
+            throw SegflowError(.data, at: SourceLocation(file: pipeline.path), "churn: \(error)", hint: hint)
         }
     }
 

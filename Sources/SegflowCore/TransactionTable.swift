@@ -66,3 +66,35 @@ public struct CustomerTransactions: Sendable, Equatable {
 
     public func rows(of customer: Int) -> Range<Int> { rowStart[customer]..<rowStart[customer + 1] }
 }
+
+extension CustomerTransactions {
+    /// The rows before `cutoff` (seconds since the epoch), customers left without rows
+    /// dropped: the data as it was known at an earlier date.
+    public func truncated(before cutoff: Int64) -> CustomerTransactions {
+        var ids: [String] = [], starts = [0]
+        var keys: [UInt64] = [], times: [Int64] = [], amounts: [Double] = []
+        for customer in 0..<customerCount {
+            let before = keys.count
+            for row in rows(of: customer) where time[row] < cutoff {
+                keys.append(orderKey[row])
+                times.append(time[row])
+                amounts.append(amount[row])
+            }
+            if keys.count > before {
+                ids.append(customerIDs[customer])
+                starts.append(keys.count)
+            }
+        }
+        return CustomerTransactions(customerIDs: ids, rowStart: starts, orderKey: keys, time: times, amount: amounts)
+    }
+
+    /// Whether each customer has a purchase (a non-negative row) in `window` (seconds).
+    public func purchased(in window: Range<Int64>) -> [String: Bool] {
+        var result: [String: Bool] = [:]
+        result.reserveCapacity(customerCount)
+        for customer in 0..<customerCount {
+            result[customerIDs[customer]] = rows(of: customer).contains { window.contains(time[$0]) && amount[$0] >= 0 }
+        }
+        return result
+    }
+}

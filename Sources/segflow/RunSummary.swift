@@ -43,6 +43,16 @@ struct RunSummary {
                              + cluster.label)
             }
         }
+        if let churn = manifest.churn {
+            let parameters = churn.parameters.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }
+            lines.append("  churn: \(churn.purchaseModel) \(parameters.joined(separator: ", ")), LL \(String(format: "%.1f", churn.logLikelihood))")
+            if let auc = churn.rocAUC {
+                lines.append(String(format: "    holdout (%dd): AUC %.3f, log loss %.3f, Brier %.3f, top-decile lift %.2f, capture %.1f%%",
+                                    churn.horizonDays, auc, churn.logLoss ?? .nan, churn.brierScore ?? .nan,
+                                    churn.topDecileLift ?? .nan, (churn.topDecileCapture ?? .nan) * 100))
+            }
+            for warning in churn.warnings { lines.append("    warning: \(warning)") }
+        }
         lines.append("  outputs")
         for output in manifest.outputs {
             lines.append("    \(output.path) (\(Formatting.count(output.rows)) rows)")

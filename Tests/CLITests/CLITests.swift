@@ -55,7 +55,12 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         #expect(customers.count == 5001)
         #expect(customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
                 + "tenure_days,interpurchase_mean_days,interpurchase_std_days,r_score,f_score,m_score,rfm_segment,value_tier,"
-                + "lifecycle_stage,status,cluster,cluster_label")
+                + "lifecycle_stage,status,cluster,cluster_label,p_alive,expected_purchases_90d,clv,expected_next_purchase,"
+                + "churn_probability,churn_risk")
+        #expect(result.stdout.contains("holdout (90d): AUC"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("model_report.json")))) as? [String: Any]
+        #expect(report?["purchase_model"] as? String == "bgnbd")
+        #expect((report?["classifier_evaluation"] as? [String: Any])?["roc_auc"] is Double)
         let segments = try directory.read("segments.csv").split(separator: "\n")
         #expect(segments[0].hasPrefix("cluster,label,customers,share,value_share,recency_days_mean,recency_days_median,recency_days_z,"))
         #expect(result.stdout.contains("clusters (k = \(segments.count - 1), highest silhouette"))
@@ -82,7 +87,7 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
                                      environment: ["SEGFLOW_THREADS": threads])
             #expect(result.status == 0, "\(result.stderr)")
         }
-        for file in ["customers.csv", "segments.csv", "rejected.csv"] {
+        for file in ["customers.csv", "segments.csv", "rejected.csv", "model_report.json"] {
             let one = try directory.read("one/\(file)")
             #expect(try directory.read("two/\(file)") == one, "\(file)")
             #expect(try directory.read("three/\(file)") == one, "\(file)")

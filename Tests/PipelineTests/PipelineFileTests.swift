@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Churn
 import Features
 @testable import Pipeline
 import Segmentation
@@ -187,6 +188,25 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         let fixed = try parse(validPipeline + "segment:\n  kmeans: {k: 4, k_range: [2, 5]}\n")
         #expect(fixed.segmentation?.clustering?.clusterCount == .fixed(4))
         #expect(fixed.warnings.map(\.message) == ["'segment.kmeans.k_range' is not used: k is fixed at 4"])
+    }
+
+    @Test func churnSectionDecodes() throws {
+        let pipeline = try parse(validPipeline + """
+            churn:
+              model: none
+              horizon: 13w
+              time_unit: day
+              penalizer: 0.01
+              clv: {months: 24, monthly_discount_rate: 0.02, margin: 0.25}
+              risk: {medium: 0.2, high: 0.5, c: 0.5}
+            """)
+        let rules = try #require(pipeline.churn)
+        #expect(!rules.classifier)
+        #expect(rules.horizonDays == 91)
+        #expect(rules.unitDays == 1)
+        #expect(rules.penalizer == 0.01)
+        #expect(rules.clvMonths == 24 && rules.monthlyDiscountRate == 0.02 && rules.margin == 0.25)
+        #expect(rules.mediumRisk == 0.2 && rules.highRisk == 0.5 && rules.inverseRegularization == 0.5)
     }
 
     @Test func configErrorsAreOfKindConfig() {

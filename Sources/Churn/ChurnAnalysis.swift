@@ -1,0 +1,255 @@
+import Features
+import Foundation
+import LinearAlgebra
+import SegflowCore
+
+/// The `churn` settings of a pipeline file.
+public struct ChurnRules: Sendable, Equatable {
+    /// Days per model time unit: 7 (weeks) or 1 (days).
+    public var unitDays: Double = 7
+    /// Horizon of `expected_purchases_<h>d`, of the churn label and of the holdout, in days.
+    public var horizonDays: Int = 90
+    public var penalizer: Double = 0
+    public var clvMonths: Int = 12
+    public var monthlyDiscountRate: Double = 0.01
+    public var margin: Double = 1
+    /// Fit the supervised churn model (logistic regression) when true.
+    public var classifier = true
+    public var inverseRegularization: Double = 1
+    /// churn_risk is "high" from this probability, "medium" from `mediumRisk`, else "low".
+    public var highRisk: Double = 0.6
+    public var mediumRisk: Double = 0.3
+
+    public init() {}
+}
+
+/// Everything the churn stage adds per customer, aligned with the feature table's customers.
+public struct ChurnScores: Sendable, Equatable {
+    public var probabilityAlive: [Double] = []
+    public var expectedPurchases: [Double] = []
+    public var clv: [Double] = []
+    /// Days since the epoch of the expected next purchase; nil when none is expected.
+    public var expectedNextPurchase: [Int64?] = []
+    public var churnProbability: [Double] = []
+    public var churnRisk: [String] = []
+}
+
+/// Evidence that the numbers are right: parameters, holdout checks, metrics.
+public struct ChurnReport: Sendable, Equatable, Codable {
+    public struct FrequencyBucket: Sendable, Equatable, Codable {
+        public var repeatPurchases: String
+        public var customers: Int
+        public var predictedMean: Double
+        public var actualMean: Double
+    }
+
+    public var purchaseModel: String
+    public var timeUnitDays: Double
+    public var horizonDays: Int
+    public var parameters: [String: Double]
+    public var logLikelihood: Double
+    public var gammaGamma: [String: Double]?
+    /// |ρ| > 0.3 between frequency and spend breaks Gamma-Gamma's assumption.
+    public var frequencySpendCorrelation: Double?
+    public var warnings: [String]
+    /// Model fitted at as_of − horizon; purchases predicted for the following horizon vs actual.
+    public var holdoutCalibrationEnd: String
+    public var holdoutByFrequency: [FrequencyBucket]
+    public var classifierFeatures: [String]
+    public var classifierCoefficients: [Double]?
+    public var classifierIntercept: Double?
+    /// Trained on as_of − 2·horizon, evaluated on the labels of the last horizon.
+    public var classifierEvaluation: ClassifierEvaluation?
+}
+
+public enum ChurnError: Error, Equatable, CustomStringConvertible {
+    case tooLittleHistory(needed: Int, available: Int)
+    case fit(String)
+
+    public var description: String {
+        switch self {
+        case .tooLittleHistory(let needed, let available):
+            return "churn needs \(needed) days of history before as_of (twice the horizon) to train and check its models; the data covers \(available)"
+        case .fit(let reason): return reason
+        }
+    }
+}
+
+/// Fits the purchase, spend and churn models and scores every customer at as_of.
+public struct ChurnAnalysis: Sendable {
+    public let rules: ChurnRules
+    public let features: FeatureBuilder
+
+    public init(rules: ChurnRules, features: FeatureBuilder) {
+        self.rules = rules
+        self.features = features
+    }
+
+    public static let classifierFeatureNames = [
+        "log1p_recency_days", "log1p_frequency", "log1p_monetary_total", "log1p_monetary_mean", "log1p_tenure_days",
+        "p_alive", "log1p_expected_purchases",
+    ]
+
+    /// `current` are the features at as_of of the customers in `transactions` with a purchase.
+    public func run(_ transactions: CustomerTransactions, current: CustomerFeatures) throws -> (ChurnScores, ChurnReport) {
+        let asOfDay = features.asOfDay
+        let horizon = rules.horizonDays
+        let firstDay = (0..<transactions.rowCount).lazy.map { CivilTime.day(ofSeconds: transactions.time[$0]) }.min() ?? asOfDay
+        guard asOfDay - Int64(2 * horizon) > firstDay else {
+            throw ChurnError.tooLittleHistory(needed: 2 * horizon, available: Int(asOfDay - firstDay))
+        }
+        var warnings: [String] = []
+
+        // Holdout check of the purchase model: fit at as_of − horizon, predict the last horizon.
+        let holdoutDay = asOfDay - Int64(horizon)
+        let earlier = transactions.truncated(before: holdoutDay * CivilTime.secondsPerDay)
+        let earlierSummary = RepeatPurchaseSummary(earlier, asOfDay: holdoutDay, unitDays: rules.unitDays)
+        let earlierModel = try fitPurchases(earlierSummary)
+        let actual = Self.purchaseDays(transactions, in: holdoutDay..<asOfDay)
+        let buckets = holdoutBuckets(earlierModel, earlierSummary, actual: actual)
+
+        // Final purchase and spend models at as_of.
+        let summary = RepeatPurchaseSummary(transactions, asOfDay: asOfDay, unitDays: rules.unitDays)
+        let model = try fitPurchases(summary)
+        let spend: GammaGammaModel?
+        do { spend = try GammaGamma(penalizer: rules.penalizer).fit(summary) } catch {
+            spend = nil
+            warnings.append("Gamma-Gamma not fitted (\(error)); clv is empty")
+        }
+        if let spend, abs(spend.frequencySpendCorrelation) > 0.3 {
+            warnings.append(String(format: "frequency and spend are correlated (ρ = %.2f): Gamma-Gamma assumes they are not, so clv may be biased", spend.frequencySpendCorrelation))
+        }
+
+        var index: [String: Int] = [:]
+        for (row, id) in summary.customerIDs.enumerated() { index[id] = row }
+        var scores = ChurnScores()
+        let horizonUnits = Double(horizon) / rules.unitDays
+        for id in current.customerID {
+            guard let row = index[id] else {
+                scores.probabilityAlive.append(.nan)
+                scores.expectedPurchases.append(.nan)
+                scores.clv.append(.nan)
+                scores.expectedNextPurchase.append(nil)
+                continue
+            }
+            let (x, tx, t) = (summary.x[row], summary.tx[row], summary.t[row])
+            scores.probabilityAlive.append(model.probabilityAlive(x: x, tx: tx, t: t))
+            scores.expectedPurchases.append(model.expectedPurchases(horizon: horizonUnits, x: x, tx: tx, t: t))
+            if let spend {
+                let value = LifetimeValue(purchases: model, spend: spend, unitDays: rules.unitDays)
+                scores.clv.append(value.clv(x: x, tx: tx, t: t, meanSpend: summary.spend[row], months: rules.clvMonths,
+                                            monthlyDiscountRate: rules.monthlyDiscountRate, margin: rules.margin))
+                scores.expectedNextPurchase.append(value.daysToNextPurchase(x: x, tx: tx, t: t).map { asOfDay + Int64($0.rounded()) })
+            } else {
+                scores.clv.append(.nan)
+                scores.expectedNextPurchase.append(nil)
+            }
+        }
+
+        var report = ChurnReport(
+            purchaseModel: "bgnbd", timeUnitDays: rules.unitDays, horizonDays: horizon,
+            parameters: ["r": model.r, "alpha": model.alpha, "a": model.a, "b": model.b], logLikelihood: model.logLikelihood,
+            gammaGamma: spend.map { ["p": $0.p, "q": $0.q, "gamma": $0.gamma] }, frequencySpendCorrelation: spend?.frequencySpendCorrelation,
+            warnings: warnings, holdoutCalibrationEnd: CivilTime.dateString(days: holdoutDay - 1), holdoutByFrequency: buckets,
+            classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
+            classifierEvaluation: nil)
+
+        if rules.classifier {
+            // Train on the window before the last one, evaluate on the last, then refit on the
+            // last window and score at as_of: every number is out of time.
+            let trainDay = asOfDay - Int64(2 * horizon)
+            let (trainX, trainY) = try labelledWindow(transactions, cutoffDay: trainDay, horizon: horizon)
+            let (testX, testY) = try labelledWindow(transactions, cutoffDay: holdoutDay, horizon: horizon)
+            let regression = LogisticRegression(inverseRegularization: rules.inverseRegularization)
+            do {
+                let trained = try regression.fit(features: trainX, labels: trainY)
+                report.classifierEvaluation = ClassifierEvaluation(probabilities: trained.probabilities(testX), outcomes: testY)
+                let final = try regression.fit(features: testX, labels: testY)
+                report.classifierCoefficients = final.coefficients
+                report.classifierIntercept = final.intercept
+                let now = Self.classifierMatrix(current, probabilityAlive: scores.probabilityAlive, expected: scores.expectedPurchases)
+                scores.churnProbability = final.probabilities(now)
+            } catch let error as LogisticRegression.FitError {
+                throw ChurnError.fit("the churn classifier could not be fitted: \(error)")
+            }
+            scores.churnRisk = scores.churnProbability.map {
+                $0 >= rules.highRisk ? "high" : $0 >= rules.mediumRisk ? "medium" : "low"
+            }
+        }
+        return (scores, report)
+    }
+
+    /// Features at `cutoffDay` and labels "no purchase in the following horizon".
+    private func labelledWindow(_ transactions: CustomerTransactions, cutoffDay: Int64, horizon: Int) throws -> (Matrix<Double>, [Bool]) {
+        let known = transactions.truncated(before: cutoffDay * CivilTime.secondsPerDay)
+        let builder = FeatureBuilder(groups: features.groups, asOfDay: cutoffDay, returnsArePurchases: features.returnsArePurchases,
+                                     windows: features.windows)
+        let (values, _) = builder.build(known)
+        let summary = RepeatPurchaseSummary(known, asOfDay: cutoffDay, unitDays: rules.unitDays)
+        let model = try fitPurchases(summary)
+        var index: [String: Int] = [:]
+        for (row, id) in summary.customerIDs.enumerated() { index[id] = row }
+        let horizonUnits = Double(horizon) / rules.unitDays
+        var alive: [Double] = [], expected: [Double] = []
+        for id in values.customerID {
+            guard let row = index[id] else { alive.append(1); expected.append(0); continue }
+            alive.append(model.probabilityAlive(x: summary.x[row], tx: summary.tx[row], t: summary.t[row]))
+            expected.append(model.expectedPurchases(horizon: horizonUnits, x: summary.x[row], tx: summary.tx[row], t: summary.t[row]))
+        }
+        let window = (cutoffDay * CivilTime.secondsPerDay)..<((cutoffDay + Int64(horizon)) * CivilTime.secondsPerDay)
+        let purchased = transactions.purchased(in: window)
+        return (Self.classifierMatrix(values, probabilityAlive: alive, expected: expected),
+                values.customerID.map { !(purchased[$0] ?? false) })
+    }
+
+    static func classifierMatrix(_ values: CustomerFeatures, probabilityAlive: [Double], expected: [Double]) -> Matrix<Double> {
+        func log1pClamped(_ value: Double) -> Double { Foundation.log1p(max(value, 0)) }
+        var elements: [Double] = []
+        elements.reserveCapacity(values.count * classifierFeatureNames.count)
+        for row in 0..<values.count {
+            elements += [
+                log1pClamped(Double(values.recencyDays[row])), log1pClamped(Double(values.frequency[row])),
+                log1pClamped(values.monetaryTotal[row]), log1pClamped(values.monetaryMean[row]),
+                log1pClamped(Double(values.tenureDays[row])),
+                probabilityAlive[row].isFinite ? probabilityAlive[row] : 1,
+                log1pClamped(expected[row].isFinite ? expected[row] : 0),
+            ]
+        }
+        return Matrix(rows: values.count, columns: classifierFeatureNames.count, elements: elements)
+    }
+
+    private func fitPurchases(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
+        do { return try BGNBD(penalizer: rules.penalizer).fit(summary) } catch let error as BGNBDFitError {
+            throw ChurnError.fit(error.reason)
+        }
+    }
+
+    /// Distinct purchase days of each customer in a window of days.
+    static func purchaseDays(_ transactions: CustomerTransactions, in window: Range<Int64>) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for customer in 0..<transactions.customerCount {
+            let days = Set(transactions.rows(of: customer).compactMap { row -> Int64? in
+                let day = CivilTime.day(ofSeconds: transactions.time[row])
+                return window.contains(day) && transactions.amount[row] >= 0 ? day : nil
+            })
+            result[transactions.customerIDs[customer]] = days.count
+        }
+        return result
+    }
+
+    private func holdoutBuckets(_ model: BGNBDModel, _ summary: RepeatPurchaseSummary, actual: [String: Int]) -> [ChurnReport.FrequencyBucket] {
+        let horizonUnits = Double(rules.horizonDays) / rules.unitDays
+        var predicted = [Double](repeating: 0, count: 8), observed = [Double](repeating: 0, count: 8), counts = [Int](repeating: 0, count: 8)
+        for row in 0..<summary.count {
+            let bucket = min(Int(summary.x[row]), 7)
+            counts[bucket] += 1
+            predicted[bucket] += model.expectedPurchases(horizon: horizonUnits, x: summary.x[row], tx: summary.tx[row], t: summary.t[row])
+            observed[bucket] += Double(actual[summary.customerIDs[row]] ?? 0)
+        }
+        return (0..<8).filter { counts[$0] > 0 }.map { bucket in
+            ChurnReport.FrequencyBucket(repeatPurchases: bucket == 7 ? "7+" : String(bucket), customers: counts[bucket],
+                                        predictedMean: predicted[bucket] / Double(counts[bucket]),
+                                        actualMean: observed[bucket] / Double(counts[bucket]))
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Churn
+import Clean
+import Features
+import Foundation
+import Ingest
+import SegflowCore
+import Testing
+import TestSupport
+
+@Suite struct ChurnAnalysisTests {
+    /// The bundled sample, cleaned as of 2026-11-01.
+    func sample() throws -> (CustomerTransactions, FeatureBuilder, CustomerFeatures) {
+        let ingested = try TransactionReader(input: Fixtures.input("SampleData/transactions.csv")).read()
+        let asOfDay = CivilTime.daysFromCivil(year: 2026, month: 11, day: 1)
+        let (grouped, _) = Cleaner(rules: CleaningRules(cutoff: asOfDay * 86_400)).clean(ingested.transactions)
+        let builder = FeatureBuilder(groups: FeatureGroup.allCases, asOfDay: asOfDay)
+        return (grouped, builder, builder.build(grouped).0)
+    }
+
+    @Test func scoresEveryCustomerWithSaneValues() throws {
+        let (grouped, builder, features) = try sample()
+        let (scores, report) = try ChurnAnalysis(rules: ChurnRules(), features: builder).run(grouped, current: features)
+        #expect(scores.probabilityAlive.count == features.count)
+        #expect(scores.probabilityAlive.allSatisfy { (0...1).contains($0) })
+        #expect(scores.churnProbability.allSatisfy { (0...1).contains($0) })
+        #expect(scores.expectedPurchases.allSatisfy { $0 >= 0 && $0.isFinite })
+        #expect(scores.clv.allSatisfy { $0.isFinite })
+        #expect(Set(scores.churnRisk).isSubset(of: ["low", "medium", "high"]))
+        let evaluation = try #require(report.classifierEvaluation)
+        #expect((evaluation.rocAUC ?? 0) > 0.8, "holdout AUC \(evaluation.rocAUC ?? .nan)")
+        #expect(report.holdoutByFrequency.reduce(0) { $0 + $1.customers } > 0)
+        // The BG/NBD holdout: over all customers, predicted and actual purchases within 25%.
+        let predicted = report.holdoutByFrequency.reduce(0) { $0 + $1.predictedMean * Double($1.customers) }
+        let actual = report.holdoutByFrequency.reduce(0) { $0 + $1.actualMean * Double($1.customers) }
+        #expect(abs(predicted - actual) / actual < 0.25, "predicted \(predicted), actual \(actual)")
+        // A customer who bought yesterday and often is more alive than one silent for years.
+        let recent = try #require(features.recencyDays.indices.first { features.recencyDays[$0] <= 3 && features.frequency[$0] >= 10 })
+        let gone = try #require(features.recencyDays.indices.first { features.recencyDays[$0] >= 700 && features.frequency[$0] >= 10 })
+        #expect(scores.probabilityAlive[recent] > scores.probabilityAlive[gone])
+        #expect(scores.churnProbability[recent] < scores.churnProbability[gone])
+    }
+
+    @Test func tooLittleHistoryIsNamed() throws {
+        let (grouped, builder, features) = try sample()
+        var rules = ChurnRules()
+        rules.horizonDays = 1000
+        #expect(throws: ChurnError.tooLittleHistory(needed: 2000, available: 1386)) {
+            try ChurnAnalysis(rules: rules, features: builder).run(grouped, current: features)
+        }
+    }
+}
