@@ -65,8 +65,8 @@ public struct BGNBD: Sendable {
 
     public init(penalizer: Double = 0) { self.penalizer = penalizer }
 
-    /// Fits by L-BFGS on the log-parameters, with analytic gradients, from several starts;
-    /// keeps the best finite optimum.
+    /// Fits by L-BFGS on the log-parameters, with analytic gradients; further starting
+    /// points are tried when a fit does not converge, and the best finite optimum is kept.
     public func fit(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
         let data = WeightedSummary(summary)
         guard data.totalWeight > 0 else { throw BGNBDFitError(reason: "no customers to fit") }
@@ -75,7 +75,13 @@ public struct BGNBD: Sendable {
         }
         let meanT = zip(data.t, data.weight).reduce(0) { $0 + $1.0 * $1.1 } / data.totalWeight
         let starts: [[Double]] = [[0, 0, 0, 0], [0, log(max(meanT, 1e-3)), 0, 0], [log(0.5), log(max(meanT / 4, 1e-3)), log(0.5), log(2)]]
-        let results = starts.map { start in LBFGS().minimize(from: start) { objective($0, data) } }
+        // The first start nearly always works; the others are the fallback when it does not.
+        var results: [LBFGS.Result] = []
+        for start in starts {
+            let result = LBFGS().minimize(from: start) { objective($0, data) }
+            results.append(result)
+            if result.converged, result.value.isFinite, result.point.allSatisfy({ abs($0) < 30 }) { break }
+        }
         let best = results.filter { $0.value.isFinite }.min { $0.value < $1.value }
         guard let best, best.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
             throw BGNBDFitError(reason: "the BG/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
@@ -88,42 +94,71 @@ public struct BGNBD: Sendable {
     private func penalty(_ parameters: [Double]) -> Double { penalizer * parameters.reduce(0) { $0 + $1 * $1 } }
 
     /// Mean negative log-likelihood (plus penalty) and its gradient in log-parameters.
+    /// The special functions depend on x only, so they are computed once per distinct x
+    /// (a few hundred values) rather than once per row.
     func objective(_ logParameters: [Double], _ data: WeightedSummary) -> (value: Double, gradient: [Double]) {
         let r = exp(logParameters[0]), alpha = exp(logParameters[1]), a = exp(logParameters[2]), b = exp(logParameters[3])
         let digammaR = SpecialFunctions.digamma(r), digammaA = SpecialFunctions.digamma(a)
         let digammaB = SpecialFunctions.digamma(b), digammaAB = SpecialFunctions.digamma(a + b)
         let logBetaAB = SpecialFunctions.logBeta(a, b), logGammaR = SpecialFunctions.logGamma(r), logAlpha = log(alpha)
+        let digammaA1 = SpecialFunctions.digamma(a + 1)
+        var perX: [Double: XTerms] = [:]
         var total = 0.0
         var gradient = [0.0, 0.0, 0.0, 0.0]
         for row in 0..<data.x.count {
             let x = data.x[row], tx = data.tx[row], t = data.t[row], weight = data.weight[row]
-            let common = SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB
-            let digammaABX = SpecialFunctions.digamma(a + b + x)
-            let u1 = SpecialFunctions.logBeta(a, b + x) - (r + x) * log(alpha + t)
-            var ll = common + u1
+            let terms: XTerms
+            if let known = perX[x] {
+                terms = known
+            } else {
+                terms = XTerms(
+                    common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
+                    logBeta1: SpecialFunctions.logBeta(a, b + x),
+                    logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
+                    digammaRX: SpecialFunctions.digamma(r + x),
+                    digammaBX: SpecialFunctions.digamma(b + x),
+                    digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
+                    digammaABX: SpecialFunctions.digamma(a + b + x))
+                perX[x] = terms
+            }
+            let logAlphaT = log(alpha + t)
+            let u1 = terms.logBeta1 - (r + x) * logAlphaT
+            var ll = terms.common + u1
             // Derivatives of u1, then blended with u2's by their softmax weights.
-            var dR = -log(alpha + t), dAlpha = -(r + x) / (alpha + t)
-            var dA = digammaA - digammaABX, dB = SpecialFunctions.digamma(b + x) - digammaABX
+            var dR = -logAlphaT, dAlpha = -(r + x) / (alpha + t)
+            var dA = digammaA - terms.digammaABX, dB = terms.digammaBX - terms.digammaABX
             if x > 0 {
-                let u2 = SpecialFunctions.logBeta(a + 1, b + x - 1) - (r + x) * log(alpha + tx)
+                let logAlphaTx = log(alpha + tx)
+                let u2 = terms.logBeta2 - (r + x) * logAlphaTx
                 let mixed = SpecialFunctions.logSumExp(u1, u2)
-                let w1 = exp(u1 - mixed), w2 = exp(u2 - mixed)
-                ll = common + mixed
-                dR = w1 * dR + w2 * -log(alpha + tx)
-                dAlpha = w1 * dAlpha + w2 * -(r + x) / (alpha + tx)
-                dA = w1 * dA + w2 * (SpecialFunctions.digamma(a + 1) - digammaABX)
-                dB = w1 * dB + w2 * (SpecialFunctions.digamma(b + x - 1) - digammaABX)
+                let w1 = exp(u1 - mixed), w2 = 1 - w1
+                ll = terms.common + mixed
+                dR = w1 * dR - w2 * logAlphaTx
+                dAlpha = w1 * dAlpha - w2 * (r + x) / (alpha + tx)
+                dA = w1 * dA + w2 * (digammaA1 - terms.digammaABX)
+                dB = w1 * dB + w2 * (terms.digammaBX1 - terms.digammaABX)
             }
             total += weight * ll
-            gradient[0] += weight * (SpecialFunctions.digamma(r + x) - digammaR + logAlpha + dR) * r
-            gradient[1] += weight * (r / alpha + dAlpha) * alpha
-            gradient[2] += weight * (-(digammaA - digammaAB) + dA) * a
-            gradient[3] += weight * (-(digammaB - digammaAB) + dB) * b
+            gradient[0] += weight * (terms.digammaRX - digammaR + logAlpha + dR)
+            gradient[1] += weight * (r / alpha + dAlpha)
+            gradient[2] += weight * (-(digammaA - digammaAB) + dA)
+            gradient[3] += weight * (-(digammaB - digammaAB) + dB)
         }
         let n = data.totalWeight
         let parameters = [r, alpha, a, b]
         let value = -total / n + penalty(parameters)
-        let penaltyGradient = parameters.map { 2 * penalizer * $0 * $0 }  // d/dlogθ of θ²
-        return (value, zip(gradient, penaltyGradient).map { -$0 / n + $1 })
+        // Chain rule to log-parameters: d/dlogθ = θ · d/dθ; the penalty θ² gives 2θ².
+        return (value, (0..<4).map { -gradient[$0] * parameters[$0] / n + 2 * penalizer * parameters[$0] * parameters[$0] })
+    }
+
+    /// Per-x parts of the likelihood and its gradient.
+    private struct XTerms {
+        var common: Double
+        var logBeta1: Double
+        var logBeta2: Double
+        var digammaRX: Double
+        var digammaBX: Double
+        var digammaBX1: Double
+        var digammaABX: Double
     }
 }

@@ -46,14 +46,20 @@ public struct GammaGamma: Sendable {
             let p = exp(logParameters[0]), q = exp(logParameters[1]), gamma = exp(logParameters[2])
             var total = 0.0, dP = 0.0, dQ = 0.0, dGamma = 0.0
             let digammaQ = SpecialFunctions.digamma(q), logGammaQ = SpecialFunctions.logGamma(q), logG = log(gamma)
+            // Gamma-function terms depend on x only: once per distinct x.
+            var perX: [Double: (logGammas: Double, digammaPQ: Double, digammaP: Double)] = [:]
             for index in 0..<x.count {
                 let px = p * x[index], denominator = x[index] * z[index] + gamma
-                let logDenominator = log(denominator)
-                total += SpecialFunctions.logGamma(px + q) - SpecialFunctions.logGamma(px) - logGammaQ + q * logG
-                    + (px - 1) * log(z[index]) + px * log(x[index]) - (px + q) * logDenominator
-                let digammaPQ = SpecialFunctions.digamma(px + q)
-                dP += x[index] * (digammaPQ - SpecialFunctions.digamma(px) + log(z[index]) + log(x[index]) - logDenominator)
-                dQ += digammaPQ - digammaQ + logG - logDenominator
+                let terms = perX[x[index]] ?? {
+                    let computed = (SpecialFunctions.logGamma(px + q) - SpecialFunctions.logGamma(px),
+                                    SpecialFunctions.digamma(px + q), SpecialFunctions.digamma(px))
+                    perX[x[index]] = computed
+                    return computed
+                }()
+                let logDenominator = log(denominator), logZ = log(z[index]), logX = log(x[index])
+                total += terms.logGammas - logGammaQ + q * logG + (px - 1) * logZ + px * logX - (px + q) * logDenominator
+                dP += x[index] * (terms.digammaPQ - terms.digammaP + logZ + logX - logDenominator)
+                dQ += terms.digammaPQ - digammaQ + logG - logDenominator
                 dGamma += q / gamma - (px + q) / denominator
             }
             let parameters = [p, q, gamma]
