@@ -5,6 +5,8 @@
 //       one Lloyd run from the given centres (float64 files); prints "inertia iterations seconds"
 //   numerics-driver best   DATA ROWS COLS K DTYPE N_INIT SEED LABELS_OUT
 //       k-means++ with N_INIT restarts; prints "inertia iterations seconds"
+//   numerics-driver bgnbd SUMMARY ROWS
+//       BG/NBD fit on a float64 file of (x, t_x, T) rows; prints "seconds r alpha a b loglikelihood"
 //   numerics-driver logistic DATA ROWS COLS LABELS C
 //       L2 logistic regression on float64 features and uint8 labels; prints
 //       "seconds intercept coefficient..." (coefficients on standardised features)
@@ -51,9 +53,26 @@ func logistic(_ arguments: [String]) throws {
     print(([Date().timeIntervalSince(start), model.intercept] + model.coefficients).map { String($0) }.joined(separator: " "))
 }
 
+func bgnbd(_ arguments: [String]) throws {
+    let rows = Int(arguments[3])!
+    let values = readDoubles(arguments[2], count: rows * 3)
+    var summary = RepeatPurchaseSummary(unitDays: 1)
+    for row in 0..<rows {
+        summary.customerIDs.append("")
+        summary.x.append(values[row * 3])
+        summary.tx.append(values[row * 3 + 1])
+        summary.t.append(values[row * 3 + 2])
+        summary.spend.append(0)
+    }
+    let start = Date()
+    let model = try BGNBD().fit(summary)
+    print(Date().timeIntervalSince(start), model.r, model.alpha, model.a, model.b, model.logLikelihood)
+}
+
 let arguments = CommandLine.arguments
 do {
     switch arguments[1] {
+    case "bgnbd": try bgnbd(arguments)
     case "logistic": try logistic(arguments)
     case "lloyd": try arguments[7] == "float32" ? run(Float.self, arguments) : run(Double.self, arguments)
     default: try arguments[6] == "float32" ? run(Float.self, arguments) : run(Double.self, arguments)

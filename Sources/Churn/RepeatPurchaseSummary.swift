@@ -15,6 +15,9 @@ public struct RepeatPurchaseSummary: Sendable, Equatable {
 
     public var count: Int { x.count }
 
+    /// An empty summary to fill by hand (benchmarks, tests).
+    public init(unitDays: Double) { self.unitDays = unitDays }
+
     /// Customers with no purchase day (only returns) are left out, as in the feature table.
     public init(_ transactions: CustomerTransactions, asOfDay: Int64, unitDays: Double) {
         self.unitDays = unitDays
