@@ -1,4 +1,5 @@
 import Foundation
+import SegflowCore
 import Statistics
 
 /// The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way"):
@@ -102,48 +103,53 @@ public struct BGNBD: Sendable {
         let digammaB = SpecialFunctions.digamma(b), digammaAB = SpecialFunctions.digamma(a + b)
         let logBetaAB = SpecialFunctions.logBeta(a, b), logGammaR = SpecialFunctions.logGamma(r), logAlpha = log(alpha)
         let digammaA1 = SpecialFunctions.digamma(a + 1)
-        var perX: [Double: XTerms] = [:]
-        var total = 0.0
-        var gradient = [0.0, 0.0, 0.0, 0.0]
-        for row in 0..<data.x.count {
-            let x = data.x[row], tx = data.tx[row], t = data.t[row], weight = data.weight[row]
-            let terms: XTerms
-            if let known = perX[x] {
-                terms = known
-            } else {
-                terms = XTerms(
-                    common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
-                    logBeta1: SpecialFunctions.logBeta(a, b + x),
-                    logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
-                    digammaRX: SpecialFunctions.digamma(r + x),
-                    digammaBX: SpecialFunctions.digamma(b + x),
-                    digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
-                    digammaABX: SpecialFunctions.digamma(a + b + x))
-                perX[x] = terms
+        // Rows are summed in fixed parts on all cores; each part caches its own per-x terms.
+        let sums = Parallel.sum(count: data.x.count, width: 5) { rows in
+            var perX: [Double: XTerms] = [:]
+            var total = 0.0
+            var gradient = [0.0, 0.0, 0.0, 0.0]
+            for row in rows {
+                let x = data.x[row], tx = data.tx[row], t = data.t[row], weight = data.weight[row]
+                let terms: XTerms
+                if let known = perX[x] {
+                    terms = known
+                } else {
+                    terms = XTerms(
+                        common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
+                        logBeta1: SpecialFunctions.logBeta(a, b + x),
+                        logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
+                        digammaRX: SpecialFunctions.digamma(r + x),
+                        digammaBX: SpecialFunctions.digamma(b + x),
+                        digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
+                        digammaABX: SpecialFunctions.digamma(a + b + x))
+                    perX[x] = terms
+                }
+                let logAlphaT = log(alpha + t)
+                let u1 = terms.logBeta1 - (r + x) * logAlphaT
+                var ll = terms.common + u1
+                // Derivatives of u1, then blended with u2's by their softmax weights.
+                var dR = -logAlphaT, dAlpha = -(r + x) / (alpha + t)
+                var dA = digammaA - terms.digammaABX, dB = terms.digammaBX - terms.digammaABX
+                if x > 0 {
+                    let logAlphaTx = log(alpha + tx)
+                    let u2 = terms.logBeta2 - (r + x) * logAlphaTx
+                    let mixed = SpecialFunctions.logSumExp(u1, u2)
+                    let w1 = exp(u1 - mixed), w2 = 1 - w1
+                    ll = terms.common + mixed
+                    dR = w1 * dR - w2 * logAlphaTx
+                    dAlpha = w1 * dAlpha - w2 * (r + x) / (alpha + tx)
+                    dA = w1 * dA + w2 * (digammaA1 - terms.digammaABX)
+                    dB = w1 * dB + w2 * (terms.digammaBX1 - terms.digammaABX)
+                }
+                total += weight * ll
+                gradient[0] += weight * (terms.digammaRX - digammaR + logAlpha + dR)
+                gradient[1] += weight * (r / alpha + dAlpha)
+                gradient[2] += weight * (-(digammaA - digammaAB) + dA)
+                gradient[3] += weight * (-(digammaB - digammaAB) + dB)
             }
-            let logAlphaT = log(alpha + t)
-            let u1 = terms.logBeta1 - (r + x) * logAlphaT
-            var ll = terms.common + u1
-            // Derivatives of u1, then blended with u2's by their softmax weights.
-            var dR = -logAlphaT, dAlpha = -(r + x) / (alpha + t)
-            var dA = digammaA - terms.digammaABX, dB = terms.digammaBX - terms.digammaABX
-            if x > 0 {
-                let logAlphaTx = log(alpha + tx)
-                let u2 = terms.logBeta2 - (r + x) * logAlphaTx
-                let mixed = SpecialFunctions.logSumExp(u1, u2)
-                let w1 = exp(u1 - mixed), w2 = 1 - w1
-                ll = terms.common + mixed
-                dR = w1 * dR - w2 * logAlphaTx
-                dAlpha = w1 * dAlpha - w2 * (r + x) / (alpha + tx)
-                dA = w1 * dA + w2 * (digammaA1 - terms.digammaABX)
-                dB = w1 * dB + w2 * (terms.digammaBX1 - terms.digammaABX)
-            }
-            total += weight * ll
-            gradient[0] += weight * (terms.digammaRX - digammaR + logAlpha + dR)
-            gradient[1] += weight * (r / alpha + dAlpha)
-            gradient[2] += weight * (-(digammaA - digammaAB) + dA)
-            gradient[3] += weight * (-(digammaB - digammaAB) + dB)
+            return [total] + gradient
         }
+        let total = sums[0], gradient = Array(sums[1...])
         let n = data.totalWeight
         let parameters = [r, alpha, a, b]
         let value = -total / n + penalty(parameters)

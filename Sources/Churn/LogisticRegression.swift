@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import SegflowCore
 
 /// L2-regularised logistic regression fitted by Newton's method (iteratively reweighted
 /// least squares), each step solving the normal equations by Cholesky (LAPACK `dposv`).
@@ -53,21 +54,43 @@ public struct LogisticRegression: Sendable {
         }
         let lambda = 1 / inverseRegularization
         var beta = [Double](repeating: 0, count: width)
-        var weighted = [Double](repeating: 0, count: n * width)
         for iteration in 1...maxIterations {
-            var gradient = [Double](repeating: 0, count: width)
-            for row in 0..<n {
-                var z = 0.0
-                for column in 0..<width { z += design[row * width + column] * beta[column] }
-                let p = 1 / (1 + exp(-z))
-                let residual = p - (labels[row] ? 1 : 0)
-                let root = (p * (1 - p)).squareRoot()
-                for column in 0..<width {
-                    gradient[column] += residual * design[row * width + column]
-                    weighted[row * width + column] = root * design[row * width + column]
+            // Gradient Xᵀ(p − y) and Hessian Xᵀ diag(p(1−p)) X (upper triangle) in one pass,
+            // on all cores in fixed parts, summed in part order (deterministic).
+            let coefficients = beta
+            let triangle = width * (width + 1) / 2
+            let sums = Parallel.sum(count: n, width: width + triangle) { rows in
+                var partial = [Double](repeating: 0, count: width + triangle)
+                for row in rows {
+                    let offset = row * width
+                    var z = 0.0
+                    for column in 0..<width { z += design[offset + column] * coefficients[column] }
+                    let p = 1 / (1 + exp(-z))
+                    let residual = p - (labels[row] ? 1 : 0)
+                    let curvature = p * (1 - p)
+                    var cell = width
+                    for i in 0..<width {
+                        let value = design[offset + i]
+                        partial[i] += residual * value
+                        let scaled = curvature * value
+                        for j in i..<width {
+                            partial[cell] += scaled * design[offset + j]
+                            cell += 1
+                        }
+                    }
+                }
+                return partial
+            }
+            var gradient = Array(sums[0..<width])
+            var hessian = Matrix<Double>(rows: width, columns: width)
+            var cell = width
+            for i in 0..<width {
+                for j in i..<width {
+                    hessian[i, j] = sums[cell]
+                    hessian[j, i] = sums[cell]
+                    cell += 1
                 }
             }
-            var hessian = Matrix(rows: n, columns: width, elements: weighted).gram()
             for column in 1..<width {
                 hessian[column, column] += lambda
                 gradient[column] += lambda * beta[column]

@@ -79,18 +79,3 @@ extension Matrix where Scalar == Double {
     }
 }
 
-extension Matrix {
-    /// `selfᵀ · self` (the Gram matrix, columns x columns) through gemm.
-    public func gram() -> Matrix {
-        var result = Matrix(rows: columns, columns: columns)
-        guard rows > 0, columns > 0 else { return result }
-        elements.withUnsafeBufferPointer { a in
-            result.elements.withUnsafeMutableBufferPointer { c in
-                Scalar.gemm(transposeA: true, transposeB: false, m: columns, n: columns, k: rows, alpha: 1,
-                            a: a.baseAddress!, lda: columns, b: a.baseAddress!, ldb: columns,
-                            beta: 0, c: c.baseAddress!, ldc: columns)
-            }
-        }
-        return result
-    }
-}

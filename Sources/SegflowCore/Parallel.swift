@@ -24,4 +24,18 @@ public enum Parallel {
     public static func slice(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
         (count * part / parts)..<(count * (part + 1) / parts)
     }
+
+    /// The element-wise sum of `body(range)` over a fixed split of `0..<count` into `parts`
+    /// ranges, added in part order: the same bits whatever the number of threads.
+    public static func sum(count: Int, width: Int, parts: Int = 16, _ body: (Range<Int>) -> [Double]) -> [Double] {
+        var partials = [[Double]](repeating: [], count: parts)
+        partials.withUnsafeMutableBufferPointer { partials in
+            forEach(parts: parts) { part in partials[part] = body(slice(part, of: parts, count: count)) }
+        }
+        var total = [Double](repeating: 0, count: width)
+        for partial in partials {
+            for index in 0..<width { total[index] += partial[index] }
+        }
+        return total
+    }
 }
