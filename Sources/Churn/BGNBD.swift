@@ -53,7 +53,7 @@ public struct BGNBDModel: Sendable, Equatable {
     }
 }
 
-public struct BGNBDFitError: Error, Equatable, CustomStringConvertible {
+public struct ModelFitError: Error, Equatable, CustomStringConvertible {
     public var reason: String
     public var description: String { reason }
 }
@@ -70,9 +70,9 @@ public struct BGNBD: Sendable {
     /// points are tried when a fit does not converge, and the best finite optimum is kept.
     public func fit(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
         let data = WeightedSummary(summary)
-        guard data.totalWeight > 0 else { throw BGNBDFitError(reason: "no customers to fit") }
+        guard data.totalWeight > 0 else { throw ModelFitError(reason: "no customers to fit") }
         guard data.x.contains(where: { $0 > 0 }) else {
-            throw BGNBDFitError(reason: "no customer made a repeat purchase: the dropout process cannot be estimated")
+            throw ModelFitError(reason: "no customer made a repeat purchase: the dropout process cannot be estimated")
         }
         let meanT = zip(data.t, data.weight).reduce(0) { $0 + $1.0 * $1.1 } / data.totalWeight
         let starts: [[Double]] = [[0, 0, 0, 0], [0, log(max(meanT, 1e-3)), 0, 0], [log(0.5), log(max(meanT / 4, 1e-3)), log(0.5), log(2)]]
@@ -85,7 +85,7 @@ public struct BGNBD: Sendable {
         }
         let best = results.filter { $0.value.isFinite }.min { $0.value < $1.value }
         guard let best, best.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
-            throw BGNBDFitError(reason: "the BG/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
+            throw ModelFitError(reason: "the BG/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = best.point.map(exp)
         return BGNBDModel(r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3],

@@ -219,7 +219,7 @@ public struct ChurnAnalysis: Sendable {
     }
 
     private func fitPurchases(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
-        do { return try BGNBD(penalizer: rules.penalizer).fit(summary) } catch let error as BGNBDFitError {
+        do { return try BGNBD(penalizer: rules.penalizer).fit(summary) } catch let error as ModelFitError {
             throw ChurnError.fit(error.reason)
         }
     }

@@ -38,7 +38,7 @@ public struct GammaGamma: Sendable {
     public func fit(_ summary: RepeatPurchaseSummary) throws -> GammaGammaModel {
         let rows = (0..<summary.count).filter { summary.x[$0] > 0 && summary.spend[$0] > 0 }
         guard rows.count >= 3 else {
-            throw BGNBDFitError(reason: "Gamma-Gamma needs customers with repeat purchases and positive spend; found \(rows.count)")
+            throw ModelFitError(reason: "Gamma-Gamma needs customers with repeat purchases and positive spend; found \(rows.count)")
         }
         let x = rows.map { summary.x[$0] }, z = rows.map { summary.spend[$0] }
         let n = Double(rows.count)
@@ -68,7 +68,7 @@ public struct GammaGamma: Sendable {
             return (value, zip(gradient, parameters).map { $0 + 2 * penalizer * $1 * $1 })
         }
         guard result.value.isFinite, result.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
-            throw BGNBDFitError(reason: "the Gamma-Gamma fit did not converge to finite parameters; try a penalizer such as 0.001")
+            throw ModelFitError(reason: "the Gamma-Gamma fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = result.point.map(exp)
         let meanX = x.reduce(0, +) / n, meanZ = z.reduce(0, +) / n

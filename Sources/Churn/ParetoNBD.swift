@@ -55,7 +55,7 @@ public struct ParetoNBD: Sendable {
     public func fit(_ summary: RepeatPurchaseSummary) throws -> ParetoNBDModel {
         let data = WeightedSummary(summary)
         guard data.x.contains(where: { $0 > 0 }) else {
-            throw BGNBDFitError(reason: "no customer made a repeat purchase: the Pareto/NBD model cannot be estimated")
+            throw ModelFitError(reason: "no customer made a repeat purchase: the Pareto/NBD model cannot be estimated")
         }
         let n = data.totalWeight
         func value(_ logParameters: [Double]) -> Double {
@@ -81,7 +81,7 @@ public struct ParetoNBD: Sendable {
             return (centre, gradient)
         }
         guard result.value.isFinite, result.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
-            throw BGNBDFitError(reason: "the Pareto/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
+            throw ModelFitError(reason: "the Pareto/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let p = result.point.map(exp)
         return ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3],
