@@ -101,12 +101,10 @@ public struct ChurnAnalysis: Sendable {
         var warnings: [String] = []
 
         // Holdout check of the purchase model: fit at as_of − horizon, predict the last horizon.
+        // The same snapshot is the classifier's evaluation window below.
         let holdoutDay = asOfDay - Int64(horizon)
-        let earlier = transactions.truncated(before: holdoutDay * CivilTime.secondsPerDay)
-        let earlierSummary = RepeatPurchaseSummary(earlier, asOfDay: holdoutDay, unitDays: rules.unitDays)
-        let earlierModel = try fitPurchases(earlierSummary)
-        let actual = Self.purchaseDays(transactions, in: holdoutDay..<asOfDay)
-        let buckets = holdoutBuckets(earlierModel, earlierSummary, actual: actual)
+        let holdout = try snapshot(transactions, at: holdoutDay)
+        let buckets = holdoutBuckets(holdout.model, holdout.summary, actual: holdout.purchaseDaysAfter)
 
         // Final purchase and spend models at as_of.
         let summary = RepeatPurchaseSummary(transactions, asOfDay: asOfDay, unitDays: rules.unitDays)
@@ -158,8 +156,8 @@ public struct ChurnAnalysis: Sendable {
             // Train on the window before the last one, evaluate on the last, then refit on the
             // last window and score at as_of: every number is out of time.
             let trainDay = asOfDay - Int64(2 * horizon)
-            let (trainX, trainY) = try labelledWindow(transactions, cutoffDay: trainDay, horizon: horizon)
-            let (testX, testY) = try labelledWindow(transactions, cutoffDay: holdoutDay, horizon: horizon)
+            let (trainX, trainY) = labelledWindow(try snapshot(transactions, at: trainDay))
+            let (testX, testY) = labelledWindow(holdout)
             let regression = LogisticRegression(inverseRegularization: rules.inverseRegularization)
             do {
                 let trained = try regression.fit(features: trainX, labels: trainY)
@@ -179,27 +177,40 @@ public struct ChurnAnalysis: Sendable {
         return (scores, report)
     }
 
-    /// Features at `cutoffDay` and labels "no purchase in the following horizon".
-    private func labelledWindow(_ transactions: CustomerTransactions, cutoffDay: Int64, horizon: Int) throws -> (Matrix<Double>, [Bool]) {
-        let known = transactions.truncated(before: cutoffDay * CivilTime.secondsPerDay)
-        let builder = FeatureBuilder(groups: features.groups, asOfDay: cutoffDay, returnsArePurchases: features.returnsArePurchases,
+    /// The data as known at an earlier day, the purchase model fitted on it, and each
+    /// customer's purchase days in the horizon that followed.
+    private struct Snapshot {
+        var day: Int64
+        var known: CustomerTransactions
+        var summary: RepeatPurchaseSummary
+        var model: BGNBDModel
+        var purchaseDaysAfter: [String: Int]
+    }
+
+    private func snapshot(_ transactions: CustomerTransactions, at day: Int64) throws -> Snapshot {
+        let known = transactions.truncated(before: day * CivilTime.secondsPerDay)
+        let summary = RepeatPurchaseSummary(known, asOfDay: day, unitDays: rules.unitDays)
+        return Snapshot(day: day, known: known, summary: summary, model: try fitPurchases(summary),
+                        purchaseDaysAfter: Self.purchaseDays(transactions, in: day..<(day + Int64(rules.horizonDays))))
+    }
+
+    /// Features at the snapshot's day and labels "no purchase in the following horizon".
+    private func labelledWindow(_ snapshot: Snapshot) -> (Matrix<Double>, [Bool]) {
+        let builder = FeatureBuilder(groups: features.groups, asOfDay: snapshot.day, returnsArePurchases: features.returnsArePurchases,
                                      windows: features.windows)
-        let (values, _) = builder.build(known)
-        let summary = RepeatPurchaseSummary(known, asOfDay: cutoffDay, unitDays: rules.unitDays)
-        let model = try fitPurchases(summary)
+        let (values, _) = builder.build(snapshot.known)
+        let summary = snapshot.summary, model = snapshot.model
         var index: [String: Int] = [:]
         for (row, id) in summary.customerIDs.enumerated() { index[id] = row }
-        let horizonUnits = Double(horizon) / rules.unitDays
+        let horizonUnits = Double(rules.horizonDays) / rules.unitDays
         var alive: [Double] = [], expected: [Double] = []
         for id in values.customerID {
             guard let row = index[id] else { alive.append(1); expected.append(0); continue }
             alive.append(model.probabilityAlive(x: summary.x[row], tx: summary.tx[row], t: summary.t[row]))
             expected.append(model.expectedPurchases(horizon: horizonUnits, x: summary.x[row], tx: summary.tx[row], t: summary.t[row]))
         }
-        let window = (cutoffDay * CivilTime.secondsPerDay)..<((cutoffDay + Int64(horizon)) * CivilTime.secondsPerDay)
-        let purchased = transactions.purchased(in: window)
         return (Self.classifierMatrix(values, probabilityAlive: alive, expected: expected),
-                values.customerID.map { !(purchased[$0] ?? false) })
+                values.customerID.map { (snapshot.purchaseDaysAfter[$0] ?? 0) == 0 })
     }
 
     static func classifierMatrix(_ values: CustomerFeatures, probabilityAlive: [Double], expected: [Double]) -> Matrix<Double> {

@@ -88,13 +88,4 @@ extension CustomerTransactions {
         return CustomerTransactions(customerIDs: ids, rowStart: starts, orderKey: keys, time: times, amount: amounts)
     }
 
-    /// Whether each customer has a purchase (a non-negative row) in `window` (seconds).
-    public func purchased(in window: Range<Int64>) -> [String: Bool] {
-        var result: [String: Bool] = [:]
-        result.reserveCapacity(customerCount)
-        for customer in 0..<customerCount {
-            result[customerIDs[customer]] = rows(of: customer).contains { window.contains(time[$0]) && amount[$0] >= 0 }
-        }
-        return result
-    }
 }
