@@ -186,16 +186,23 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.totalSeconds = totalSeconds
     }
 
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try encoder.encode(self)
-    }
+    public func encoded() throws -> Data { try JSONOutput.encode(self) }
 
     public static func decode(_ data: Data) throws -> Manifest {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Manifest.self, from: data)
+    }
+}
+
+/// The JSON every segflow output file uses: snake_case keys, sorted and indented so two runs
+/// diff cleanly, and NaN or infinities as the strings "nan", "inf", "-inf".
+public enum JSONOutput {
+    public static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(value)
     }
 }

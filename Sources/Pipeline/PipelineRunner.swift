@@ -146,11 +146,7 @@ public struct PipelineRunner {
         }
         if let churnReport {
             let path = "\(runDirectory)/model_report.json"
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let data = try encoder.encode(churnReport)
+            let data = try JSONOutput.encode(churnReport)
             try transaction.stage(path) { try $0.write(bytes: [UInt8](data)) }
             written.append(Manifest.Output(name: "model_report", path: path, rows: 1))
         }
