@@ -17,7 +17,6 @@ struct RecordLayout: Sendable {
     let badTimeReason: String
     let badAmountReason: String
 
-    var fieldCount: Int { roles.count }
 
     init(roles: [FieldRole], input: TransactionInput, timeFormatName: String) {
         self.roles = roles
