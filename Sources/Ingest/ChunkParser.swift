@@ -17,7 +17,6 @@ struct RecordLayout: Sendable {
     let badTimeReason: String
     let badAmountReason: String
 
-
     init(roles: [FieldRole], input: TransactionInput, timeFormatName: String) {
         self.roles = roles
         separator = input.separator
