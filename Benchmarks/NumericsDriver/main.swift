@@ -66,7 +66,7 @@ func bgnbd(_ arguments: [String]) throws {
     }
     let start = Date()
     let model = try BGNBD().fit(summary)
-    print(Date().timeIntervalSince(start), model.r, model.alpha, model.a, model.b, model.logLikelihood)
+    print(Date().timeIntervalSince(start), model.r, model.alpha, model.a, model.b, model.logLikelihood, model.iterations)
 }
 
 let arguments = CommandLine.arguments

@@ -10,17 +10,20 @@ public struct BGNBDModel: Sendable, Equatable {
     public var alpha: Double
     public var a: Double
     public var b: Double
-    /// Total log-likelihood of the fitted summary, and the optimiser's iterations.
+    /// Total log-likelihood of the fitted summary, and the optimiser and its iterations.
     public var logLikelihood: Double
     public var iterations: Int
+    public var optimizer: String
 
-    public init(r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double = .nan, iterations: Int = 0) {
+    public init(r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double = .nan, iterations: Int = 0,
+                optimizer: String = "") {
         self.r = r
         self.alpha = alpha
         self.a = a
         self.b = b
         self.logLikelihood = logLikelihood
         self.iterations = iterations
+        self.optimizer = optimizer
     }
 
     /// P(alive | x, tx, t): eq. (A10) of Fader, Hardie & Lee (2005), in log space.
@@ -66,99 +69,126 @@ public struct BGNBD: Sendable {
 
     public init(penalizer: Double = 0) { self.penalizer = penalizer }
 
-    /// Fits by L-BFGS on the log-parameters, with analytic gradients; further starting
-    /// points are tried when a fit does not converge, and the best finite optimum is kept.
+    /// Fits by L-BFGS on the log-parameters, with analytic gradients, through
+    /// `RobustMinimizer`: further starting points, then Nelder–Mead, when a search fails.
+    /// On large inputs the search starts from the optimum of a 1-in-16 sample of the rows,
+    /// with the curvature learned there, so the full data is needed for a few iterations only.
     public func fit(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
         let data = WeightedSummary(summary)
         guard data.totalWeight > 0 else { throw ModelFitError(reason: "no customers to fit") }
-        guard data.x.contains(where: { $0 > 0 }) else {
+        guard data.xLevels.contains(where: { $0 > 0 }) else {
             throw ModelFitError(reason: "no customer made a repeat purchase: the dropout process cannot be estimated")
         }
-        let meanT = zip(data.t, data.weight).reduce(0) { $0 + $1.0 * $1.1 } / data.totalWeight
-        let starts: [[Double]] = [[0, 0, 0, 0], [0, log(max(meanT, 1e-3)), 0, 0], [log(0.5), log(max(meanT / 4, 1e-3)), log(0.5), log(2)]]
-        // The first start nearly always works; the others are the fallback when it does not.
-        var results: [LBFGS.Result] = []
-        for start in starts {
-            let result = LBFGS().minimize(from: start) { objective($0, data) }
-            results.append(result)
-            if result.converged, result.value.isFinite, result.point.allSatisfy({ abs($0) < 30 }) { break }
+        let meanT = (0..<data.count).reduce(0) { $0 + data.t($1) * data.weight[$1] } / data.totalWeight
+        var starts: [[Double]] = [[0, 0, 0, 0], [0, log(max(meanT, 1e-3)), 0, 0], [log(0.5), log(max(meanT / 4, 1e-3)), log(0.5), log(2)]]
+        var curvature = LBFGS.Curvature()
+        let sample = data.sample(stride: 16)
+        if data.count >= 100_000, let warm = RobustMinimizer().minimize(from: starts, { objective($0, sample) }), warm.method == .lbfgs {
+            starts.insert(warm.point, at: 0)
+            curvature = warm.curvature
         }
-        let best = results.filter { $0.value.isFinite }.min { $0.value < $1.value }
-        guard let best, best.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
+        guard let best = RobustMinimizer().minimize(from: starts, curvature: curvature, { objective($0, data) }) else {
             throw ModelFitError(reason: "the BG/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = best.point.map(exp)
         return BGNBDModel(r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3],
-                          logLikelihood: -(best.value - penalty(parameters)) * data.totalWeight, iterations: best.iterations)
+                          logLikelihood: -(best.value - penalty(parameters)) * data.totalWeight, iterations: best.iterations,
+                          optimizer: best.method.rawValue)
     }
 
     private func penalty(_ parameters: [Double]) -> Double { penalizer * parameters.reduce(0) { $0 + $1 * $1 } }
 
     /// Mean negative log-likelihood (plus penalty) and its gradient in log-parameters.
-    /// The special functions depend on x only, so they are computed once per distinct x
-    /// (a few hundred values) rather than once per row.
+    /// Terms that depend on x alone (the special functions) or on one time alone (the
+    /// logarithms of α + t) are computed once per level; a row then costs one exp, or
+    /// nothing transcendental when x = 0.
     func objective(_ logParameters: [Double], _ data: WeightedSummary) -> (value: Double, gradient: [Double]) {
         let r = exp(logParameters[0]), alpha = exp(logParameters[1]), a = exp(logParameters[2]), b = exp(logParameters[3])
         let digammaR = SpecialFunctions.digamma(r), digammaA = SpecialFunctions.digamma(a)
         let digammaB = SpecialFunctions.digamma(b), digammaAB = SpecialFunctions.digamma(a + b)
         let logBetaAB = SpecialFunctions.logBeta(a, b), logGammaR = SpecialFunctions.logGamma(r), logAlpha = log(alpha)
         let digammaA1 = SpecialFunctions.digamma(a + 1)
-        // Rows are summed in fixed parts on all cores; each part caches its own per-x terms.
-        let sums = Parallel.sum(count: data.x.count, width: 5) { rows in
-            var perX: [Double: XTerms] = [:]
-            var total = 0.0
-            var gradient = [0.0, 0.0, 0.0, 0.0]
-            for row in rows {
-                let x = data.x[row], tx = data.tx[row], t = data.t[row], weight = data.weight[row]
-                let terms: XTerms
-                if let known = perX[x] {
-                    terms = known
-                } else {
-                    terms = XTerms(
-                        common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
-                        logBeta1: SpecialFunctions.logBeta(a, b + x),
-                        logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
-                        digammaRX: SpecialFunctions.digamma(r + x),
-                        digammaBX: SpecialFunctions.digamma(b + x),
-                        digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
-                        digammaABX: SpecialFunctions.digamma(a + b + x))
-                    perX[x] = terms
-                }
-                let logAlphaT = log(alpha + t)
-                let u1 = terms.logBeta1 - (r + x) * logAlphaT
-                var ll = terms.common + u1
-                // Derivatives of u1, then blended with u2's by their softmax weights.
-                var dR = -logAlphaT, dAlpha = -(r + x) / (alpha + t)
-                var dA = digammaA - terms.digammaABX, dB = terms.digammaBX - terms.digammaABX
-                if x > 0 {
-                    let logAlphaTx = log(alpha + tx)
-                    let u2 = terms.logBeta2 - (r + x) * logAlphaTx
-                    let mixed = SpecialFunctions.logSumExp(u1, u2)
-                    let w1 = exp(u1 - mixed), w2 = 1 - w1
-                    ll = terms.common + mixed
-                    dR = w1 * dR - w2 * logAlphaTx
-                    dAlpha = w1 * dAlpha - w2 * (r + x) / (alpha + tx)
-                    dA = w1 * dA + w2 * (digammaA1 - terms.digammaABX)
-                    dB = w1 * dB + w2 * (terms.digammaBX1 - terms.digammaABX)
-                }
-                total += weight * ll
-                gradient[0] += weight * (terms.digammaRX - digammaR + logAlpha + dR)
-                gradient[1] += weight * (r / alpha + dAlpha)
-                gradient[2] += weight * (-(digammaA - digammaAB) + dA)
-                gradient[3] += weight * (-(digammaB - digammaAB) + dB)
-            }
-            return [total] + gradient
+        let perX = data.xLevels.map { x in
+            XTerms(x: x,
+                   common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
+                   logBeta1: SpecialFunctions.logBeta(a, b + x),
+                   logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
+                   digammaRX: SpecialFunctions.digamma(r + x),
+                   digammaBX: SpecialFunctions.digamma(b + x),
+                   digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
+                   digammaABX: SpecialFunctions.digamma(a + b + x))
         }
-        let total = sums[0], gradient = Array(sums[1...])
+        let logAlphaTime = data.timeLevels.map { log(alpha + $0) }
+        let inverseAlphaTime = data.timeLevels.map { 1 / (alpha + $0) }
+        // Rows are summed in fixed parts on all cores.
+        let sums = Parallel.sum(count: data.count, width: 5) { rows in
+            perX.withUnsafeBufferPointer { perX in
+                logAlphaTime.withUnsafeBufferPointer { logAlphaTime in
+                    inverseAlphaTime.withUnsafeBufferPointer { inverseAlphaTime in
+                        data.withRowBuffers { xCode, txCode, tCode, weight in
+                            var total = 0.0, gradientR = 0.0, gradientAlpha = 0.0, gradientA = 0.0, gradientB = 0.0
+                            // Σ ln(1 + ratio) over unit-weight rows is taken as the log of a running
+                            // product, renormalised by exponent: one log per block instead of per row.
+                            var product = 1.0, exponent = 0, pending = 0
+                            for row in rows {
+                                let terms = perX[Int(xCode[row])], rowWeight = weight[row]
+                                let t = Int(tCode[row]), x = terms.x
+                                let logAlphaT = logAlphaTime[t]
+                                let u1 = terms.logBeta1 - (r + x) * logAlphaT
+                                var ll = terms.common + u1
+                                // Derivatives of u1, then blended with u2's by their softmax weights.
+                                var dR = -logAlphaT, dAlpha = -(r + x) * inverseAlphaTime[t]
+                                var dA = digammaA - terms.digammaABX, dB = terms.digammaBX - terms.digammaABX
+                                if x > 0 {
+                                    let tx = Int(txCode[row])
+                                    let logAlphaTx = logAlphaTime[tx]
+                                    let u2 = terms.logBeta2 - (r + x) * logAlphaTx
+                                    // ln(e^u1 + e^u2) = max + ln(1 + ratio), and e^u1 / (e^u1 + e^u2), from one exp.
+                                    let ratio = exp(-abs(u1 - u2))
+                                    ll = terms.common + max(u1, u2)
+                                    if rowWeight == 1 {
+                                        product *= 1 + ratio
+                                        pending += 1
+                                        if pending == 512 {  // (1 + ratio) ≤ 2, so 512 factors stay finite
+                                            exponent += Int(product.exponent)
+                                            product = product.significand
+                                            pending = 0
+                                        }
+                                    } else {
+                                        ll += log(1 + ratio)
+                                    }
+                                    let w1 = u1 >= u2 ? 1 / (1 + ratio) : ratio / (1 + ratio), w2 = 1 - w1
+                                    dR = w1 * dR - w2 * logAlphaTx
+                                    dAlpha = w1 * dAlpha - w2 * (r + x) * inverseAlphaTime[tx]
+                                    dA = w1 * dA + w2 * (digammaA1 - terms.digammaABX)
+                                    dB = w1 * dB + w2 * (terms.digammaBX1 - terms.digammaABX)
+                                }
+                                total += rowWeight * ll
+                                gradientR += rowWeight * (terms.digammaRX + dR)
+                                gradientAlpha += rowWeight * dAlpha
+                                gradientA += rowWeight * dA
+                                gradientB += rowWeight * dB
+                            }
+                            total += log(product) + Double(exponent) * M_LN2
+                            return [total, gradientR, gradientAlpha, gradientA, gradientB]
+                        }
+                    }
+                }
+            }
+        }
+        // Terms that are the same for every row are added once, times the total weight.
         let n = data.totalWeight
+        let gradient = [sums[1] + n * (logAlpha - digammaR), sums[2] + n * r / alpha,
+                        sums[3] - n * (digammaA - digammaAB), sums[4] - n * (digammaB - digammaAB)]
         let parameters = [r, alpha, a, b]
-        let value = -total / n + penalty(parameters)
+        let value = -sums[0] / n + penalty(parameters)
         // Chain rule to log-parameters: d/dlogθ = θ · d/dθ; the penalty θ² gives 2θ².
         return (value, (0..<4).map { -gradient[$0] * parameters[$0] / n + 2 * penalizer * parameters[$0] * parameters[$0] })
     }
 
     /// Per-x parts of the likelihood and its gradient.
     private struct XTerms {
+        var x: Double
         var common: Double
         var logBeta1: Double
         var logBeta2: Double

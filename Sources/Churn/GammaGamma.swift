@@ -42,7 +42,7 @@ public struct GammaGamma: Sendable {
         }
         let x = rows.map { summary.x[$0] }, z = rows.map { summary.spend[$0] }
         let n = Double(rows.count)
-        let result = LBFGS().minimize(from: [0, 0, 0]) { logParameters in
+        let result = RobustMinimizer().minimize(from: [[0, 0, 0], [log(2), log(2), log(max(z.reduce(0, +) / n, 1e-3))]]) { logParameters in
             let p = exp(logParameters[0]), q = exp(logParameters[1]), gamma = exp(logParameters[2])
             var total = 0.0, dP = 0.0, dQ = 0.0, dGamma = 0.0
             let digammaQ = SpecialFunctions.digamma(q), logGammaQ = SpecialFunctions.logGamma(q), logG = log(gamma)
@@ -67,7 +67,7 @@ public struct GammaGamma: Sendable {
             let gradient = [-dP * p / n, -dQ * q / n, -dGamma * gamma / n]
             return (value, zip(gradient, parameters).map { $0 + 2 * penalizer * $1 * $1 })
         }
-        guard result.value.isFinite, result.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
+        guard let result else {
             throw ModelFitError(reason: "the Gamma-Gamma fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = result.point.map(exp)

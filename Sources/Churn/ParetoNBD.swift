@@ -54,23 +54,23 @@ public struct ParetoNBD: Sendable {
 
     public func fit(_ summary: RepeatPurchaseSummary) throws -> ParetoNBDModel {
         let data = WeightedSummary(summary)
-        guard data.x.contains(where: { $0 > 0 }) else {
+        guard data.xLevels.contains(where: { $0 > 0 }) else {
             throw ModelFitError(reason: "no customer made a repeat purchase: the Pareto/NBD model cannot be estimated")
         }
         let n = data.totalWeight
         func value(_ logParameters: [Double]) -> Double {
             let p = logParameters.map(exp)
             var total = 0.0
-            for row in 0..<data.x.count {
+            for row in 0..<data.count {
                 total += data.weight[row] * ParetoNBDModel.logLikelihood(r: p[0], alpha: p[1], s: p[2], beta: p[3],
-                                                                          x: data.x[row], tx: data.tx[row], t: data.t[row])
+                                                                          x: data.x(row), tx: data.tx(row), t: data.t(row))
             }
             return -total / n + penalizer * p.reduce(0) { $0 + $1 * $1 }
         }
-        var optimizer = LBFGS()
-        optimizer.gradientTolerance = 1e-7
-        optimizer.relativeTolerance = 1e-12
-        let result = optimizer.minimize(from: [0, 0, 0, 0]) { point in
+        var optimizer = RobustMinimizer()
+        optimizer.lbfgs.gradientTolerance = 1e-7
+        optimizer.lbfgs.relativeTolerance = 1e-12
+        let result = optimizer.minimize(from: [[0, 0, 0, 0], [0, log(10), 0, log(10)]]) { point in
             let centre = value(point)
             let gradient = (0..<4).map { index -> Double in
                 var up = point, down = point
@@ -80,7 +80,7 @@ public struct ParetoNBD: Sendable {
             }
             return (centre, gradient)
         }
-        guard result.value.isFinite, result.point.allSatisfy({ $0.isFinite && abs($0) < 30 }) else {
+        guard let result else {
             throw ModelFitError(reason: "the Pareto/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let p = result.point.map(exp)

@@ -51,26 +51,114 @@ public struct RepeatPurchaseSummary: Sendable, Equatable {
 }
 
 /// Rows with identical (x, tx, t) merged into one weighted row: the likelihood then costs
-/// O(distinct rows), which is how these models stay fast on millions of customers.
+/// O(distinct rows), which is how these models stay fast on millions of customers. x and
+/// the times are stored as codes into their distinct values ("levels"): an objective computes
+/// its per-x and per-time terms once per level (a few thousand) instead of once per row.
 struct WeightedSummary {
-    var x: [Double] = []
-    var tx: [Double] = []
-    var t: [Double] = []
-    var weight: [Double] = []
+    /// Distinct values of x, and of the times (t_x and T share one list).
+    private(set) var xLevels: [Double] = []
+    private(set) var timeLevels: [Double] = []
+    private(set) var xCode: [Int32] = []
+    private(set) var txCode: [Int32] = []
+    private(set) var tCode: [Int32] = []
+    private(set) var weight: [Double] = []
+    let totalWeight: Double
+
+    var count: Int { weight.count }
+    func x(_ row: Int) -> Double { xLevels[Int(xCode[row])] }
+    func tx(_ row: Int) -> Double { timeLevels[Int(txCode[row])] }
+    func t(_ row: Int) -> Double { timeLevels[Int(tCode[row])] }
 
     init(_ summary: RepeatPurchaseSummary) {
-        struct Key: Hashable { let x: Double, tx: Double, t: Double }
-        var index: [Key: Int] = [:]
-        for row in 0..<summary.count {
-            let key = Key(x: summary.x[row], tx: summary.tx[row], t: summary.t[row])
-            if let existing = index[key] {
-                weight[existing] += 1
-            } else {
-                index[key] = x.count
-                x.append(key.x); tx.append(key.tx); t.append(key.t); weight.append(1)
+        var xIndex = DenseCodes(), timeIndex = DenseCodes()
+        let rowX = summary.x.map { xIndex.code(for: $0.bitPattern) }
+        let rowTx = summary.tx.map { timeIndex.code(for: $0.bitPattern) }
+        let rowT = summary.t.map { timeIndex.code(for: $0.bitPattern) }
+        xLevels = xIndex.keys.map(Double.init(bitPattern:))
+        timeLevels = timeIndex.keys.map(Double.init(bitPattern:))
+        totalWeight = Double(summary.count)
+        // Rows merge by sorting their three codes packed into one key (rows come out ordered
+        // by T, then t_x, then x). In the unlikely case the codes do not fit in 64 bits, rows
+        // stay unmerged, which is slower but exact.
+        let xBits = Int.bitWidth - xLevels.count.leadingZeroBitCount
+        let timeBits = Int.bitWidth - timeLevels.count.leadingZeroBitCount
+        guard xBits + 2 * timeBits <= 64 else {
+            (xCode, txCode, tCode) = (rowX, rowTx, rowT)
+            weight = [Double](repeating: 1, count: summary.count)
+            return
+        }
+        var keys = (0..<summary.count).map {
+            UInt64(rowX[$0]) | UInt64(rowTx[$0]) << xBits | UInt64(rowT[$0]) << (xBits + timeBits)
+        }
+        RadixSort.sort(&keys, significantBits: xBits + 2 * timeBits)
+        let xMask = UInt64(1) << xBits - 1, timeMask = UInt64(1) << timeBits - 1
+        var start = 0
+        while start < keys.count {
+            let key = keys[start]
+            var end = start + 1
+            while end < keys.count, keys[end] == key { end += 1 }
+            xCode.append(Int32(key & xMask))
+            txCode.append(Int32((key >> xBits) & timeMask))
+            tCode.append(Int32(key >> (xBits + timeBits)))
+            weight.append(Double(end - start))
+            start = end
+        }
+    }
+
+    private init(xLevels: [Double], timeLevels: [Double], rows: [Int], of data: WeightedSummary) {
+        self.xLevels = xLevels
+        self.timeLevels = timeLevels
+        xCode = rows.map { data.xCode[$0] }
+        txCode = rows.map { data.txCode[$0] }
+        tCode = rows.map { data.tCode[$0] }
+        weight = rows.map { data.weight[$0] }
+        totalWeight = weight.reduce(0, +)
+    }
+
+    /// The row arrays as buffers, for inner loops without bounds checks.
+    func withRowBuffers<Result>(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>,
+                                         UnsafeBufferPointer<Double>) -> Result) -> Result {
+        xCode.withUnsafeBufferPointer { x in
+            txCode.withUnsafeBufferPointer { tx in
+                tCode.withUnsafeBufferPointer { t in weight.withUnsafeBufferPointer { body(x, tx, t, $0) } }
             }
         }
     }
 
-    var totalWeight: Double { weight.reduce(0, +) }
+    /// Every `stride`-th row: a cheap, deterministic sample for a warm start.
+    func sample(stride: Int) -> WeightedSummary {
+        WeightedSummary(xLevels: xLevels, timeLevels: timeLevels, rows: Array(Swift.stride(from: 0, to: count, by: stride)), of: self)
+    }
+}
+
+/// Codes 0, 1, 2, … for 64-bit keys in order of first appearance (open addressing, linear
+/// probing): the index of distinct values behind `WeightedSummary`, several times faster
+/// than a `Dictionary` for millions of lookups into a few thousand keys.
+struct DenseCodes {
+    private(set) var keys: [UInt64] = []
+    private var slots = [Int32](repeating: -1, count: 1024)
+
+    mutating func code(for key: UInt64) -> Int32 {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: Hashing.finalize(key)) & mask
+        while slots[slot] >= 0 {
+            if keys[Int(slots[slot])] == key { return slots[slot] }
+            slot = (slot + 1) & mask
+        }
+        let code = Int32(keys.count)
+        keys.append(key)
+        slots[slot] = code
+        if keys.count * 2 > slots.count { grow() }
+        return code
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (code, key) in keys.enumerated() {
+            var slot = Int(truncatingIfNeeded: Hashing.finalize(key)) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(code)
+        }
+    }
 }

@@ -30,8 +30,9 @@ public enum Hashing {
         (value &* 0xBF58_476D_1CE4_E5B9).rotatedLeft(by: 31) &* 0x94D0_49BB_1331_11EB
     }
 
+    /// The splitmix64 finaliser: neighbouring keys land far apart.
     @inlinable
-    static func finalize(_ value: UInt64) -> UInt64 {
+    public static func finalize(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

@@ -11,24 +11,37 @@ public struct LBFGS: Sendable {
 
     public init() {}
 
-    public struct Result: Sendable {
-        public var point: [Double]
-        public var value: Double
-        public var iterations: Int
-        public var converged: Bool
+    /// The (step, gradient change) pairs behind the inverse-Hessian estimate.
+    public struct Curvature: Sendable {
+        var steps: [[Double]] = []
+        var changes: [[Double]] = []
+        var rhos: [Double] = []
+
+        public init() {}
+
+        init(steps: [[Double]], changes: [[Double]], rhos: [Double]) {
+            (self.steps, self.changes, self.rhos) = (steps, changes, rhos)
+        }
     }
 
-    /// Minimises `objective`, which returns the value and the gradient at a point.
-    public func minimize(from start: [Double], _ objective: ([Double]) -> (value: Double, gradient: [Double])) -> Result {
+    /// Minimises `objective`, which returns the value and the gradient at a point. `curvature`
+    /// from an earlier search of a similar objective (the same model on a sample of the data)
+    /// saves the iterations that would rebuild it.
+    public func minimize(from start: [Double], curvature: Curvature = Curvature(),
+                         _ objective: ([Double]) -> (value: Double, gradient: [Double])) -> Minimum {
         var x = start
         var (value, gradient) = objective(x)
-        var steps: [[Double]] = [], changes: [[Double]] = [], rhos: [Double] = []
+        var steps = curvature.steps, changes = curvature.changes, rhos = curvature.rhos
+        func result(_ iteration: Int, converged: Bool) -> Minimum {
+            Minimum(point: x, value: value, iterations: iteration, converged: converged, method: .lbfgs,
+                    curvature: Curvature(steps: steps, changes: changes, rhos: rhos))
+        }
         for iteration in 1...maxIterations {
             guard value.isFinite, gradient.allSatisfy(\.isFinite) else {
-                return Result(point: x, value: value, iterations: iteration, converged: false)
+                return result(iteration, converged: false)
             }
             if gradient.map(abs).max() ?? 0 < gradientTolerance {
-                return Result(point: x, value: value, iterations: iteration, converged: true)
+                return result(iteration, converged: true)
             }
             // Two-loop recursion for the search direction -H g.
             var q = gradient
@@ -67,7 +80,7 @@ public struct LBFGS: Sendable {
                 }
                 stepLength *= 0.5
             }
-            guard accepted else { return Result(point: x, value: value, iterations: iteration, converged: false) }
+            guard accepted else { return result(iteration, converged: false) }
             let step = zip(next, x).map { $0 - $1 }
             let change = zip(nextGradient, gradient).map { $0 - $1 }
             let curvature = dot(step, change)
@@ -80,10 +93,10 @@ public struct LBFGS: Sendable {
             value = nextValue
             gradient = nextGradient
             if improvement >= 0, improvement <= relativeTolerance * max(abs(value), 1) {
-                return Result(point: x, value: value, iterations: iteration, converged: true)
+                return result(iteration, converged: true)
             }
         }
-        return Result(point: x, value: value, iterations: maxIterations, converged: false)
+        return result(maxIterations, converged: false)
     }
 
     private func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }

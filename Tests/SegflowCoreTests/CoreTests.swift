@@ -60,3 +60,16 @@ import Testing
         #expect(error.kind.exitCode == 2)
     }
 }
+
+@Suite struct RadixSortTests {
+    @Test(arguments: [0, 1, 7, 10_000])
+    func sortsLikeTheStandardLibrary(count: Int) {
+        var random = RandomSource(seed: UInt64(count))
+        for bits in [5, 11, 12, 31, 64] {
+            let keys = (0..<count).map { _ in bits == 64 ? random.next() : random.next() & (UInt64(1) << bits - 1) }
+            var sorted = keys
+            RadixSort.sort(&sorted, significantBits: bits)
+            #expect(sorted == keys.sorted(), "\(count) keys of \(bits) bits")
+        }
+    }
+}

@@ -28,3 +28,30 @@ import Testing
         #expect(abs(result.point[0] - 1) < 1e-6 && abs(result.point[1] - 1) < 1e-6)
     }
 }
+
+@Suite struct NelderMeadTests {
+    @Test func minimisesRosenbrockWithoutGradients() {
+        let result = NelderMead().minimize(from: [-1.2, 1]) { point in
+            (1 - point[0]) * (1 - point[0]) + 100 * (point[1] - point[0] * point[0]) * (point[1] - point[0] * point[0])
+        }
+        #expect(result.converged && result.method == .nelderMead)
+        #expect(abs(result.point[0] - 1) < 1e-4 && abs(result.point[1] - 1) < 1e-4, "\(result.point)")
+    }
+
+    /// A gradient spoilt by rounding (here: NaN) stops L-BFGS at its start; the minimiser
+    /// then falls back to Nelder–Mead from the best point reached.
+    @Test func robustMinimizerFallsBackWhenTheGradientSearchFails() throws {
+        let result = try #require(RobustMinimizer().minimize(from: [[0, 0]]) { point in
+            ((point[0] - 3) * (point[0] - 3) + (point[1] + 1) * (point[1] + 1), [.nan, .nan])
+        })
+        #expect(result.method == .nelderMead)
+        #expect(abs(result.point[0] - 3) < 1e-4 && abs(result.point[1] + 1) < 1e-4, "\(result.point)")
+    }
+
+    /// f(x) = x has no minimum: every search runs past the bound, and none is reported.
+    @Test func robustMinimizerRejectsOptimaOutsideTheBounds() {
+        #expect(RobustMinimizer().minimize(from: [[0]]) { point in (point[0], [1]) } == nil)
+        let bounded = RobustMinimizer().minimize(from: [[0]]) { point in (exp(point[0]) - point[0], [exp(point[0]) - 1]) }
+        #expect(bounded.map { abs($0.point[0]) < 1e-6 } == true)
+    }
+}
