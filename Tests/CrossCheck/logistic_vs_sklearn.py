@@ -18,7 +18,8 @@ work = tempfile.mkdtemp(prefix="segflow-crosscheck-")
 results = []
 
 rng = np.random.default_rng(11)
-for rows, columns, c in ((5000, 4, 1.0), (20000, 10, 0.1), (3000, 6, 100.0)):
+# 150,000 rows: large enough for the warm start from a sample.
+for rows, columns, c in ((5000, 4, 1.0), (20000, 10, 0.1), (3000, 6, 100.0), (150000, 8, 1.0)):
     x = rng.normal(size=(rows, columns)) * rng.uniform(0.5, 20, size=columns) + rng.uniform(-5, 5, size=columns)
     truth = rng.normal(size=columns)
     logits = 0.3 + ((x - x.mean(0)) / x.std(0)) @ truth
