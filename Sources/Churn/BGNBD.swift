@@ -5,7 +5,7 @@ import Statistics
 /// The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way"):
 /// while alive a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after each
 /// purchase they drop out with probability p ~ Beta(a, b).
-public struct BGNBDModel: Sendable, Equatable {
+public struct BGNBDModel: PurchaseModel {
     public var r: Double
     public var alpha: Double
     public var a: Double
@@ -70,9 +70,8 @@ public struct BGNBD: Sendable {
     public init(penalizer: Double = 0) { self.penalizer = penalizer }
 
     /// Fits by L-BFGS on the log-parameters, with analytic gradients, through
-    /// `RobustMinimizer`: further starting points, then Nelder–Mead, when a search fails.
-    /// On large inputs the search starts from the optimum of a 1-in-16 sample of the rows,
-    /// with the curvature learned there, so the full data is needed for a few iterations only.
+    /// `WeightedSummary.minimize`: warm-started from a sample on large inputs, with further
+    /// starting points and then Nelder–Mead when a search fails.
     public func fit(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
         let data = WeightedSummary(summary)
         guard data.totalWeight > 0 else { throw ModelFitError(reason: "no customers to fit") }
@@ -80,14 +79,8 @@ public struct BGNBD: Sendable {
             throw ModelFitError(reason: "no customer made a repeat purchase: the dropout process cannot be estimated")
         }
         let meanT = (0..<data.count).reduce(0) { $0 + data.t($1) * data.weight[$1] } / data.totalWeight
-        var starts: [[Double]] = [[0, 0, 0, 0], [0, log(max(meanT, 1e-3)), 0, 0], [log(0.5), log(max(meanT / 4, 1e-3)), log(0.5), log(2)]]
-        var curvature = LBFGS.Curvature()
-        let sample = data.sample(stride: 16)
-        if data.count >= 100_000, let warm = RobustMinimizer().minimize(from: starts, { objective($0, sample) }), warm.method == .lbfgs {
-            starts.insert(warm.point, at: 0)
-            curvature = warm.curvature
-        }
-        guard let best = RobustMinimizer().minimize(from: starts, curvature: curvature, { objective($0, data) }) else {
+        let starts: [[Double]] = [[0, 0, 0, 0], [0, log(max(meanT, 1e-3)), 0, 0], [log(0.5), log(max(meanT / 4, 1e-3)), log(0.5), log(2)]]
+        guard let best = data.minimize(from: starts, objective) else {
             throw ModelFitError(reason: "the BG/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = best.point.map(exp)

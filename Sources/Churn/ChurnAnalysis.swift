@@ -5,6 +5,13 @@ import SegflowCore
 
 /// The `churn` settings of a pipeline file.
 public struct ChurnRules: Sendable, Equatable {
+    public enum PurchaseModelKind: String, Sendable, CaseIterable {
+        case bgnbd
+        case paretoNBD = "pareto_nbd"
+    }
+
+    /// The model behind p_alive, expected purchases and clv.
+    public var purchaseModel = PurchaseModelKind.bgnbd
     /// Days per model time unit: 7 (weeks) or 1 (days).
     public var unitDays: Double = 7
     /// Horizon of `expected_purchases_<h>d`, of the churn label and of the holdout, in days.
@@ -48,6 +55,8 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     public var horizonDays: Int
     public var parameters: [String: Double]
     public var logLikelihood: Double
+    /// "L-BFGS", or "Nelder-Mead" when the gradient search failed and the fallback fitted.
+    public var optimizer: String
     public var gammaGamma: [String: Double]?
     /// |ρ| > 0.3 between frequency and spend breaks Gamma-Gamma's assumption.
     public var frequencySpendCorrelation: Double?
@@ -145,8 +154,8 @@ public struct ChurnAnalysis: Sendable {
         }
 
         var report = ChurnReport(
-            purchaseModel: "bgnbd", timeUnitDays: rules.unitDays, horizonDays: horizon,
-            parameters: ["r": model.r, "alpha": model.alpha, "a": model.a, "b": model.b], logLikelihood: model.logLikelihood,
+            purchaseModel: model.name, timeUnitDays: rules.unitDays, horizonDays: horizon,
+            parameters: model.parameters, logLikelihood: model.logLikelihood, optimizer: model.optimizer,
             gammaGamma: spend.map { ["p": $0.p, "q": $0.q, "gamma": $0.gamma] }, frequencySpendCorrelation: spend?.frequencySpendCorrelation,
             warnings: warnings, holdoutCalibrationEnd: CivilTime.dateString(days: holdoutDay - 1), holdoutByFrequency: buckets,
             classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
@@ -183,7 +192,7 @@ public struct ChurnAnalysis: Sendable {
         var day: Int64
         var known: CustomerTransactions
         var summary: RepeatPurchaseSummary
-        var model: BGNBDModel
+        var model: any PurchaseModel
         var purchaseDaysAfter: [String: Int]
     }
 
@@ -229,8 +238,13 @@ public struct ChurnAnalysis: Sendable {
         return Matrix(rows: values.count, columns: classifierFeatureNames.count, elements: elements)
     }
 
-    private func fitPurchases(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
-        do { return try BGNBD(penalizer: rules.penalizer).fit(summary) } catch let error as ModelFitError {
+    private func fitPurchases(_ summary: RepeatPurchaseSummary) throws -> any PurchaseModel {
+        do {
+            switch rules.purchaseModel {
+            case .bgnbd: return try BGNBD(penalizer: rules.penalizer).fit(summary)
+            case .paretoNBD: return try ParetoNBD(penalizer: rules.penalizer).fit(summary)
+            }
+        } catch let error as ModelFitError {
             throw ChurnError.fit(error.reason)
         }
     }
@@ -248,7 +262,7 @@ public struct ChurnAnalysis: Sendable {
         return result
     }
 
-    private func holdoutBuckets(_ model: BGNBDModel, _ summary: RepeatPurchaseSummary, actual: [String: Int]) -> [ChurnReport.FrequencyBucket] {
+    private func holdoutBuckets(_ model: any PurchaseModel, _ summary: RepeatPurchaseSummary, actual: [String: Int]) -> [ChurnReport.FrequencyBucket] {
         let horizonUnits = Double(rules.horizonDays) / rules.unitDays
         var predicted = [Double](repeating: 0, count: 8), observed = [Double](repeating: 0, count: 8), counts = [Int](repeating: 0, count: 8)
         for row in 0..<summary.count {

@@ -1,14 +1,14 @@
 import Foundation
 
-/// Discounted customer lifetime value and the expected next purchase, from a fitted BG/NBD
-/// model (how many purchases) and Gamma-Gamma model (how much per purchase).
+/// Discounted customer lifetime value and the expected next purchase, from a fitted purchase
+/// model (how many purchases: BG/NBD or Pareto/NBD) and Gamma-Gamma model (how much per purchase).
 public struct LifetimeValue: Sendable {
-    public let purchases: BGNBDModel
+    public let purchases: any PurchaseModel
     public let spend: GammaGammaModel
     /// Days per model time unit (7 when the models were fitted in weeks).
     public let unitDays: Double
 
-    public init(purchases: BGNBDModel, spend: GammaGammaModel, unitDays: Double) {
+    public init(purchases: any PurchaseModel, spend: GammaGammaModel, unitDays: Double) {
         self.purchases = purchases
         self.spend = spend
         self.unitDays = unitDays

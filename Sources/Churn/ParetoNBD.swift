@@ -1,4 +1,5 @@
 import Foundation
+import SegflowCore
 import Statistics
 
 /// The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): while alive, purchases are
@@ -12,22 +13,47 @@ public struct ParetoNBDModel: Sendable, Equatable {
     public var beta: Double
     public var logLikelihood: Double
     public var iterations: Int
+    public var optimizer: String
 
-    public init(r: Double, alpha: Double, s: Double, beta: Double, logLikelihood: Double = .nan, iterations: Int = 0) {
+    public init(r: Double, alpha: Double, s: Double, beta: Double, logLikelihood: Double = .nan, iterations: Int = 0,
+                optimizer: String = "") {
         self.r = r
         self.alpha = alpha
         self.s = s
         self.beta = beta
         self.logLikelihood = logLikelihood
         self.iterations = iterations
+        self.optimizer = optimizer
     }
 
     /// ln L(r, α, s, β | x, t_x, T) for one customer.
     public func logLikelihood(x: Double, tx: Double, t: Double) -> Double {
-        Self.logLikelihood(r: r, alpha: alpha, s: s, beta: beta, x: x, tx: tx, t: t)
+        let terms = Self.likelihoodTerms(r: r, alpha: alpha, s: s, beta: beta, x: x, tx: tx, t: t)
+        return terms.common + (terms.dead.isFinite ? SpecialFunctions.logSumExp(terms.alive, terms.dead) : terms.alive)
     }
 
-    static func logLikelihood(r: Double, alpha: Double, s: Double, beta: Double, x: Double, tx: Double, t: Double) -> Double {
+    /// P(alive | x, t_x, T): the alive term's share of the likelihood (the note's eq. (18)).
+    public func probabilityAlive(x: Double, tx: Double, t: Double) -> Double {
+        let terms = Self.likelihoodTerms(r: r, alpha: alpha, s: s, beta: beta, x: x, tx: tx, t: t)
+        return terms.dead.isFinite ? 1 / (1 + exp(terms.dead - terms.alive)) : 1
+    }
+
+    /// E[purchases in (T, T + horizon] | x, t_x, T] (the note's eq. (41)): the expected
+    /// purchases of a customer known to be alive, times P(alive).
+    public func expectedPurchases(horizon: Double, x: Double, tx: Double, t: Double) -> Double {
+        let rateTimesLifetime: Double
+        if abs(s - 1) < 1e-9 {
+            rateTimesLifetime = (r + x) * (beta + t) / (alpha + t) * log((beta + t + horizon) / (beta + t))
+        } else {
+            rateTimesLifetime = (r + x) * (beta + t) / ((alpha + t) * (s - 1)) * (1 - pow((beta + t) / (beta + t + horizon), s - 1))
+        }
+        return rateTimesLifetime * probabilityAlive(x: x, tx: tx, t: t)
+    }
+
+    /// The likelihood as common + ln(e^alive + e^dead): `alive` for a customer still alive at
+    /// T, `dead` for one who died between t_x and T (−∞ when t_x = T).
+    static func likelihoodTerms(r: Double, alpha: Double, s: Double, beta: Double, x: Double, tx: Double,
+                                t: Double) -> (common: Double, alive: Double, dead: Double) {
         let rsx = r + s + x
         let common = SpecialFunctions.logGamma(r + x) - SpecialFunctions.logGamma(r) + r * log(alpha) + s * log(beta)
         let alive = -(r + x) * log(alpha + t) - s * log(beta + t)
@@ -40,13 +66,13 @@ public struct ParetoNBDModel: Sendable, Equatable {
         let atTx = term(tx), atT = term(t)
         // ln(e^atTx − e^atT); atTx ≥ atT because the terms decrease with time.
         let logA0 = atTx + log(-expm1(atT - atTx))
-        let weighted = log(s / rsx) + logA0
-        return common + (logA0.isFinite ? SpecialFunctions.logSumExp(alive, weighted) : alive)
+        return (common, alive, log(s / rsx) + logA0)
     }
 }
 
 /// Maximum-likelihood fit of the Pareto/NBD model: L-BFGS on the log-parameters with
-/// central-difference gradients (the hypergeometric terms make analytic ones unwieldy).
+/// central-difference gradients (the hypergeometric terms make analytic ones unwieldy),
+/// warm-started from a sample on large inputs like BG/NBD.
 public struct ParetoNBD: Sendable {
     public var penalizer: Double
 
@@ -57,26 +83,26 @@ public struct ParetoNBD: Sendable {
         guard data.xLevels.contains(where: { $0 > 0 }) else {
             throw ModelFitError(reason: "no customer made a repeat purchase: the Pareto/NBD model cannot be estimated")
         }
-        let n = data.totalWeight
-        func value(_ logParameters: [Double]) -> Double {
+        func value(_ logParameters: [Double], _ data: WeightedSummary) -> Double {
             let p = logParameters.map(exp)
-            var total = 0.0
-            for row in 0..<data.count {
-                total += data.weight[row] * ParetoNBDModel.logLikelihood(r: p[0], alpha: p[1], s: p[2], beta: p[3],
-                                                                          x: data.x(row), tx: data.tx(row), t: data.t(row))
-            }
-            return -total / n + penalizer * p.reduce(0) { $0 + $1 * $1 }
+            let total = Parallel.sum(count: data.count, width: 1) { rows in
+                [rows.reduce(0) { sum, row in
+                    sum + data.weight[row] * ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3])
+                        .logLikelihood(x: data.x(row), tx: data.tx(row), t: data.t(row))
+                }]
+            }[0]
+            return -total / data.totalWeight + penalizer * p.reduce(0) { $0 + $1 * $1 }
         }
-        var optimizer = RobustMinimizer()
-        optimizer.lbfgs.gradientTolerance = 1e-7
-        optimizer.lbfgs.relativeTolerance = 1e-12
-        let result = optimizer.minimize(from: [[0, 0, 0, 0], [0, log(10), 0, log(10)]]) { point in
-            let centre = value(point)
+        var minimizer = RobustMinimizer()
+        minimizer.lbfgs.gradientTolerance = 1e-7
+        minimizer.lbfgs.relativeTolerance = 1e-12
+        let result = data.minimize(from: [[0, 0, 0, 0], [0, log(10), 0, log(10)]], minimizer: minimizer) { point, data in
+            let centre = value(point, data)
             let gradient = (0..<4).map { index -> Double in
                 var up = point, down = point
                 up[index] += 1e-5
                 down[index] -= 1e-5
-                return (value(up) - value(down)) / 2e-5
+                return (value(up, data) - value(down, data)) / 2e-5
             }
             return (centre, gradient)
         }
@@ -85,7 +111,7 @@ public struct ParetoNBD: Sendable {
         }
         let p = result.point.map(exp)
         return ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3],
-                              logLikelihood: -(result.value - penalizer * p.reduce(0) { $0 + $1 * $1 }) * n,
-                              iterations: result.iterations)
+                              logLikelihood: -(result.value - penalizer * p.reduce(0) { $0 + $1 * $1 }) * data.totalWeight,
+                              iterations: result.iterations, optimizer: result.method.rawValue)
     }
 }

@@ -1,4 +1,5 @@
 import SegflowCore
+import Statistics
 
 /// The per-customer summary the buy-till-you-die models take (Fader, Hardie & Lee 2005):
 /// purchases on the same day count as one; `x` is the number of repeat purchase days,
@@ -123,6 +124,22 @@ struct WeightedSummary {
                 tCode.withUnsafeBufferPointer { t in weight.withUnsafeBufferPointer { body(x, tx, t, $0) } }
             }
         }
+    }
+
+    /// The minimum of a model's objective over this data, through `RobustMinimizer`. On large
+    /// inputs the search first runs on every 16th row; the full data then starts from that
+    /// optimum, with the curvature learned there, and needs a few iterations only.
+    func minimize(from starts: [[Double]], minimizer: RobustMinimizer = RobustMinimizer(),
+                  _ objective: ([Double], WeightedSummary) -> (value: Double, gradient: [Double])) -> Minimum? {
+        var starts = starts, curvature = LBFGS.Curvature()
+        if count >= 100_000 {
+            let sample = sample(stride: 16)
+            if let warm = minimizer.minimize(from: starts, { objective($0, sample) }), warm.method == .lbfgs {
+                starts.insert(warm.point, at: 0)
+                curvature = warm.curvature
+            }
+        }
+        return minimizer.minimize(from: starts, curvature: curvature) { objective($0, self) }
     }
 
     /// Every `stride`-th row: a cheap, deterministic sample for a warm start.

@@ -68,7 +68,7 @@ public struct PipelineFile: Sendable, Equatable {
         "clean": KeyTable(allowed: ["dedupe", "returns", "max_rejected", "date_range", "winsorize"]),
         "clean.date_range": KeyTable(allowed: ["from", "to"]),
         "segment": KeyTable(allowed: ["rfm", "value", "lifecycle", "kmeans"]),
-        "churn": KeyTable(allowed: ["model", "horizon", "time_unit", "penalizer", "clv", "risk"]),
+        "churn": KeyTable(allowed: ["model", "purchase_model", "horizon", "time_unit", "penalizer", "clv", "risk"]),
         "churn.clv": KeyTable(allowed: ["months", "monthly_discount_rate", "margin"]),
         "churn.risk": KeyTable(allowed: ["medium", "high", "c"]),
         "segment.kmeans": KeyTable(allowed: ["features", "k", "k_range", "algorithm", "batch_size", "restarts", "max_iter", "tol",
@@ -361,6 +361,9 @@ public struct PipelineFile: Sendable, Equatable {
             case "day": rules.unitDays = 1
             default: reader.error(node, "'churn.time_unit' must be 'week' or 'day'")
             }
+        }
+        if let node = entries["purchase_model"], let kind = reader.choice(node, at: "churn.purchase_model", as: ChurnRules.PurchaseModelKind.self) {
+            rules.purchaseModel = kind
         }
         if let node = entries["penalizer"], let value = reader.number(node, at: "churn.penalizer", in: 0...100) { rules.penalizer = value }
         if let node = entries["clv"], let clv = reader.mapping(node, at: "churn.clv") {

@@ -17,9 +17,14 @@ import TestSupport
         return (grouped, builder, builder.build(grouped).0)
     }
 
-    @Test func scoresEveryCustomerWithSaneValues() throws {
+    @Test(arguments: [ChurnRules.PurchaseModelKind.bgnbd, .paretoNBD])
+    func scoresEveryCustomerWithSaneValues(purchaseModel: ChurnRules.PurchaseModelKind) throws {
         let (grouped, builder, features) = try sample()
-        let (scores, report) = try ChurnAnalysis(rules: ChurnRules(), features: builder).run(grouped, current: features)
+        var rules = ChurnRules()
+        rules.purchaseModel = purchaseModel
+        let (scores, report) = try ChurnAnalysis(rules: rules, features: builder).run(grouped, current: features)
+        #expect(report.purchaseModel == purchaseModel.rawValue)
+        #expect(Set(report.parameters.keys) == (purchaseModel == .bgnbd ? ["r", "alpha", "a", "b"] : ["r", "alpha", "s", "beta"]))
         #expect(scores.probabilityAlive.count == features.count)
         #expect(scores.probabilityAlive.allSatisfy { (0...1).contains($0) })
         #expect(scores.churnProbability.allSatisfy { (0...1).contains($0) })
@@ -29,7 +34,7 @@ import TestSupport
         let evaluation = try #require(report.classifierEvaluation)
         #expect((evaluation.rocAUC ?? 0) > 0.8, "holdout AUC \(evaluation.rocAUC ?? .nan)")
         #expect(report.holdoutByFrequency.reduce(0) { $0 + $1.customers } > 0)
-        // The BG/NBD holdout: over all customers, predicted and actual purchases within 25%.
+        // The purchase model's holdout: over all customers, predicted and actual purchases within 25%.
         let predicted = report.holdoutByFrequency.reduce(0) { $0 + $1.predictedMean * Double($1.customers) }
         let actual = report.holdoutByFrequency.reduce(0) { $0 + $1.actualMean * Double($1.customers) }
         #expect(abs(predicted - actual) / actual < 0.25, "predicted \(predicted), actual \(actual)")

@@ -72,4 +72,19 @@ func cdnowCalibrationSummary() throws -> RepeatPurchaseSummary {
         }
         #expect(abs(model.logLikelihood - -9595.0) / 9595.0 <= 0.01, "LL \(model.logLikelihood)")
     }
+
+    /// With the published parameters, P(alive) and the expected purchases in the next 39
+    /// weeks agree with lifetimes 0.11.3's ParetoNBDFitter (conditional_probability_alive,
+    /// conditional_expected_number_of_purchases_up_to_time) on the same customers.
+    @Test(arguments: [
+        (2.0, 30.43, 38.86, 0.8691675591530111, 1.4551231932576019),
+        (0.0, 0.0, 38.86, 0.29528660461689443, 0.10708146821530892),
+        (10.0, 8.0, 38.86, 0.0003569370145573645, 0.0024700910658883783),
+        (5.0, 38.0, 38.86, 0.989134826190222, 3.601874747165887),
+    ])
+    func scoresMatchLifetimes(x: Double, tx: Double, t: Double, alive: Double, purchases: Double) {
+        let model = ParetoNBDModel(r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669)
+        #expect(abs(model.probabilityAlive(x: x, tx: tx, t: t) - alive) <= 1e-9 * max(alive, 1e-3))
+        #expect(abs(model.expectedPurchases(horizon: 39, x: x, tx: tx, t: t) - purchases) <= 1e-9 * max(purchases, 1e-3))
+    }
 }

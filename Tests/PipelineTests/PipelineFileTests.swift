@@ -48,6 +48,8 @@ let configErrorCases: [(yaml: String, expected: String)] = [
      "p.yaml:9:14: error: 'clean.winsorize' must be between 0.5 and 1.0, got 2"),
     (validPipeline + "clean:\n  date_range: {from: 2024-05-01, to: 2024-01-01}\n",
      "p.yaml:9:15: error: 'clean.date_range.from' is after 'clean.date_range.to'\n  hint: swap the two dates"),
+    (validPipeline + "churn: {purchase_model: pareto}\n",
+     "p.yaml:8:25: error: 'churn.purchase_model' cannot be 'pareto'\n  hint: choose one of: bgnbd, pareto_nbd"),
     (validPipeline + "as_of: yesterday\n",
      "p.yaml:8:8: error: 'as_of' must be a date written YYYY-MM-DD"),
     (validPipeline + "features: [recency, frequncy]\n",
@@ -196,6 +198,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
               model: none
               horizon: 13w
               time_unit: day
+              purchase_model: pareto_nbd
               penalizer: 0.01
               clv: {months: 24, monthly_discount_rate: 0.02, margin: 0.25}
               risk: {medium: 0.2, high: 0.5, c: 0.5}
@@ -204,6 +207,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(!rules.classifier)
         #expect(rules.horizonDays == 91)
         #expect(rules.unitDays == 1)
+        #expect(rules.purchaseModel == .paretoNBD)
         #expect(rules.penalizer == 0.01)
         #expect(rules.clvMonths == 24 && rules.monthlyDiscountRate == 0.02 && rules.margin == 0.25)
         #expect(rules.mediumRisk == 0.2 && rules.highRisk == 0.5 && rules.inverseRegularization == 0.5)
