@@ -129,27 +129,33 @@ public struct ChurnAnalysis: Sendable {
 
         var index: [String: Int] = [:]
         for (row, id) in summary.customerIDs.enumerated() { index[id] = row }
-        var scores = ChurnScores()
+        let rows = current.customerID.map { index[$0] }
         let horizonUnits = Double(horizon) / rules.unitDays
-        for id in current.customerID {
-            guard let row = index[id] else {
-                scores.probabilityAlive.append(.nan)
-                scores.expectedPurchases.append(.nan)
-                scores.clv.append(.nan)
-                scores.expectedNextPurchase.append(nil)
-                continue
-            }
-            let (x, tx, t) = (summary.x[row], summary.tx[row], summary.t[row])
-            scores.probabilityAlive.append(model.probabilityAlive(x: x, tx: tx, t: t))
-            scores.expectedPurchases.append(model.expectedPurchases(horizon: horizonUnits, x: x, tx: tx, t: t))
-            if let spend {
-                let value = LifetimeValue(purchases: model, spend: spend, unitDays: rules.unitDays)
-                scores.clv.append(value.clv(x: x, tx: tx, t: t, meanSpend: summary.spend[row], months: rules.clvMonths,
-                                            monthlyDiscountRate: rules.monthlyDiscountRate, margin: rules.margin))
-                scores.expectedNextPurchase.append(value.daysToNextPurchase(x: x, tx: tx, t: t).map { asOfDay + Int64($0.rounded()) })
-            } else {
-                scores.clv.append(.nan)
-                scores.expectedNextPurchase.append(nil)
+        let value = spend.map { LifetimeValue(purchases: model, spend: $0, unitDays: rules.unitDays) }
+        var scores = ChurnScores()
+        scores.probabilityAlive = [Double](repeating: .nan, count: rows.count)
+        scores.expectedPurchases = scores.probabilityAlive
+        scores.clv = scores.probabilityAlive
+        scores.expectedNextPurchase = [Int64?](repeating: nil, count: rows.count)
+        // Each customer's scores are independent (the CLV sums twelve expectations): all cores.
+        scores.probabilityAlive.withUnsafeMutableBufferPointer { alive in
+            scores.expectedPurchases.withUnsafeMutableBufferPointer { expected in
+                scores.clv.withUnsafeMutableBufferPointer { clv in
+                    scores.expectedNextPurchase.withUnsafeMutableBufferPointer { next in
+                        Parallel.forEach(parts: 64) { part in
+                            for customer in Parallel.slice(part, of: 64, count: rows.count) {
+                                guard let row = rows[customer] else { continue }
+                                let (x, tx, t) = (summary.x[row], summary.tx[row], summary.t[row])
+                                alive[customer] = model.probabilityAlive(x: x, tx: tx, t: t)
+                                expected[customer] = model.expectedPurchases(horizon: horizonUnits, x: x, tx: tx, t: t)
+                                guard let value else { continue }
+                                clv[customer] = value.clv(x: x, tx: tx, t: t, meanSpend: summary.spend[row], months: rules.clvMonths,
+                                                          monthlyDiscountRate: rules.monthlyDiscountRate, margin: rules.margin)
+                                next[customer] = value.daysToNextPurchase(x: x, tx: tx, t: t).map { asOfDay + Int64($0.rounded()) }
+                            }
+                        }
+                    }
+                }
             }
         }
 
