@@ -33,14 +33,15 @@ let package = Package(
         .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
+        .target(name: "History", dependencies: ["SegflowCore", "Ingest"]),
         .target(
             name: "Pipeline",
-            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "Yams"]
+            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "History", "Yams"]
         ),
         .executableTarget(
             name: "segflow",
             dependencies: [
-                "Pipeline", "SampleGenerator", "SegflowCore",
+                "Pipeline", "SampleGenerator", "SegflowCore", "History", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,7 +56,8 @@ let package = Package(
         .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Features", "Segmentation", "Churn", "TestSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "Features", "Segmentation", "Churn", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

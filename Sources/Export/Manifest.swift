@@ -2,7 +2,9 @@ import Foundation
 import SegflowCore
 
 /// `manifest.json`: what a run read, did and wrote, for audits and for comparing runs.
-/// Keys are snake_case and sorted, so two manifests diff cleanly.
+/// Keys are snake_case and sorted, so two manifests diff cleanly. It holds no clock
+/// reading, so reruns on the same inputs write the same bytes; `run.json` (`RunRecord`)
+/// has the run id, the start time and the timings.
 public struct Manifest: Codable, Sendable, Equatable {
     public struct Pipeline: Codable, Sendable, Equatable {
         public var name: String
@@ -156,7 +158,6 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var segflowVersion: String
     public var pipeline: Pipeline
     public var asOf: String
-    public var startedAt: String
     public var inputs: [Input]
     public var stages: [StageReport]
     public var rejectedRows: Int
@@ -166,15 +167,28 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var segmentation: Segmentation?
     public var clustering: Clustering?
     public var churn: Churn?
-    public var totalSeconds: Double
+    public var migration: Migration?
 
-    public init(segflowVersion: String, pipeline: Pipeline, asOf: String, startedAt: String, inputs: [Input],
+    /// What changed since the previous run (migration.csv and movers.csv hold the detail).
+    public struct Migration: Codable, Sendable, Equatable {
+        public var newCustomers: Int
+        public var goneCustomers: Int
+        public var unchangedCustomers: Int
+        public var movers: Int
+        public init(newCustomers: Int, goneCustomers: Int, unchangedCustomers: Int, movers: Int) {
+            self.newCustomers = newCustomers
+            self.goneCustomers = goneCustomers
+            self.unchangedCustomers = unchangedCustomers
+            self.movers = movers
+        }
+    }
+
+    public init(segflowVersion: String, pipeline: Pipeline, asOf: String, inputs: [Input],
                 stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-                segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, totalSeconds: Double) {
+                segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, migration: Migration? = nil) {
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
         self.asOf = asOf
-        self.startedAt = startedAt
         self.inputs = inputs
         self.stages = stages
         self.rejectedRows = rejectedRows
@@ -183,7 +197,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.segmentation = segmentation
         self.clustering = clustering
         self.churn = churn
-        self.totalSeconds = totalSeconds
+        self.migration = migration
     }
 
     public func encoded() throws -> Data { try JSONOutput.encode(self) }
@@ -204,5 +218,22 @@ public enum JSONOutput {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try encoder.encode(value)
+    }
+}
+
+/// `run.json`: when a run started, how long each stage took, and which run came before.
+public struct RunRecord: Codable, Sendable, Equatable {
+    public var runID: String
+    public var previousRunID: String?
+    public var startedAt: String
+    public var totalSeconds: Double
+    public var stageSeconds: [String: Double]
+
+    public init(runID: String, previousRunID: String?, startedAt: String, totalSeconds: Double, stageSeconds: [String: Double]) {
+        self.runID = runID
+        self.previousRunID = previousRunID
+        self.startedAt = startedAt
+        self.totalSeconds = totalSeconds
+        self.stageSeconds = stageSeconds
     }
 }

@@ -111,6 +111,20 @@ public final class OutputTransaction {
         staged.removeAll()
     }
 
+    /// Writes one file atomically: complete, or the previous content untouched.
+    public static func write(_ path: String, bytes: [UInt8]) throws {
+        let transaction = OutputTransaction()
+        try transaction.stage(path) { try $0.write(bytes: bytes) }
+        try transaction.commit()
+    }
+
+    /// Writes one table as CSV atomically.
+    public static func write(_ path: String, table: Table) throws {
+        let transaction = OutputTransaction()
+        try transaction.stage(path) { try TableWriter.write(table, to: $0) }
+        try transaction.commit()
+    }
+
     /// Removes every temporary file not yet renamed.
     public func abort() {
         for (temporary, _) in staged { unlink(temporary) }

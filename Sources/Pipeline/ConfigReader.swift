@@ -76,6 +76,14 @@ final class ConfigReader {
         return value
     }
 
+    func bool(_ node: Node, at path: String) -> Bool? {
+        guard case .scalar(let scalar) = node, let value = Bool(scalar.string) else {
+            error(node, "'\(path)' must be true or false")
+            return nil
+        }
+        return value
+    }
+
     func integer(_ node: Node, at path: String, in range: ClosedRange<Int>) -> Int? {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
             error(node, "'\(path)' must be a whole number")

@@ -1,4 +1,5 @@
 import Churn
+import Export
 import Clean
 import Features
 import Foundation
@@ -15,17 +16,15 @@ public enum AsOf: Sendable, Equatable {
     case day(Int64)
 }
 
-/// One output a pipeline writes, with its grain.
-public enum OutputKind: String, Sendable, CaseIterable {
-    /// One row per customer: features, segments and scores.
-    case customers
-    /// One row per k-means cluster: size, value share, feature profile and label.
-    case segments
-}
+/// The `outputs` section: where runs are published, how many are kept, and the files each
+/// run exports.
+public struct OutputRules: Sendable, Equatable {
+    /// Runs go to `directory/runs/<run-id>/`; `directory/current` links to the latest.
+    public var directory: String
+    public var keepRuns = 10
+    public var files: [ExportSpec] = []
 
-public struct OutputSpec: Sendable, Equatable {
-    public var kind: OutputKind
-    public var path: String
+    public init(directory: String) { self.directory = directory }
 }
 
 /// A decoded, validated pipeline file. Only `PipelineFile.load` makes one, so a value of
@@ -46,7 +45,7 @@ public struct PipelineFile: Sendable, Equatable {
     public var segmentation: SegmentationRules?
     /// The `churn` section; nil when the file has none.
     public var churn: ChurnRules?
-    public var outputs: [OutputSpec]
+    public var outputs: OutputRules
     /// XXH64 of the file's bytes.
     public var fingerprint: String
     /// Warnings found while loading (the file is still usable).
@@ -57,7 +56,12 @@ public struct PipelineFile: Sendable, Equatable {
     static let keyTables: [String: KeyTable] = [
         "": KeyTable(allowed: ["name", "as_of", "inputs", "clean", "features", "segment", "churn", "outputs"],
                      required: ["name", "inputs", "outputs"],
-                     example: ["name": "retail-nightly", "inputs": "{transactions: {...}}", "outputs": "[{customers: out/customers.csv}]"]),
+                     example: ["name": "retail-nightly", "inputs": "{transactions: {...}}",
+                               "outputs": "{directory: out, files: [{customers: customers.csv}]}"]),
+        "outputs": KeyTable(allowed: ["directory", "keep_runs", "protect_formulas", "files"], required: ["directory", "files"],
+                            example: ["directory": "out", "files": "[{customers: customers.csv}]"]),
+        "outputs.files": KeyTable(allowed: ["table", "path", "columns", "rename", "split_by"], required: ["table", "path"],
+                                  example: ["table": "customers", "path": "customers.csv"]),
         "inputs": KeyTable(allowed: ["transactions"], required: ["transactions"]),
         "inputs.transactions": KeyTable(allowed: ["path", "columns", "time_format", "delimiter", "header"], required: ["path", "columns"],
                                         example: ["path": "SampleData/transactions.csv",
@@ -180,34 +184,83 @@ public struct PipelineFile: Sendable, Equatable {
 
         let churn = top["churn"].flatMap { decodeChurn($0, reader: reader) }
 
-        var outputs: [OutputSpec] = []
-        if let node = top["outputs"], let items = reader.sequence(node, at: "outputs") {
-            for item in items {
-                guard case .mapping(let mapping) = item, mapping.count == 1, let (keyNode, value) = mapping.first,
-                      let key = keyNode.string
-                else {
-                    reader.error(item, "each entry of 'outputs' must be one 'kind: path' pair, e.g. '- customers: out/customers.csv'")
-                    continue
-                }
-                guard let kind = reader.choice(keyNode, at: "outputs", as: OutputKind.self),
-                      let path = reader.string(value, at: "outputs.\(key)") else { continue }
-                if outputs.contains(where: { $0.kind == kind }) {
-                    reader.error(keyNode, "output '\(key)' is declared twice", hint: "keep one entry per output kind")
-                }
-                outputs.append(OutputSpec(kind: kind, path: path))
-            }
-            if items.isEmpty { reader.error(node, "'outputs' is empty: the run would write nothing", hint: "add '- customers: out/customers.csv'") }
+        let outputs = top["outputs"].flatMap { decodeOutputs($0, reader: reader) }
+        if let outputs, let segments = outputs.files.first(where: { $0.source == .segments }), segmentation?.clustering == nil {
+            reader.error(top["outputs"], "output file '\(segments.path)' of the 'segments' table needs 'segment.kmeans' to know the clusters",
+                         hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the file")
         }
-
-        if let segments = outputs.first(where: { $0.kind == .segments }), segmentation?.clustering == nil {
-            reader.error(top["outputs"], "output 'segments' (\(segments.path)) needs 'segment.kmeans' to know the clusters",
-                         hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the output")
-        }
-        guard let name, let transactions else { return nil }
+        guard let name, let transactions, let outputs else { return nil }
         return PipelineFile(path: reader.file, name: name, asOf: asOf, transactions: transactions, dedupe: dedupe,
                             returns: returns, maxRejected: maxRejected, dateRange: dateRange, winsorizeQuantile: winsorize,
                             features: features, featureWindows: windows, segmentation: segmentation, churn: churn, outputs: outputs,
                             fingerprint: fingerprint, warnings: [])
+    }
+
+    private static func decodeOutputs(_ node: Node, reader: ConfigReader) -> OutputRules? {
+        guard let entries = reader.mapping(node, at: "outputs"),
+              let directory = entries["directory"].flatMap({ reader.string($0, at: "outputs.directory") }) else { return nil }
+        var rules = OutputRules(directory: directory)
+        if let node = entries["keep_runs"], let value = reader.integer(node, at: "outputs.keep_runs", in: 1...10_000) { rules.keepRuns = value }
+        var protectFormulas = true
+        if let node = entries["protect_formulas"], let value = reader.bool(node, at: "outputs.protect_formulas") { protectFormulas = value }
+        guard let filesNode = entries["files"], let items = reader.sequence(filesNode, at: "outputs.files") else { return rules }
+        if items.isEmpty { reader.error(filesNode, "'outputs.files' is empty: the run would export nothing", hint: "add '- customers: customers.csv'") }
+        let reserved = Set(RunFiles.allNames)
+        for item in items {
+            // Short form `- customers: customers.csv`, or the full mapping.
+            var fields: [String: Node]
+            if case .mapping(let mapping) = item, mapping.count == 1, let (keyNode, value) = mapping.first,
+               let key = keyNode.string, keyTables["outputs.files"]?.allowed.contains(key) == false {
+                guard reader.choice(keyNode, at: "outputs.files", as: ExportSpec.Source.self) != nil else { continue }
+                fields = ["table": keyNode, "path": value]
+            } else if let mapping = reader.mapping(item, at: "outputs.files") {
+                fields = mapping
+            } else {
+                continue
+            }
+            guard let source = fields["table"].flatMap({ reader.choice($0, at: "outputs.files.table", as: ExportSpec.Source.self) }),
+                  let pathNode = fields["path"], let path = reader.string(pathNode, at: "outputs.files.path") else { continue }
+            guard let format = ExportSpec.format(ofPath: path, protectFormulas: protectFormulas) else {
+                reader.error(pathNode, "'outputs.files.path' must end in .csv or .jsonl, got '\(path)'", hint: "the extension chooses the format")
+                continue
+            }
+            if path.hasPrefix("/") || path.split(separator: "/").contains("..") {
+                reader.error(pathNode, "'outputs.files.path' must be relative and stay inside the run directory, got '\(path)'",
+                             hint: "set outputs.directory to move the whole run")
+                continue
+            }
+            if reserved.contains(path) {
+                reader.error(pathNode, "'\(path)' is written by every run (\(RunFiles.allNames.joined(separator: ", "))); choose another name")
+            }
+            if rules.files.contains(where: { $0.path == path }) {
+                reader.error(pathNode, "two files in 'outputs.files' are both written to '\(path)'")
+            }
+            var spec = ExportSpec(source: source, path: path, format: format)
+            if let node = fields["columns"], let names = reader.sequence(node, at: "outputs.files.columns") {
+                spec.columns = names.compactMap { reader.string($0, at: "outputs.files.columns") }
+            }
+            if let node = fields["rename"] {
+                if case .mapping(let pairs) = node {
+                    for (from, to) in pairs {
+                        if let from = reader.string(from, at: "outputs.files.rename"), let to = reader.string(to, at: "outputs.files.rename") {
+                            spec.rename[from] = to
+                        }
+                    }
+                } else {
+                    reader.error(node, "'outputs.files.rename' must map column names to new names, e.g. {customer_id: id}")
+                }
+            }
+            if let node = fields["split_by"], let column = reader.string(node, at: "outputs.files.split_by") {
+                spec.splitBy = column
+                if !path.contains("{value}") {
+                    reader.error(pathNode, "'outputs.files.path' must contain {value} when split_by is set, e.g. by_segment/{value}.csv")
+                }
+            } else if path.contains("{value}") {
+                reader.error(pathNode, "'outputs.files.path' contains {value} but the file has no split_by")
+            }
+            rules.files.append(spec)
+        }
+        return rules
     }
 
     private static func decodeTransactions(_ node: Node, reader: ConfigReader) -> TransactionInput? {

@@ -3,6 +3,7 @@ import Clean
 import Export
 import Features
 import Foundation
+import History
 import Ingest
 import SegflowCore
 import Segmentation
@@ -10,7 +11,11 @@ import Segmentation
 /// What a finished run produced, for the on-screen summary.
 public struct RunOutcome: Sendable {
     public var manifest: Manifest
-    public var outputDirectory: String
+    public var record: RunRecord
+    /// The published run directory, `DIR/runs/<run-id>`.
+    public var runDirectory: String
+    /// What changed since the previous run; nil for the first run.
+    public var migration: Migration?
     public var warnings: [Diagnostic]
 }
 
@@ -18,7 +23,7 @@ public struct RunOutcome: Sendable {
 /// here; the stages themselves know nothing of files or of each other.
 public struct PipelineRunner {
     public let pipeline: PipelineFile
-    /// Replaces the directory of every output (`--output DIR`).
+    /// Replaces `outputs.directory` (`--output DIR`).
     public var outputDirectory: String?
     public var asOfOverride: Int64?
     public var progress: ((IngestProgress) -> Void)?
@@ -31,25 +36,16 @@ public struct PipelineRunner {
         self.progress = progress
     }
 
-    /// Where each output goes, with `--output` applied; rejected rows and the manifest sit
-    /// beside the first output.
-    public var resolvedOutputs: [OutputSpec] {
-        pipeline.outputs.map { output in
-            guard let outputDirectory else { return output }
-            let name = output.path.split(separator: "/").last.map(String.init) ?? output.path
-            return OutputSpec(kind: output.kind, path: "\(outputDirectory)/\(name)")
-        }
-    }
-
-    public var runDirectory: String {
-        let first = resolvedOutputs.first?.path ?? "\(outputDirectory ?? ".")/customers.csv"
-        guard let slash = first.lastIndex(of: "/") else { return "." }
-        return String(first[..<slash])
-    }
+    /// Where runs are published, with `--output` applied.
+    public var runs: RunDirectory { RunDirectory(root: outputDirectory ?? pipeline.outputs.directory) }
 
     public func run() throws -> RunOutcome {
         let started = Date()
         var stages: [StageReport] = []
+        // Taken first, so an overlapping run fails at once instead of after its work.
+        let lock = try RunLock(directory: runs)
+        defer { withExtendedLifetime(lock) {} }
+        var warnings = pipeline.warnings
 
         var clock = StageClock()
         let reader = TransactionReader(input: pipeline.transactions, budget: pipeline.maxRejected)
@@ -129,37 +125,49 @@ public struct PipelineRunner {
         grouped = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
         features = CustomerFeatures()
 
-        let outputs = resolvedOutputs
-        let transaction = OutputTransaction()
+        let runID = runs.newRunID(at: started)
+        let staged = try runs.begin(runID: runID)
         var written: [Manifest.Output] = []
-        for output in outputs {
-            switch output.kind {
-            case .customers:
-                try transaction.stage(output.path) { try CSVTableWriter.write(customers, to: $0) }
-                written.append(Manifest.Output(name: "customers", path: output.path, rows: customers.rowCount))
-            case .segments:
-                // Validation guarantees clustering ran when this output is declared.
-                let table = Self.segmentsTable(clustering?.profiles ?? [])
-                try transaction.stage(output.path) { try CSVTableWriter.write(table, to: $0) }
-                written.append(Manifest.Output(name: "segments", path: output.path, rows: table.rowCount))
+        func write(_ path: String, _ table: Table, as format: TableFormat = .csv(protectFormulas: true), name: String) throws {
+            try staged.write(path) { try TableWriter.write(table, as: format, to: $0) }
+            written.append(Manifest.Output(name: name, path: path, rows: table.rowCount))
+        }
+        func write(_ path: String, json: some Encodable, name: String) throws {
+            let data = try JSONOutput.encode(json)
+            try staged.write(path) { try $0.write(bytes: [UInt8](data)) }
+            written.append(Manifest.Output(name: name, path: path, rows: 1))
+        }
+        let segmentsTable = Self.segmentsTable(clustering?.profiles ?? [])
+        for (index, spec) in pipeline.outputs.files.enumerated() {
+            let source = spec.source == .customers ? customers : segmentsTable
+            for file in try exportFiles(spec, of: source, index: index) {
+                try write(file.path, file.table, as: spec.format, name: spec.source.rawValue)
             }
         }
-        if let churnReport {
-            let path = "\(runDirectory)/model_report.json"
-            let data = try JSONOutput.encode(churnReport)
-            try transaction.stage(path) { try $0.write(bytes: [UInt8](data)) }
-            written.append(Manifest.Output(name: "model_report", path: path, rows: 1))
+        if let churnReport { try write(RunFiles.modelReport, json: churnReport, name: "model_report") }
+        try write(RunFiles.rejected, Self.rejectedTable(ingested.rejected), name: "rejected")
+        let assignments = Assignments(customers: customers)
+        try write(RunFiles.assignments, assignments.table, name: "assignments")
+        let previousRunID = runs.currentRun()
+        var migration: Migration?
+        if let previousRunID {
+            let previousPath = "\(runs.runsPath)/\(previousRunID)/\(RunFiles.assignments)"
+            if let previous = try? Assignments.read(path: previousPath) {
+                migration = Migration(from: previous, to: assignments)
+            } else {
+                warnings.append(.warning(at: SourceLocation(file: previousPath), "the previous run has no readable assignments: no migration this time"))
+            }
         }
-        let rejectedPath = "\(runDirectory)/rejected.csv"
-        try transaction.stage(rejectedPath) { try CSVTableWriter.write(Self.rejectedTable(ingested.rejected), to: $0) }
-        written.append(Manifest.Output(name: "rejected", path: rejectedPath, rows: ingested.rejected.count))
+        if let migration {
+            try write(RunFiles.migration, migration.flowTable, name: "migration")
+            try write(RunFiles.movers, migration.moverTable, name: "movers")
+        }
         stages.append(StageReport(stage: "export", rowsIn: customers.rowCount, rowsOut: customers.rowCount, seconds: clock.lap()))
 
         let manifest = Manifest(
             segflowVersion: SegflowVersion.current,
             pipeline: .init(name: pipeline.name, path: pipeline.path, xxh64: pipeline.fingerprint),
             asOf: CivilTime.dateString(days: asOfDay),
-            startedAt: ISO8601DateFormatter().string(from: started),
             inputs: [.init(name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
                            xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)],
             stages: stages, rejectedRows: ingested.rejected.count, outputs: written,
@@ -172,11 +180,31 @@ public struct PipelineRunner {
                                topDecileLift: report.classifierEvaluation?.topDecileLift,
                                topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings)
             },
-            totalSeconds: Date().timeIntervalSince(started))
-        let manifestData = try manifest.encoded()
-        try transaction.stage("\(runDirectory)/manifest.json") { try $0.write(bytes: [UInt8](manifestData)) }
-        try transaction.commit()
-        return RunOutcome(manifest: manifest, outputDirectory: runDirectory, warnings: pipeline.warnings)
+            migration: migration.map { Manifest.Migration(newCustomers: $0.newCustomers, goneCustomers: $0.goneCustomers,
+                                                           unchangedCustomers: $0.unchangedCustomers, movers: $0.movers.count) })
+        try staged.write(RunFiles.manifest) { try $0.write(bytes: [UInt8](try manifest.encoded())) }
+        let seconds = Date().timeIntervalSince(started)
+        let record = RunRecord(runID: runID, previousRunID: previousRunID, startedAt: ISO8601DateFormatter().string(from: started),
+                               totalSeconds: seconds, stageSeconds: Dictionary(uniqueKeysWithValues: stages.map { ($0.stage, $0.seconds) }))
+        try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
+        try staged.publish()
+        runs.prune(keeping: pipeline.outputs.keepRuns)
+        let metrics = RunMetrics(pipeline: pipeline.name, manifest: manifest, record: record, finishedAt: Date())
+        try OutputTransaction.write("\(runs.root)/metrics.prom", bytes: Array(metrics.text.utf8))
+        return RunOutcome(manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration, warnings: warnings)
+    }
+
+    /// An export's files, with a wrong column told in the pipeline file's terms.
+    private func exportFiles(_ spec: ExportSpec, of table: Table, index: Int) throws -> [(path: String, table: Table)] {
+        do {
+            return try spec.files(of: table)
+        } catch ExportSpec.Failure.unknownColumn(let key, let name, let available) {
+            let suggestion = Suggestion.closest(to: name, among: available)
+            throw SegflowError(.config, at: SourceLocation(file: pipeline.path),
+                               "outputs.files[\(index)].\(key): the \(spec.source.rawValue) table has no column '\(name)'"
+                                   + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                               hint: "its columns: \(available.joined(separator: ", "))")
+        }
     }
 
     private func resolveAsOf(newestTime: Int64?) throws -> Int64 {

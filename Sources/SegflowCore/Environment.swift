@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-func getenvString(_ name: String) -> String? {
+public func getenvString(_ name: String) -> String? {
     guard let value = getenv(name) else { return nil }
     return String(cString: value)
 }

@@ -3,7 +3,7 @@ public struct StageReport: Sendable, Equatable, Codable {
     public var stage: String
     public var rowsIn: Int
     public var rowsOut: Int
-    public var seconds: Double
+    public var seconds: Double = 0
     /// Ordered (name, count) pairs, e.g. ("dedupe_removed", 12).
     public var counts: [Count]
 
@@ -25,4 +25,9 @@ public struct StageReport: Sendable, Equatable, Codable {
     }
 
     public func count(_ name: String) -> Int? { counts.first { $0.name == name }?.value }
+
+    /// Seconds stay out of the encoding, so manifests of identical runs are identical.
+    enum CodingKeys: String, CodingKey {
+        case stage, rowsIn, rowsOut, counts
+    }
 }

@@ -7,6 +7,8 @@ public enum FailureKind: String, Sendable, CaseIterable {
     case data
     /// A file could not be read or written: missing, permissions, disk full.
     case io
+    /// Another run of the same pipeline holds the lock: try again later (EX_TEMPFAIL).
+    case busy
 
     /// Documented in README.md, "Exit codes".
     public var exitCode: Int32 {
@@ -14,6 +16,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case .config: return 2
         case .data: return 3
         case .io: return 4
+        case .busy: return 75
         }
     }
 }

@@ -48,3 +48,42 @@ public struct Table: Sendable, Equatable {
 
     public func column(named name: String) -> Column? { columns.first { $0.name == name } }
 }
+
+extension Column {
+    /// The values at `rows`, in that order.
+    public func selecting(rows: [Int]) -> Column {
+        switch values {
+        case .text(let v): return Column(name, .text(rows.map { v[$0] }))
+        case .integer(let v): return Column(name, .integer(rows.map { v[$0] }))
+        case .real(let v): return Column(name, .real(rows.map { v[$0] }))
+        case .timestamp(let v): return Column(name, .timestamp(rows.map { v[$0] }))
+        }
+    }
+
+    /// Each value as text, as a CSV cell would show it ("" when missing): for grouping rows.
+    public var textValues: [String] {
+        switch values {
+        case .text(let v): return v
+        case .integer(let v): return v.map { $0.map(String.init) ?? "" }
+        case .real(let v): return v.map { $0.isFinite ? String($0) : "" }
+        case .timestamp(let v): return v.map { $0.map { CivilTime.timestampString(seconds: $0) } ?? "" }
+        }
+    }
+}
+
+extension Table {
+    /// The rows at `rows`, in that order.
+    public func selecting(rows: [Int]) -> Table {
+        Table(rowCount: rows.count, columns: columns.map { $0.selecting(rows: rows) })
+    }
+
+    /// The named columns, in the order given, each renamed by `rename` when it has an entry.
+    /// Names must exist (checked by the caller, which knows how to report it).
+    public func selecting(columns names: [String], rename: [String: String] = [:]) -> Table {
+        Table(rowCount: rowCount, columns: names.map { name in
+            var column = column(named: name)!
+            column.name = rename[name] ?? name
+            return column
+        })
+    }
+}

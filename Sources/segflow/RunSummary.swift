@@ -11,14 +11,15 @@ struct RunSummary {
     var text: String {
         let manifest = outcome.manifest
         var lines: [String] = []
-        lines.append("segflow \(manifest.segflowVersion) · \(manifest.pipeline.name) · as of \(manifest.asOf) · \(Formatting.seconds(manifest.totalSeconds))")
+        let record = outcome.record
+        lines.append("segflow \(manifest.segflowVersion) · \(manifest.pipeline.name) · as of \(manifest.asOf) · run \(record.runID) · \(Formatting.seconds(record.totalSeconds))")
         for input in manifest.inputs {
             lines.append("  input  \(input.path): \(Formatting.count(input.records)) rows, \(Formatting.count(input.rejected)) rejected, \(Formatting.bytes(input.bytes))")
         }
         lines.append("  stage      rows in     rows out     time")
         for stage in manifest.stages {
             lines.append("  " + pad(stage.stage, 8) + pad(Formatting.count(stage.rowsIn), 12, right: true)
-                         + pad(Formatting.count(stage.rowsOut), 13, right: true) + pad(Formatting.seconds(stage.seconds), 9, right: true))
+                         + pad(Formatting.count(stage.rowsOut), 13, right: true) + pad(Formatting.seconds(record.stageSeconds[stage.stage] ?? 0), 9, right: true))
             for count in stage.counts where detailed || count.value > 0 {
                 lines.append("      \(count.name.replacingOccurrences(of: "_", with: " ")): \(Formatting.count(count.value))")
             }
@@ -53,11 +54,15 @@ struct RunSummary {
             }
             for warning in churn.warnings { lines.append("    warning: \(warning)") }
         }
-        lines.append("  outputs")
+        if let migration = outcome.migration, let previous = record.previousRunID {
+            lines.append("  since run \(previous): \(Formatting.count(migration.newCustomers)) new, \(Formatting.count(migration.goneCustomers)) gone, "
+                         + "\(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) newly at risk or high churn risk (movers.csv)")
+        }
+        lines.append("  outputs in \(outcome.runDirectory) (published as current)")
         for output in manifest.outputs {
             lines.append("    \(output.path) (\(Formatting.count(output.rows)) rows)")
         }
-        lines.append("    \(outcome.outputDirectory)/manifest.json")
+        lines.append("    \(RunFiles.manifest), \(RunFiles.run)")
         return lines.joined(separator: "\n")
     }
 

@@ -9,10 +9,11 @@ struct Segflow: ParsableCommand {
         abstract: "Customer segmentation pipelines: ingest -> clean -> features -> export.",
         discussion: """
             Exit codes: 0 ok, 2 pipeline file or option error, 3 input data error, \
-            4 file read/write error, 64 command-line usage error.
+            4 file read/write error, 64 command-line usage error, 75 another run of the \
+            same pipeline holds its lock (try again later).
             """,
         version: SegflowVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, SampleCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, DiffCommand.self, SampleCommand.self]
     )
 }
 

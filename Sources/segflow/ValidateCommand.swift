@@ -16,7 +16,8 @@ struct ValidateCommand: ParsableCommand {
             let pipeline = try PipelineFile.load(path: file)
             try PipelineValidation.checkInputs(pipeline)
             for warning in pipeline.warnings { printError(warning.description) }
-            print("\(file): ok (\(pipeline.outputs.count) output\(pipeline.outputs.count == 1 ? "" : "s"), input headers match)")
+            let count = pipeline.outputs.files.count
+            print("\(file): ok (\(count) export\(count == 1 ? "" : "s") into \(pipeline.outputs.directory), input headers match)")
         } catch let error as SegflowError {
             exitReporting(error)
         }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -36,6 +39,16 @@ struct CLI {
     }
 }
 
+/// A published run as an earlier segflow would have left it: runs/20200101T000000Z with a
+/// customers.csv, and `current` linking to it. Returns the file's content.
+func publishedFixture(in directory: TemporaryDirectory) throws -> String {
+    try FileManager.default.createDirectory(atPath: directory.file("runs/20200101T000000Z"), withIntermediateDirectories: true)
+    let content = "customer_id\nprevious\n"
+    try directory.write("runs/20200101T000000Z/customers.csv", content)
+    try FileManager.default.createSymbolicLink(atPath: directory.file("current"), withDestinationPath: "runs/20200101T000000Z")
+    return content
+}
+
 /// Pipelines/retail.yaml with some text replaced, written into `directory`.
 func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", replacing old: String, with new: String) throws -> String {
     let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
@@ -51,23 +64,23 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("retail-nightly"))
         #expect(result.stdout.contains("customers.csv (5,000 rows)"))
-        let customers = try directory.read("customers.csv").split(separator: "\n")
+        let customers = try directory.read("current/customers.csv").split(separator: "\n")
         #expect(customers.count == 5001)
         #expect(customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
                 + "tenure_days,interpurchase_mean_days,interpurchase_std_days,r_score,f_score,m_score,rfm_segment,value_tier,"
                 + "lifecycle_stage,status,cluster,cluster_label,p_alive,expected_purchases_90d,clv,expected_next_purchase,"
                 + "churn_probability,churn_risk")
         #expect(result.stdout.contains("holdout (90d): AUC"))
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("model_report.json")))) as? [String: Any]
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("current/model_report.json")))) as? [String: Any]
         #expect(report?["purchase_model"] as? String == "bgnbd")
         #expect((report?["classifier_evaluation"] as? [String: Any])?["roc_auc"] is Double)
-        let segments = try directory.read("segments.csv").split(separator: "\n")
+        let segments = try directory.read("current/segments.csv").split(separator: "\n")
         #expect(segments[0].hasPrefix("cluster,label,customers,share,value_share,recency_days_mean,recency_days_median,recency_days_z,"))
         #expect(result.stdout.contains("clusters (k = \(segments.count - 1), highest silhouette"))
         #expect(result.stdout.contains("value (historical) held by top 1%"))
-        let rejected = try directory.read("rejected.csv").split(separator: "\n")
+        let rejected = try directory.read("current/rejected.csv").split(separator: "\n")
         #expect(rejected.count == 13)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("manifest.json")))) as? [String: Any]
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("current/manifest.json")))) as? [String: Any]
         #expect(manifest?["rejected_rows"] as? Int == 12)
         #expect(manifest?["as_of"] as? String == "2026-11-01")
         let segmentation = manifest?["segmentation"] as? [String: Any]
@@ -76,6 +89,88 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         let clustering = manifest?["clustering"] as? [String: Any]
         #expect((clustering?["candidates"] as? [Any])?.count == 6)
         #expect((manifest?["random_seeds"] as? [String: Int])?["kmeans"] == 42)
+        // One JSON Lines file per RFM segment, with the chosen columns renamed.
+        let champions = try directory.read("current/campaigns/champions.jsonl").split(separator: "\n")
+        #expect(champions.first?.hasPrefix("{\"id\":\"") == true && champions.first?.contains("\"rfm_segment\":\"Champions\"") == true)
+        let metrics = try directory.read("metrics.prom")
+        #expect(metrics.contains("segflow_customers{pipeline=\"retail-nightly\",rfm_segment=\"Champions\"}"))
+        #expect(metrics.contains("segflow_churn_auc{pipeline=\"retail-nightly\"}"))
+    }
+
+    /// Each run after the first compares itself with the one before: same data, so nobody
+    /// moved; the migration files are written and `segflow diff` agrees. Two runs that both
+    /// had a predecessor are byte-identical in every file but run.json.
+    @Test func rerunsAreIdenticalAndCompareWithThePreviousRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for _ in 0..<3 {
+            let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: directory.file("runs")).sorted()
+        #expect(runs.count == 3)
+        let first = "runs/\(runs[1])", second = "runs/\(runs[2])"
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("current")) == second)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: directory.file(first)).filter { !$0.hasSuffix("campaigns") }.sorted()
+        #expect(files.contains("manifest.json") && files.contains("campaigns/champions.jsonl"))
+        for file in files where file != "run.json" {
+            #expect(try directory.read("\(first)/\(file)") == directory.read("\(second)/\(file)"), "\(file)")
+        }
+        let migration = try directory.read("\(second)/migration.csv").split(separator: "\n")
+        #expect(migration.first == "dimension,from,to,customers")
+        #expect(migration.dropFirst().allSatisfy { $0.split(separator: ",").count >= 4 })
+        #expect(try directory.read("\(second)/movers.csv") == "customer_id,change,from,to\n")
+        let diff = try CLI.run(["diff", directory.file(first), directory.file("current")])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout.contains("0 new, 0 gone, 5000 unchanged, 0 newly at risk or high churn risk"), "\(diff.stdout)")
+    }
+
+    /// A run killed at each step of publishing leaves the published run intact, and the
+    /// next run cleans up and publishes normally.
+    @Test(arguments: ["after-file-1", "after-file-3", "before-run-rename", "before-current-swap"])
+    func killedRunsLeaveThePublishedRunIntact(point: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try publishedFixture(in: directory)
+        let killed = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"],
+                                 environment: ["SEGFLOW_KILL_AT": point])
+        #expect(killed.status == 9, "killed by SIGKILL at \(point): \(killed.stderr)")
+        #expect(try directory.read("current/customers.csv") == fixture)
+        let next = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(try directory.read("current/customers.csv").hasPrefix("customer_id,"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.file("runs")).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func aSecondRunOfTheSamePipelineWaitsItsTurn() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let lock = open(directory.file(".lock"), O_RDWR | O_CREAT, 0o644)
+        defer { close(lock) }
+        #expect(flock(lock, LOCK_EX) == 0)
+        let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path])
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("another run of this pipeline is writing to \(directory.path)"), "\(result.stderr)")
+    }
+
+    @Test func formulasInTextCellsAreNeutralised() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("t.csv", "customer_id,order_id,ts,amount\n=HYPERLINK(1),o1,2026-01-05,10\n+A1,o2,2026-02-05,20\n-x,o3,2026-03-05,30\nplain,o4,2026-03-06,5\n")
+        var path = try retailVariant(in: directory, name: "p.yaml", replacing: "SampleData/transactions.csv", with: directory.file("t.csv"))
+        let yaml = try String(contentsOfFile: path, encoding: .utf8)
+        let minimal = yaml[..<yaml.range(of: "clean:")!.lowerBound] + "outputs:\n  directory: out\n  files:\n    - customers: c.csv\n    - {table: customers, path: c.jsonl}\n"
+        path = try directory.write("p.yaml", String(minimal))
+        var result = try CLI.run(["run", path, "--output", directory.file("on"), "--log-level", "quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let ids = try directory.read("on/current/c.csv").split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] }
+        #expect(ids == ["'=HYPERLINK(1)", "'+A1", "'-x", "plain"])
+        #expect(try directory.read("on/current/c.jsonl").hasPrefix("{\"customer_id\":\"=HYPERLINK(1)\","))
+        path = try directory.write("p.yaml", String(minimal).replacingOccurrences(of: "directory: out\n", with: "directory: out\n  protect_formulas: false\n"))
+        result = try CLI.run(["run", path, "--output", directory.file("off"), "--log-level", "quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try directory.read("off/current/c.csv").contains("\n=HYPERLINK(1),"))
     }
 
     /// Same seed, same bytes: one thread or several, and run after run.
@@ -87,10 +182,10 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
                                      environment: ["SEGFLOW_THREADS": threads])
             #expect(result.status == 0, "\(result.stderr)")
         }
-        for file in ["customers.csv", "segments.csv", "rejected.csv", "model_report.json"] {
-            let one = try directory.read("one/\(file)")
-            #expect(try directory.read("two/\(file)") == one, "\(file)")
-            #expect(try directory.read("three/\(file)") == one, "\(file)")
+        for file in ["customers.csv", "segments.csv", "rejected.csv", "model_report.json", "manifest.json", "assignments.csv"] {
+            let one = try directory.read("one/current/\(file)")
+            #expect(try directory.read("two/current/\(file)") == one, "\(file)")
+            #expect(try directory.read("three/current/\(file)") == one, "\(file)")
         }
     }
 
@@ -100,7 +195,7 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--as-of", "2024-01-01", "--log-level", "quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
-        let rows = try directory.read("customers.csv").split(separator: "\n").dropFirst()
+        let rows = try directory.read("current/customers.csv").split(separator: "\n").dropFirst()
         #expect(!rows.isEmpty)
         #expect(rows.allSatisfy { $0.split(separator: ",")[2] < "2024-01-01" })
     }
@@ -139,21 +234,20 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         let result = try CLI.run(["run", path, "--output", directory.file("out")])
         #expect(result.status == 4)
         #expect(result.stderr.contains("SampleData/missing.csv: error: cannot open input: No such file or directory"))
-        #expect(!directory.exists("out"))
+        #expect(!directory.exists("out/current") && !directory.exists("out/runs"))
     }
 
     @Test func rejectedBudgetExceededExitsThreeAndKeepsPreviousOutputs() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try FileManager.default.createDirectory(atPath: directory.file("out"), withIntermediateDirectories: true)
-        try directory.write("out/customers.csv", "previous\n")
+        let fixture = try publishedFixture(in: directory)
         let path = try retailVariant(in: directory, name: "p.yaml", replacing: "max_rejected: 0.1%", with: "max_rejected: 5")
-        let result = try CLI.run(["run", path, "--output", directory.file("out")])
+        let result = try CLI.run(["run", path, "--output", directory.path])
         #expect(result.status == 3)
         #expect(result.stderr.contains("more than max_rejected allows (5 rows); nothing was written"))
         #expect(result.stderr.contains("SampleData/transactions.csv:"))
-        #expect(try directory.read("out/customers.csv") == "previous\n")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("out")) == ["customers.csv"])
+        #expect(try directory.read("current/customers.csv") == fixture)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("runs")) == ["20200101T000000Z"])
     }
 
     @Test func badOptionIsAUsageError() throws {

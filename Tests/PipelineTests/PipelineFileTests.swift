@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Churn
+import Export
 import Features
 @testable import Pipeline
 import Segmentation
@@ -14,8 +15,8 @@ let validPipeline = """
       transactions:
         path: data.csv
         columns: {customer: customer_id, order: order_id, time: ts, amount: amount}
-    outputs:
-      - customers: out/customers.csv
+    outputs: {directory: out,
+      files: [{customers: customers.csv}]}
 
     """
 
@@ -58,8 +59,15 @@ let configErrorCases: [(yaml: String, expected: String)] = [
      "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"),
     (validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
      "p.yaml:4:5: error: missing required key 'path' in 'inputs.transactions'\n  hint: add it, for example: path: SampleData/transactions.csv"),
-    (validPipeline.replacingOccurrences(of: "  - customers: out/customers.csv", with: "  - report: out/r.html"),
-     "p.yaml:7:5: error: 'outputs' cannot be 'report'\n  hint: choose one of: customers, segments"),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{report: r.html}"),
+     "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments"),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: c.xlsx}"),
+     "p.yaml:7:23: error: 'outputs.files.path' must end in .csv or .jsonl, got 'c.xlsx'\n  hint: the extension chooses the format"),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: '../c.csv'}"),
+     "p.yaml:7:36: error: 'outputs.files.path' must be relative and stay inside the run directory, got '../c.csv'\n"
+     + "  hint: set outputs.directory to move the whole run"),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, split_by: status}"),
+     "p.yaml:7:36: error: 'outputs.files.path' must contain {value} when split_by is set, e.g. by_segment/{value}.csv"),
     (validPipeline + "inputs: {}\n",
      "p.yaml:2:1: error: key 'inputs' appears twice in the same mapping\n  hint: keep one of them"),
     (validPipeline + "clean: [\n",
@@ -99,7 +107,8 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(pipeline.transactions.timeFormat == .iso8601)
         #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ",")))
         #expect(pipeline.transactions.hasHeader)
-        #expect(pipeline.outputs == [OutputSpec(kind: .customers, path: "out/customers.csv")])
+        #expect(pipeline.outputs.directory == "out" && pipeline.outputs.keepRuns == 10)
+        #expect(pipeline.outputs.files == [ExportSpec(source: .customers, path: "customers.csv", format: .csv(protectFormulas: true))])
     }
 
     @Test func everyOptionDecodes() throws {
@@ -120,8 +129,23 @@ let configErrorCases: [(yaml: String, expected: String)] = [
               winsorize: 0.99
             features: [monetary, recency]
             outputs:
-              - customers: x/c.csv
+              directory: x
+              keep_runs: 3
+              protect_formulas: false
+              files:
+                - customers: c.csv
+                - table: customers
+                  path: by_status/{value}.jsonl
+                  split_by: status
+                  columns: [customer_id, status]
+                  rename: {customer_id: id}
             """)
+        #expect(pipeline.outputs.keepRuns == 3)
+        #expect(pipeline.outputs.files == [
+            ExportSpec(source: .customers, path: "c.csv", format: .csv(protectFormulas: false)),
+            ExportSpec(source: .customers, path: "by_status/{value}.jsonl", format: .jsonLines, columns: ["customer_id", "status"],
+                       rename: ["customer_id": "id"], splitBy: "status"),
+        ])
         #expect(pipeline.asOf == .day(CivilTime.daysFromCivil(year: 2026, month: 11, day: 21)))
         #expect(pipeline.transactions.columns.order == nil)
         #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ";")))

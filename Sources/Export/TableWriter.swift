@@ -1,23 +1,35 @@
 import Foundation
 import SegflowCore
 
-/// Writes a `Table` as RFC 4180 CSV: a header row, `\n` line ends, fields quoted only when
-/// they hold a comma, a quote or a line break. Missing values are empty cells; timestamps
-/// are ISO 8601 UTC. Rows are formatted on all cores in blocks, then written in order, so
-/// memory stays bounded and the bytes do not depend on the worker count.
-public enum CSVTableWriter {
+/// How a table is written. Both formats end lines with `\n`; missing values are empty cells
+/// in CSV and `null` in JSON; timestamps are ISO 8601 UTC text.
+public enum TableFormat: Sendable, Equatable {
+    /// RFC 4180: a header row, fields quoted only when they hold a comma, a quote or a line
+    /// break. With `protectFormulas`, text cells that a spreadsheet would run as a formula
+    /// (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading `'`, the
+    /// OWASP advice against CSV injection. Numbers are never touched.
+    case csv(protectFormulas: Bool)
+    /// JSON Lines: one object per row, keys in column order.
+    case jsonLines
+}
+
+/// Writes a `Table` as CSV or JSON Lines. Rows are formatted on all cores in blocks, then
+/// written in order, so memory stays bounded and the bytes do not depend on the worker count.
+public enum TableWriter {
     static let rowsPerBlock = 16_384
 
-    public static func write(_ table: Table, to writer: BufferedFileWriter, workers: Int = Parallel.workerCount) throws {
-        var header: [UInt8] = []
-        for (index, name) in table.columnNames.enumerated() {
-            if index > 0 { header.append(UInt8(ascii: ",")) }
-            appendField(name, to: &header)
+    public static func write(_ table: Table, as format: TableFormat = .csv(protectFormulas: true), to writer: BufferedFileWriter,
+                             workers: Int = Parallel.workerCount) throws {
+        if case .csv = format {
+            var header: [UInt8] = []
+            for (index, name) in table.columnNames.enumerated() {
+                if index > 0 { header.append(UInt8(ascii: ",")) }
+                appendField(name, to: &header)
+            }
+            header.append(UInt8(ascii: "\n"))
+            try writer.write(bytes: header)
         }
-        header.append(UInt8(ascii: "\n"))
-        try writer.write(bytes: header)
-
-        var blocks = [BlockFormatter](repeating: BlockFormatter(), count: workers)
+        var blocks = [BlockFormatter](repeating: BlockFormatter(format: format, columnNames: table.columnNames), count: workers)
         var start = 0
         while start < table.rowCount {
             let end = min(table.rowCount, start + rowsPerBlock * workers)
@@ -33,56 +45,122 @@ public enum CSVTableWriter {
     }
 
     /// Formats a block of rows column by column (one type dispatch per column, not per
-    /// cell), then stitches the cells into CSV rows. Buffers are reused across blocks.
+    /// cell), then stitches the cells into rows. Buffers are reused across blocks.
     struct BlockFormatter {
+        let format: TableFormat
+        /// What goes before each column's cell in a row (`,` or `,"name":`), and after the last.
+        let separators: [[UInt8]]
+        let rowEnd: [UInt8]
         /// Every cell of the block, column after column.
         var cells: [UInt8] = []
         /// End offset in `cells` of each cell, column-major.
         var cellEnds: [Int] = []
         var output: [UInt8] = []
 
+        init(format: TableFormat, columnNames: [String]) {
+            self.format = format
+            switch format {
+            case .csv:
+                separators = columnNames.indices.map { $0 == 0 ? [] : [UInt8(ascii: ",")] }
+                rowEnd = [UInt8(ascii: "\n")]
+            case .jsonLines:
+                separators = columnNames.enumerated().map { index, name in
+                    var bytes: [UInt8] = [UInt8(ascii: index == 0 ? "{" : ",")]
+                    appendJSONString(name, to: &bytes)
+                    bytes.append(UInt8(ascii: ":"))
+                    return bytes
+                }
+                rowEnd = Array("}\n".utf8)
+            }
+        }
+
         mutating func format(_ table: Table, rows: Range<Int>) {
             output.removeAll(keepingCapacity: true)
             cells.removeAll(keepingCapacity: true)
             cellEnds.removeAll(keepingCapacity: true)
             guard !rows.isEmpty else { return }
+            let missing: [UInt8] = format == .jsonLines ? Array("null".utf8) : []
+            let quote: [UInt8] = format == .jsonLines ? [UInt8(ascii: "\"")] : []
             for column in table.columns {
                 switch column.values {
                 case .text(let values):
-                    for row in rows { appendField(values[row], to: &cells); cellEnds.append(cells.count) }
+                    for row in rows {
+                        switch format {
+                        case .csv(let protectFormulas): appendField(values[row], protectingFormulas: protectFormulas, to: &cells)
+                        case .jsonLines: appendJSONString(values[row], to: &cells)
+                        }
+                        cellEnds.append(cells.count)
+                    }
                 case .integer(let values):
                     for row in rows {
-                        if let value = values[row] { appendInteger(value, to: &cells) }
+                        if let value = values[row] { appendInteger(value, to: &cells) } else { cells += missing }
                         cellEnds.append(cells.count)
                     }
                 case .real(let values):
                     for row in rows {
-                        if values[row].isFinite { appendReal(values[row], to: &cells) }
+                        if values[row].isFinite { appendReal(values[row], to: &cells) } else { cells += missing }
                         cellEnds.append(cells.count)
                     }
                 case .timestamp(let values):
                     for row in rows {
-                        if let value = values[row] { appendTimestamp(value, to: &cells) }
+                        if let value = values[row] {
+                            cells += quote
+                            appendTimestamp(value, to: &cells)
+                            cells += quote
+                        } else {
+                            cells += missing
+                        }
                         cellEnds.append(cells.count)
                     }
                 }
             }
             let rowCount = rows.count, columnCount = table.columns.count
-            output.reserveCapacity(cells.count + rowCount * columnCount)
+            output.reserveCapacity(cells.count + rowCount * (separators.reduce(0) { $0 + $1.count } + rowEnd.count))
             cells.withUnsafeBufferPointer { cells in
                 cellEnds.withUnsafeBufferPointer { ends in
                     for offset in 0..<rowCount {
                         for column in 0..<columnCount {
-                            if column > 0 { output.append(UInt8(ascii: ",")) }
+                            output.append(contentsOf: separators[column])
                             let cell = column * rowCount + offset
                             let start = cell == 0 ? 0 : ends[cell - 1]
                             output.append(contentsOf: UnsafeBufferPointer(rebasing: cells[start..<ends[cell]]))
                         }
-                        output.append(UInt8(ascii: "\n"))
+                        output.append(contentsOf: rowEnd)
                     }
                 }
             }
         }
+    }
+
+    /// The first bytes that make a spreadsheet evaluate a cell: = + - @, tab, carriage return.
+    static func startsLikeAFormula(_ field: String) -> Bool {
+        guard let first = field.utf8.first else { return false }
+        return first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@")
+            || first == 9 || first == 13
+    }
+
+    static func appendField(_ field: String, protectingFormulas: Bool, to bytes: inout [UInt8]) {
+        guard protectingFormulas, startsLikeAFormula(field) else { return appendField(field, to: &bytes) }
+        appendField("'" + field, to: &bytes)
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    static func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 10: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 13: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 9: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<32:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 
     static func appendField(_ field: String, to bytes: inout [UInt8]) {

@@ -1,0 +1,88 @@
+import SegflowCore
+
+/// One file a run exports from one of its tables: which columns, under which names, in
+/// which format, and optionally one file per value of a column.
+public struct ExportSpec: Sendable, Equatable {
+    public enum Source: String, Sendable, CaseIterable {
+        /// One row per customer: features, segments and scores.
+        case customers
+        /// One row per k-means cluster: size, value share, feature profile and label.
+        case segments
+    }
+
+    public var source: Source
+    /// Relative to the run directory; holds `{value}` when `splitBy` is set.
+    public var path: String
+    public var format: TableFormat
+    /// The columns to write, in this order; nil writes every column.
+    public var columns: [String]?
+    public var rename: [String: String]
+    public var splitBy: String?
+
+    public init(source: Source, path: String, format: TableFormat, columns: [String]? = nil, rename: [String: String] = [:],
+                splitBy: String? = nil) {
+        self.source = source
+        self.path = path
+        self.format = format
+        self.columns = columns
+        self.rename = rename
+        self.splitBy = splitBy
+    }
+
+    /// The format a file name asks for: `.csv` or `.jsonl`; nil for anything else.
+    public static func format(ofPath path: String, protectFormulas: Bool) -> TableFormat? {
+        if path.hasSuffix(".csv") { return .csv(protectFormulas: protectFormulas) }
+        if path.hasSuffix(".jsonl") { return .jsonLines }
+        return nil
+    }
+
+    public enum Failure: Error, Equatable {
+        /// `key` is "columns", "rename" or "split_by".
+        case unknownColumn(key: String, name: String, available: [String])
+    }
+
+    /// The files to write: (path in the run directory, table). A split gives one file per
+    /// distinct value, in order of first appearance, named by the value's slug.
+    public func files(of table: Table) throws -> [(path: String, table: Table)] {
+        let available = table.columnNames
+        for name in (columns ?? []) where table.column(named: name) == nil {
+            throw Failure.unknownColumn(key: "columns", name: name, available: available)
+        }
+        for name in rename.keys.sorted() where table.column(named: name) == nil {
+            throw Failure.unknownColumn(key: "rename", name: name, available: available)
+        }
+        let selected = table.selecting(columns: columns ?? available, rename: rename)
+        guard let splitBy else { return [(path, selected)] }
+        guard let splitColumn = table.column(named: splitBy) else {
+            throw Failure.unknownColumn(key: "split_by", name: splitBy, available: available)
+        }
+        var rowsByValue: [String: [Int]] = [:]
+        var order: [String] = []
+        for (row, value) in splitColumn.textValues.enumerated() {
+            if rowsByValue[value] == nil { order.append(value) }
+            rowsByValue[value, default: []].append(row)
+        }
+        var used: Set<String> = []
+        return order.map { value in
+            var slug = Self.slug(value), suffix = 2
+            while used.contains(slug) { slug = "\(Self.slug(value))_\(suffix)"; suffix += 1 }
+            used.insert(slug)
+            return (path.replacingOccurrences(of: "{value}", with: slug), selected.selecting(rows: rowsByValue[value]!))
+        }
+    }
+
+    /// A value as a file name: lower-case ASCII letters and digits, other runs of characters
+    /// as one `_` ("Can't lose them" -> "can_t_lose_them"); "blank" for an empty value.
+    public static func slug(_ value: String) -> String {
+        var slug = ""
+        for character in value.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber {
+                slug.append(character)
+            } else if !slug.isEmpty, slug.last != "_" {
+                slug.append("_")
+            }
+        }
+        while slug.last == "_" { slug.removeLast() }
+        return slug.isEmpty ? "blank" : slug
+    }
+}
