@@ -34,9 +34,10 @@ let package = Package(
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(name: "History", dependencies: ["SegflowCore", "Ingest"]),
+        .target(name: "Report", dependencies: ["SegflowCore", "Export", "Churn", "History"]),
         .target(
             name: "Pipeline",
-            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "History", "Yams"]
+            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "History", "Report", "Yams"]
         ),
         .executableTarget(
             name: "segflow",

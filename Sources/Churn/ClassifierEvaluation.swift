@@ -23,6 +23,11 @@ public struct ClassifierEvaluation: Sendable, Equatable, Codable {
     public var topDecileCapture: Double?
     /// Ten equal-width bins of predicted probability.
     public var calibration: [CalibrationBin]
+    /// The ROC curve at every 2% of customers by descending score: (false positive rate,
+    /// true positive rate) pairs from (0, 0) to (1, 1).
+    public var rocCurve: [[Double]]
+    /// Cumulative gains: the share of all positives found in the top 10%, 20%, … 100% by score.
+    public var cumulativeGains: [Double]
 
     public init(probabilities: [Double], outcomes: [Bool]) {
         precondition(probabilities.count == outcomes.count)
@@ -55,6 +60,18 @@ public struct ClassifierEvaluation: Sendable, Equatable, Codable {
         let topPositives = order.reversed().prefix(top).filter { outcomes[$0] }.count
         topDecileLift = top > 0 && positiveRate > 0 ? (Double(topPositives) / Double(top)) / positiveRate : nil
         topDecileCapture = positives > 0 ? Double(topPositives) / Double(positives) : nil
+
+        let descending = Array(order.reversed())
+        var positivesAbove = [0]
+        for index in descending { positivesAbove.append(positivesAbove.last! + (outcomes[index] ? 1 : 0)) }
+        rocCurve = (0...50).map { step in
+            let top = n * step / 50
+            let truePositives = positivesAbove[top], falsePositives = top - truePositives
+            return [negatives > 0 ? Double(falsePositives) / Double(negatives) : 0, positives > 0 ? Double(truePositives) / Double(positives) : 0]
+        }
+        cumulativeGains = (1...10).map { decile in
+            positives > 0 ? Double(positivesAbove[n * decile / 10]) / Double(positives) : 0
+        }
 
         calibration = (0..<10).map { bin in
             let lower = Double(bin) / 10, upper = Double(bin + 1) / 10

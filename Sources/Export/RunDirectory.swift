@@ -193,5 +193,6 @@ public enum RunFiles {
     public static let assignments = "assignments.csv"
     public static let migration = "migration.csv"
     public static let movers = "movers.csv"
-    public static let allNames = [manifest, run, rejected, modelReport, assignments, migration, movers]
+    public static let report = "report.html"
+    public static let allNames = [manifest, run, rejected, modelReport, assignments, migration, movers, report]
 }

@@ -4,6 +4,7 @@ import Export
 import Features
 import Foundation
 import History
+import Report
 import Ingest
 import SegflowCore
 import Segmentation
@@ -75,8 +76,12 @@ public struct PipelineRunner {
         var segmentSummary: Manifest.Segmentation?
         var clustering: ClusteringResult?
         var clusteringSummary: Manifest.Clustering?
+        var reportParts = ReportParts()
         if let rules = pipeline.segmentation {
             var (segments, segmentReport) = CustomerSegmenter(rules: rules).segment(features)
+            let value = rules.valueMeasure == .historical ? features.monetaryTotal : features.currentValue
+            reportParts.paretoCurve = CustomerValue.paretoCurve(value)
+            reportParts.segmentValues = Self.segmentValues(segments.rfmSegment, features.monetaryTotal)
             for column in segments.columns { customers.append(column) }
             segmentReport.seconds = clock.lap()
             stages.append(segmentReport)
@@ -138,6 +143,7 @@ public struct PipelineRunner {
             written.append(Manifest.Output(name: name, path: path, rows: 1))
         }
         let segmentsTable = Self.segmentsTable(clustering?.profiles ?? [])
+        reportParts.rejectedByReason = Self.rejectedByReason(ingested.rejected)
         for (index, spec) in pipeline.outputs.files.enumerated() {
             let source = spec.source == .customers ? customers : segmentsTable
             for file in try exportFiles(spec, of: source, index: index) {
@@ -187,11 +193,48 @@ public struct PipelineRunner {
         let record = RunRecord(runID: runID, previousRunID: previousRunID, startedAt: ISO8601DateFormatter().string(from: started),
                                totalSeconds: seconds, stageSeconds: Dictionary(uniqueKeysWithValues: stages.map { ($0.stage, $0.seconds) }))
         try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
+        var report = ReportContent(manifest: manifest, record: record)
+        report.rejectedByReason = reportParts.rejectedByReason
+        report.paretoCurve = reportParts.paretoCurve
+        report.segmentValues = reportParts.segmentValues
+        if let profiles = clustering?.profiles {
+            report.clusterFeatureNames = CustomerFeatures.numericNames.filter { name in profiles.first?.features.contains { $0.name == name } == true }
+            report.clusterZScores = profiles.map { profile in
+                report.clusterFeatureNames.map { name in profile.features.first { $0.name == name }?.zScore ?? .nan }
+            }
+        }
+        report.churn = churnReport
+        report.migration = migration
+        try staged.write(RunFiles.report) { try $0.write(RunReportPage.html(report)) }
         try staged.publish()
         runs.prune(keeping: pipeline.outputs.keepRuns)
         let metrics = RunMetrics(pipeline: pipeline.name, manifest: manifest, record: record, finishedAt: Date())
         try OutputTransaction.write("\(runs.root)/metrics.prom", bytes: Array(metrics.text.utf8))
         return RunOutcome(manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration, warnings: warnings)
+    }
+
+    /// What the report needs from stages whose inputs are released before export.
+    private struct ReportParts {
+        var paretoCurve: [(customerShare: Double, valueShare: Double)] = []
+        var segmentValues: [(name: String, customers: Int, value: Double)] = []
+        var rejectedByReason: [(reason: String, rows: Int)] = []
+    }
+
+    /// Customers and total value per RFM segment, largest segment first.
+    static func segmentValues(_ segments: [String], _ values: [Double]) -> [(name: String, customers: Int, value: Double)] {
+        var totals: [String: (customers: Int, value: Double)] = [:]
+        for (segment, value) in zip(segments, values) {
+            totals[segment, default: (0, 0)].customers += 1
+            totals[segment, default: (0, 0)].value += value
+        }
+        return totals.map { ($0.key, $0.value.customers, $0.value.value) }.sorted { ($0.customers, $1.name) > ($1.customers, $0.name) }
+    }
+
+    /// Rejected rows per reason, the reason cut before its first comma ("expected 5 fields").
+    static func rejectedByReason(_ rows: [RejectedRow]) -> [(reason: String, rows: Int)] {
+        var counts: [String: Int] = [:]
+        for row in rows { counts[String(row.reason.prefix { $0 != "," }), default: 0] += 1 }
+        return counts.map { ($0.key, $0.value) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
     }
 
     /// An export's files, with a wrong column told in the pipeline file's terms.

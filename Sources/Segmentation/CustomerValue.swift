@@ -31,3 +31,19 @@ public enum CustomerValue {
         return tiers
     }
 }
+
+extension CustomerValue {
+    /// The Pareto (Lorenz-style) curve: at `points` + 1 evenly spaced shares of customers,
+    /// ranked by value, the share of total value they hold, from (0, 0) to (1, 1). Empty
+    /// when the total is not positive.
+    public static func paretoCurve(_ values: [Double], points: Int = 100) -> [(customerShare: Double, valueShare: Double)] {
+        let total = values.reduce(0, +)
+        guard total > 0, !values.isEmpty, points > 0 else { return [] }
+        var cumulative = [0.0]
+        for value in values.sorted(by: >) { cumulative.append(cumulative.last! + value) }
+        return (0...points).map { step in
+            let count = values.count * step / points
+            return (Double(step) / Double(points), cumulative[count] / total)
+        }
+    }
+}
