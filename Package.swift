@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "numerics-driver", dependencies: ["Segmentation", "Churn", "LinearAlgebra"], path: "Benchmarks/NumericsDriver"),
-        .target(name: "TestSupport", dependencies: ["SegflowCore", "Ingest"]),
+        .target(name: "TestSupport", dependencies: ["SegflowCore", "Ingest", "CZlib"]),
         .testTarget(name: "SegflowCoreTests", dependencies: ["SegflowCore", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),

@@ -149,7 +149,7 @@ public enum RunReportPage {
                 .init(name: "silhouette (sample)", points: clustering.candidates.map { (Double($0.k), $0.silhouette) }, markers: true),
                 .init(name: "inertia / max inertia", points: clustering.candidates.map { (Double($0.k), $0.inertia / max(maxInertia, 1e-300)) },
                       dashed: true, markers: true),
-            ], x: ("k", (ks.min() ?? 1)...(ks.max() ?? 2)), y: ("", 0...1))
+            ], x: ("k", (ks.min() ?? 1)...(ks.max() ?? 2)), y: ("", 0...1), wholeNumberX: true)
             html += figure(chart, "Choosing k: silhouette on a stratified sample (higher is better) and inertia (the elbow).")
         }
         return section("Clusters", html)

@@ -16,9 +16,9 @@ enum SVGChart {
 
     /// Lines over numeric axes, with ticks, axis titles and a legend.
     static func lines(_ series: [Series], x: (title: String, range: ClosedRange<Double>), y: (title: String, range: ClosedRange<Double>),
-                      percentAxes: Bool = false) -> String {
+                      percentAxes: Bool = false, wholeNumberX: Bool = false) -> String {
         let plot = Plot(x: x.range, y: y.range)
-        var svg = plot.frame(xTitle: x.title, yTitle: y.title, percent: percentAxes)
+        var svg = plot.frame(xTitle: x.title, yTitle: y.title, percent: percentAxes, wholeNumberX: wholeNumberX)
         for (index, line) in series.enumerated() where !line.points.isEmpty {
             let color = palette[index % palette.count]
             let path = line.points.map { "\(format(plot.px($0.x))),\(format(plot.py($0.y)))" }.joined(separator: " ")
@@ -91,16 +91,19 @@ enum SVGChart {
             height - margin.bottom - (value - y.lowerBound) / max(y.upperBound - y.lowerBound, 1e-12) * (height - margin.top - margin.bottom)
         }
 
-        func frame(xTitle: String, yTitle: String, percent: Bool, xTicks: Bool = true) -> String {
+        /// Axes, grid and tick labels: five ticks on each axis, or one per whole number on x.
+        func frame(xTitle: String, yTitle: String, percent: Bool, xTicks: Bool = true, wholeNumberX: Bool = false) -> String {
             var svg = "<rect x=\"\(format(margin.left))\" y=\"\(format(margin.top))\" width=\"\(format(width - margin.left - margin.right))\" height=\"\(format(height - margin.top - margin.bottom))\" fill=\"none\" stroke=\"#999\"/>"
             for step in 0...4 {
                 let value = y.lowerBound + (y.upperBound - y.lowerBound) * Double(step) / 4
                 svg += "<line x1=\"\(format(margin.left))\" x2=\"\(format(width - margin.right))\" y1=\"\(format(py(value)))\" y2=\"\(format(py(value)))\" stroke=\"#e5e5e5\"/>"
                 svg += "<text x=\"\(format(margin.left - 6))\" y=\"\(format(py(value) + 4))\" font-size=\"10\" text-anchor=\"end\">\(number(value, percent: percent))</text>"
-                if xTicks {
-                    let xValue = x.lowerBound + (x.upperBound - x.lowerBound) * Double(step) / 4
-                    svg += "<text x=\"\(format(px(xValue)))\" y=\"\(format(height - margin.bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(number(xValue, percent: percent))</text>"
-                }
+            }
+            let xValues = wholeNumberX
+                ? Array(stride(from: x.lowerBound.rounded(.up), through: x.upperBound, by: max(1, ((x.upperBound - x.lowerBound) / 10).rounded(.up))))
+                : (0...4).map { x.lowerBound + (x.upperBound - x.lowerBound) * Double($0) / 4 }
+            for xValue in xTicks ? xValues : [] {
+                svg += "<text x=\"\(format(px(xValue)))\" y=\"\(format(height - margin.bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(number(xValue, percent: percent))</text>"
             }
             svg += "<text x=\"\(format((margin.left + width - margin.right) / 2))\" y=\"\(format(height - 8))\" font-size=\"11\" text-anchor=\"middle\">\(escape(xTitle))</text>"
             svg += "<text x=\"14\" y=\"\(format((margin.top + height - margin.bottom) / 2))\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(format((margin.top + height - margin.bottom) / 2)))\">\(escape(yTitle))</text>"

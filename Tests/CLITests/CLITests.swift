@@ -125,6 +125,42 @@ func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", re
         #expect(diff.stdout.contains("0 new, 0 gone, 5000 unchanged, 0 newly at risk or high churn risk"), "\(diff.stdout)")
     }
 
+    /// report.html renders in headless Chromium: the screenshot is not blank, and the page
+    /// can load nothing from outside (no URL to fetch, and a policy that forbids it).
+    @Test func reportRendersInHeadlessChromium() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let run = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let html = try directory.read("current/report.html")
+        for section in ["Data quality", "Value and RFM segments", "Clusters", "Churn and lifetime value", "ROC curve", "Calibration"] {
+            #expect(html.contains(section), "report.html lacks '\(section)'")
+        }
+        #expect(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""))
+        for external in ["src=", "href=", "url(", "@import", "<script", "<link"] {
+            #expect(!html.contains(external), "report.html contains '\(external)'")
+        }
+        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "headless Chromium is needed for this test: scripts/install-deps installs Debian's chromium")
+        func screenshot(_ page: String) throws -> Double {
+            let image = directory.file("screenshot.png")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: chromium)
+            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2400",
+                                 "--user-data-dir=\(directory.file("chromium-profile"))", "--screenshot=\(image)", "file://\(page)"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            return try PNGInk.fraction(ofFile: image)
+        }
+        let ink = try screenshot(directory.file("current/report.html"))
+        #expect(ink > 0.05, "only \(ink) of the screenshot differs from the background")
+        // The measure itself: an empty page has no ink.
+        #expect(try screenshot(directory.write("blank.html", "<!DOCTYPE html><title>blank</title>")) < 0.001)
+    }
+
     /// A run killed at each step of publishing leaves the published run intact, and the
     /// next run cleans up and publishes normally.
     @Test(arguments: ["after-file-1", "after-file-3", "before-run-rename", "before-current-swap"])
