@@ -1,0 +1,71 @@
+"""CSV export speed: segflow's export stage on 1M customers against `cp` of the same bytes.
+
+Usage (after `swift build -c release --product segflow`; bench-data/transactions-1000000.csv
+from `segflow sample --customers 1000000 --seed 7`):
+    python3 Benchmarks/export.py [--data bench-data/transactions-1000000.csv] [--runs 3]
+Runs a pipeline whose only export is customers.csv (all feature and segment columns) and
+reads the export stage's seconds from run.json. That stage writes and fsyncs every file of
+the run (customers.csv, assignments.csv, rejected.csv, report.html, manifest.json, ...), so
+its MB/s counts all their bytes. The reference is `cp` of a file of the same total size
+followed by `sync`, on the same disk: disk speed.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+PIPELINE = """name: export-bench
+inputs:
+  transactions:
+    path: {data}
+    columns: {{customer: customer_id, order: order_id, time: ts, amount: amount}}
+segment: {{}}
+outputs:
+  directory: {out}
+  keep_runs: 1
+  files:
+    - customers: customers.csv
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default="bench-data/transactions-1000000.csv")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--binary", default=".build/release/segflow")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="segflow-export-", dir="bench-data")
+    out = os.path.join(work, "out")
+    pipeline = os.path.join(work, "p.yaml")
+    with open(pipeline, "w") as handle:
+        handle.write(PIPELINE.format(data=os.path.abspath(args.data), out=out))
+    ours, copies, sizes = [], [], []
+    for _ in range(args.runs):
+        subprocess.run([args.binary, "run", pipeline, "--log-level", "quiet"], check=True)
+        current = os.path.join(out, "current")
+        with open(os.path.join(current, "run.json")) as handle:
+            ours.append(json.load(handle)["stage_seconds"]["export"])
+        size = sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(current) for name in names
+                   if name != "run.json")
+        sizes.append(size)
+        source, target = os.path.join(work, "source.bin"), os.path.join(work, "copy.bin")
+        with open(source, "wb") as handle:
+            handle.write(os.urandom(1 << 20) * (size >> 20))
+        subprocess.run(["sync"], check=True)
+        begin = time.perf_counter()
+        subprocess.run(["cp", source, target], check=True)
+        subprocess.run(["sync"], check=True)
+        copies.append(time.perf_counter() - begin)
+        os.remove(source)
+        os.remove(target)
+    megabytes = statistics.median(sizes) / 1e6
+    print(f"export of 1M customers: {megabytes:.0f} MB in {statistics.median(ours):.2f} s = {megabytes / statistics.median(ours):.0f} MB/s "
+          f"(median of {args.runs}); cp + sync of the same size: {statistics.median(copies):.2f} s = "
+          f"{megabytes / statistics.median(copies):.0f} MB/s; ratio segflow / cp time {statistics.median(ours) / statistics.median(copies):.2f}")
+
+
+if __name__ == "__main__":
+    main()
