@@ -228,12 +228,16 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var startedAt: String
     public var totalSeconds: Double
     public var stageSeconds: [String: Double]
+    /// Seconds to format, write and sync each exported table, by path in the run.
+    public var fileSeconds: [String: Double]
 
-    public init(runID: String, previousRunID: String?, startedAt: String, totalSeconds: Double, stageSeconds: [String: Double]) {
+    public init(runID: String, previousRunID: String?, startedAt: String, totalSeconds: Double, stageSeconds: [String: Double],
+                fileSeconds: [String: Double] = [:]) {
         self.runID = runID
         self.previousRunID = previousRunID
         self.startedAt = startedAt
         self.totalSeconds = totalSeconds
         self.stageSeconds = stageSeconds
+        self.fileSeconds = fileSeconds
     }
 }

@@ -133,8 +133,11 @@ public struct PipelineRunner {
         let runID = runs.newRunID(at: started)
         let staged = try runs.begin(runID: runID)
         var written: [Manifest.Output] = []
+        var fileSeconds: [String: Double] = [:]
         func write(_ path: String, _ table: Table, as format: TableFormat = .csv(protectFormulas: true), name: String) throws {
+            var fileClock = StageClock()
             try staged.write(path) { try TableWriter.write(table, as: format, to: $0) }
+            fileSeconds[path] = fileClock.lap()
             written.append(Manifest.Output(name: name, path: path, rows: table.rowCount))
         }
         func write(_ path: String, json: some Encodable, name: String) throws {
@@ -191,7 +194,8 @@ public struct PipelineRunner {
         try staged.write(RunFiles.manifest) { try $0.write(bytes: [UInt8](try manifest.encoded())) }
         let seconds = Date().timeIntervalSince(started)
         let record = RunRecord(runID: runID, previousRunID: previousRunID, startedAt: ISO8601DateFormatter().string(from: started),
-                               totalSeconds: seconds, stageSeconds: Dictionary(uniqueKeysWithValues: stages.map { ($0.stage, $0.seconds) }))
+                               totalSeconds: seconds, stageSeconds: Dictionary(uniqueKeysWithValues: stages.map { ($0.stage, $0.seconds) }),
+                               fileSeconds: fileSeconds)
         try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
         var report = ReportContent(manifest: manifest, record: record)
         report.rejectedByReason = reportParts.rejectedByReason
