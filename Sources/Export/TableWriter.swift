@@ -114,18 +114,32 @@ public enum TableWriter {
                     }
                 }
             }
+            // Stitch rows into a buffer sized up front, copying bytes through pointers: this
+            // loop touches every output byte, so it avoids per-cell array bookkeeping.
             let rowCount = rows.count, columnCount = table.columns.count
-            output.reserveCapacity(cells.count + rowCount * (separators.reduce(0) { $0 + $1.count } + rowEnd.count))
-            cells.withUnsafeBufferPointer { cells in
-                cellEnds.withUnsafeBufferPointer { ends in
-                    for offset in 0..<rowCount {
-                        for column in 0..<columnCount {
-                            output.append(contentsOf: separators[column])
-                            let cell = column * rowCount + offset
-                            let start = cell == 0 ? 0 : ends[cell - 1]
-                            output.append(contentsOf: UnsafeBufferPointer(rebasing: cells[start..<ends[cell]]))
+            let joinedSeparators = separators.flatMap { $0 } + rowEnd
+            output.append(contentsOf: repeatElement(0, count: cells.count + rowCount * joinedSeparators.count))
+            var separatorOffsets = [0]
+            for separator in separators { separatorOffsets.append(separatorOffsets.last! + separator.count) }
+            output.withUnsafeMutableBufferPointer { output in
+                cells.withUnsafeBufferPointer { cells in
+                    cellEnds.withUnsafeBufferPointer { ends in
+                        joinedSeparators.withUnsafeBufferPointer { separatorBytes in
+                            var position = 0
+                            func copy(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+                                guard !range.isEmpty else { return }
+                                (output.baseAddress! + position).update(from: source.baseAddress! + range.lowerBound, count: range.count)
+                                position += range.count
+                            }
+                            for offset in 0..<rowCount {
+                                for column in 0..<columnCount {
+                                    copy(separatorBytes, separatorOffsets[column]..<separatorOffsets[column + 1])
+                                    let cell = column * rowCount + offset
+                                    copy(cells, (cell == 0 ? 0 : ends[cell - 1])..<ends[cell])
+                                }
+                                copy(separatorBytes, separatorOffsets[columnCount]..<separatorBytes.count)
+                            }
                         }
-                        output.append(contentsOf: rowEnd)
                     }
                 }
             }
@@ -164,15 +178,21 @@ public enum TableWriter {
     }
 
     static func appendField(_ field: String, to bytes: inout [UInt8]) {
-        let utf8 = field.utf8
-        let needsQuotes = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-        guard needsQuotes else { return bytes.append(contentsOf: utf8) }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
-            bytes.append(byte)
+        var field = field
+        field.withUTF8 { utf8 in
+            var needsQuotes = false
+            for byte in utf8 where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
+                needsQuotes = true
+                break
+            }
+            guard needsQuotes else { return bytes.append(contentsOf: utf8) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in utf8 {
+                if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
