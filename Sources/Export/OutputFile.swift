@@ -75,17 +75,8 @@ public final class OutputTransaction {
         let directory = parentDirectory(of: destination)
         try makeDirectories(directory)
         let temporary = "\(directory)/.\(baseName(of: destination)).tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw OutputFailure.write(path: destination, errno: errno) }
         staged.append((temporary, destination))
-        do {
-            let writer = BufferedFileWriter(path: destination, descriptor: descriptor)
-            try body(writer)
-            try writer.flush()
-            guard fsync(descriptor) == 0 else { throw OutputFailure.write(path: destination, errno: errno) }
-            guard close(descriptor) == 0 else { throw OutputFailure.write(path: destination, errno: errno) }
-        } catch {
-            close(descriptor)
+        do { try writeSyncedFile(temporary, displayPath: destination, body) } catch {
             abort()
             throw error
         }
@@ -129,6 +120,23 @@ public final class OutputTransaction {
     public func abort() {
         for (temporary, _) in staged { unlink(temporary) }
         staged.removeAll()
+    }
+}
+
+/// Creates `path`, writes it through `body` and syncs it to disk; `displayPath` names the
+/// file in error messages (the place it is published at, not its staging name).
+func writeSyncedFile(_ path: String, displayPath: String, _ body: (BufferedFileWriter) throws -> Void) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { throw OutputFailure.write(path: displayPath, errno: errno) }
+    do {
+        let writer = BufferedFileWriter(path: displayPath, descriptor: descriptor)
+        try body(writer)
+        try writer.flush()
+        guard fsync(descriptor) == 0 else { throw OutputFailure.write(path: displayPath, errno: errno) }
+        guard close(descriptor) == 0 else { throw OutputFailure.write(path: displayPath, errno: errno) }
+    } catch {
+        close(descriptor)
+        throw error
     }
 }
 

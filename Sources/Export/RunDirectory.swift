@@ -94,18 +94,7 @@ public final class StagedRun {
         let path = "\(staging)/\(relativePath)"
         let displayPath = "\(publishedPath)/\(relativePath)"
         try makeDirectories(parentDirectory(of: path))
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw OutputFailure.write(path: displayPath, errno: errno) }
-        do {
-            let writer = BufferedFileWriter(path: displayPath, descriptor: descriptor)
-            try body(writer)
-            try writer.flush()
-            guard fsync(descriptor) == 0 else { throw OutputFailure.write(path: displayPath, errno: errno) }
-            guard close(descriptor) == 0 else { throw OutputFailure.write(path: displayPath, errno: errno) }
-        } catch {
-            close(descriptor)
-            throw error
-        }
+        try writeSyncedFile(path, displayPath: displayPath, body)
         files.append(relativePath)
         FaultInjection.point("after-file-\(files.count)")
     }
