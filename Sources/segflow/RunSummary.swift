@@ -62,7 +62,7 @@ struct RunSummary {
         for output in manifest.outputs {
             lines.append("    \(output.path) (\(Formatting.count(output.rows)) rows)")
         }
-        lines.append("    \(RunFiles.manifest), \(RunFiles.run)")
+        lines.append("    \(RunFiles.report), \(RunFiles.manifest), \(RunFiles.run)")
         return lines.joined(separator: "\n")
     }
 
