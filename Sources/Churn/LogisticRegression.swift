@@ -54,9 +54,9 @@ public struct LogisticRegression: Sendable {
         var start = [Double](repeating: 0, count: width)
         // On large inputs Newton starts from the optimum of every 16th row (with the penalty
         // scaled to the sample's size): two or three full passes then finish the fit.
-        let sampleRows = Array(stride(from: 0, to: n, by: 16))
+        let sampleRows = n >= 100_000 ? Array(stride(from: 0, to: n, by: 16)) : []
         let sampleLabels = sampleRows.map { labels[$0] }
-        if n >= 100_000, sampleLabels.contains(true), sampleLabels.contains(false) {
+        if sampleLabels.contains(true), sampleLabels.contains(false) {
             let sampleDesign = sampleRows.flatMap { design[($0 * width)..<($0 * width + width)] }
             if let warm = try? newton(design: sampleDesign, width: width, labels: sampleLabels,
                                       lambda: lambda * Double(sampleRows.count) / Double(n), from: start) {

@@ -84,17 +84,23 @@ public struct Migration: Sendable, Equatable {
         ])
     }
 
-    /// The matrix of one dimension as text rows for a terminal: from down, to across.
-    public func matrixLines(_ dimension: String) -> [String] {
+    /// One dimension's flows as a matrix: earlier values down, later values across, the
+    /// customers in each cell (nil where none moved that way).
+    public func matrix(_ dimension: String) -> (from: [String], to: [String], customers: [[Int?]]) {
         let cells = flows.filter { $0.dimension == dimension }
-        guard !cells.isEmpty else { return [] }
         let froms = Array(Set(cells.map(\.from))).sorted(), tos = Array(Set(cells.map(\.to))).sorted()
-        let width = max(8, (froms + tos).map(\.count).max() ?? 8)
+        return (froms, tos, froms.map { from in tos.map { to in cells.first { $0.from == from && $0.to == to }?.customers } })
+    }
+
+    /// The matrix of one dimension as text rows for a terminal.
+    public func matrixLines(_ dimension: String) -> [String] {
+        let matrix = matrix(dimension)
+        guard !matrix.from.isEmpty else { return [] }
+        let width = max(8, (matrix.from + matrix.to).map(\.count).max() ?? 8)
         func pad(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        var lines = [pad("from \\ to") + " " + tos.map(pad).joined(separator: " ")]
-        for from in froms {
-            let row = tos.map { to in cells.first { $0.from == from && $0.to == to }.map { String($0.customers) } ?? "." }
-            lines.append(pad(from) + " " + row.map(pad).joined(separator: " "))
+        var lines = [pad("from \\ to") + " " + matrix.to.map(pad).joined(separator: " ")]
+        for (from, row) in zip(matrix.from, matrix.customers) {
+            lines.append(pad(from) + " " + row.map { pad($0.map(String.init) ?? ".") }.joined(separator: " "))
         }
         return lines
     }

@@ -191,11 +191,10 @@ public enum RunReportPage {
     static func migrationSection(_ migration: Migration, previous: String?) -> String {
         var html = "<p>Since run \(escape(previous ?? "?")): \(Formatting.count(migration.newCustomers)) new customers, \(Formatting.count(migration.goneCustomers)) gone, \(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) newly at risk or at high churn risk (movers.csv).</p>"
         for dimension in Assignments.dimensions {
-            let flows = migration.flows.filter { $0.dimension == dimension }
-            guard !flows.isEmpty else { continue }
-            let froms = Array(Set(flows.map(\.from))).sorted(), tos = Array(Set(flows.map(\.to))).sorted()
+            let matrix = migration.matrix(dimension)
+            guard !matrix.from.isEmpty else { continue }
             html += "<h3>\(escape(dimension)): from (rows) to (columns)</h3>"
-            html += table([""] + tos, froms.map { from in [from] + tos.map { to in flows.first { $0.from == from && $0.to == to }.map { Formatting.count($0.customers) } ?? "" } })
+            html += table([""] + matrix.to, zip(matrix.from, matrix.customers).map { from, row in [from] + row.map { $0.map(Formatting.count) ?? "" } })
         }
         return section("What changed", html)
     }
