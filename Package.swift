@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -29,6 +32,16 @@ let package = Package(
         .target(name: "Clean", dependencies: ["SegflowCore"]),
         .target(name: "Features", dependencies: ["SegflowCore"]),
         .target(name: "Export", dependencies: ["SegflowCore"]),
+        .target(
+            name: "DatabaseExport",
+            dependencies: [
+                "SegflowCore", "Export",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "Statistics"),
         .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
@@ -37,7 +50,7 @@ let package = Package(
         .target(name: "Report", dependencies: ["SegflowCore", "Export", "Churn", "History"]),
         .target(
             name: "Pipeline",
-            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "History", "Report", "Yams"]
+            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "DatabaseExport", "History", "Report", "Yams"]
         ),
         .executableTarget(
             name: "segflow",
@@ -57,6 +70,11 @@ let package = Package(
         .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
+        .testTarget(
+            name: "DatabaseExportTests",
+            dependencies: ["DatabaseExport", "Export", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "Features", "Segmentation", "Churn", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),

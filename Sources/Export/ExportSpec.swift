@@ -36,25 +36,15 @@ public struct ExportSpec: Sendable, Equatable {
         return nil
     }
 
-    public enum Failure: Error, Equatable {
-        /// `key` is "columns", "rename" or "split_by".
-        case unknownColumn(key: String, name: String, available: [String])
-    }
+    public typealias Failure = ColumnSelection.Failure
 
     /// The files to write: (path in the run directory, table). A split gives one file per
     /// distinct value, in order of first appearance, named by the value's slug.
     public func files(of table: Table) throws -> [(path: String, table: Table)] {
-        let available = table.columnNames
-        for name in (columns ?? []) where table.column(named: name) == nil {
-            throw Failure.unknownColumn(key: "columns", name: name, available: available)
-        }
-        for name in rename.keys.sorted() where table.column(named: name) == nil {
-            throw Failure.unknownColumn(key: "rename", name: name, available: available)
-        }
-        let selected = table.selecting(columns: columns ?? available, rename: rename)
+        let selected = try ColumnSelection(columns: columns, rename: rename).apply(to: table)
         guard let splitBy else { return [(path, selected)] }
         guard let splitColumn = table.column(named: splitBy) else {
-            throw Failure.unknownColumn(key: "split_by", name: splitBy, available: available)
+            throw Failure.unknownColumn(key: "split_by", name: splitBy, available: table.columnNames)
         }
         var rowsByValue: [String: [Int]] = [:]
         var order: [String] = []
@@ -84,5 +74,34 @@ public struct ExportSpec: Sendable, Equatable {
         }
         while slug.last == "_" { slug.removeLast() }
         return slug.isEmpty ? "blank" : slug
+    }
+}
+
+/// Which columns of a table an export takes, in which order, under which names: shared by
+/// file and database exports, so both check names the same way.
+public struct ColumnSelection: Sendable, Equatable {
+    /// The columns to take, in this order; nil takes every column.
+    public var columns: [String]?
+    public var rename: [String: String]
+
+    public init(columns: [String]? = nil, rename: [String: String] = [:]) {
+        self.columns = columns
+        self.rename = rename
+    }
+
+    public enum Failure: Error, Equatable {
+        /// `key` is "columns", "rename" or "split_by".
+        case unknownColumn(key: String, name: String, available: [String])
+    }
+
+    public func apply(to table: Table) throws -> Table {
+        let available = table.columnNames
+        for name in (columns ?? []) where table.column(named: name) == nil {
+            throw Failure.unknownColumn(key: "columns", name: name, available: available)
+        }
+        for name in rename.keys.sorted() where table.column(named: name) == nil {
+            throw Failure.unknownColumn(key: "rename", name: name, available: available)
+        }
+        return table.selecting(columns: columns ?? available, rename: rename)
     }
 }

@@ -162,12 +162,30 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var stages: [StageReport]
     public var rejectedRows: Int
     public var outputs: [Output]
+    /// Tables loaded into databases; nil when the pipeline exports to none.
+    public var databaseTables: [DatabaseTable]?
     /// Seeds of every random step, by step; empty while no stage draws random numbers.
     public var randomSeeds: [String: UInt64]
     public var segmentation: Segmentation?
     public var clustering: Clustering?
     public var churn: Churn?
     public var migration: Migration?
+
+    /// A table a run swapped into a database.
+    public struct DatabaseTable: Codable, Sendable, Equatable {
+        /// Where, without credentials: "postgres segflow@127.0.0.1:5432/crm" or "sqlite PATH".
+        public var database: String
+        public var table: String
+        /// The run's table it holds: customers or segments.
+        public var source: String
+        public var rows: Int
+        public init(database: String, table: String, source: String, rows: Int) {
+            self.database = database
+            self.table = table
+            self.source = source
+            self.rows = rows
+        }
+    }
 
     /// What changed since the previous run (migration.csv and movers.csv hold the detail).
     public struct Migration: Codable, Sendable, Equatable {

@@ -140,7 +140,7 @@ func writeSyncedFile(_ path: String, displayPath: String, _ body: (BufferedFileW
     }
 }
 
-func parentDirectory(of path: String) -> String {
+public func parentDirectory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return slash == path.startIndex ? "/" : String(path[..<slash])
 }
@@ -150,7 +150,7 @@ func baseName(of path: String) -> String {
     return String(path[path.index(after: slash)...])
 }
 
-func makeDirectories(_ path: String) throws {
+public func makeDirectories(_ path: String) throws {
     var current = path.hasPrefix("/") ? "" : "."
     for component in path.split(separator: "/") {
         current += "/\(component)"

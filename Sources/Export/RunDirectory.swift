@@ -166,8 +166,8 @@ public final class RunLock {
 /// Named points where a test can have the process kill itself (SIGKILL), to prove that a
 /// run killed there leaves the published outputs intact: set `SEGFLOW_KILL_AT` to the name.
 /// Unset in normal use, where this costs one environment lookup per point.
-enum FaultInjection {
-    static func point(_ name: String) {
+public enum FaultInjection {
+    public static func point(_ name: String) {
         if getenvString("SEGFLOW_KILL_AT") == name { kill(getpid(), SIGKILL) }
     }
 }

@@ -11,6 +11,9 @@ public enum TableFormat: Sendable, Equatable {
     case csv(protectFormulas: Bool)
     /// JSON Lines: one object per row, keys in column order.
     case jsonLines
+    /// PostgreSQL's COPY text format: no header, tab between fields, `\N` for a missing
+    /// value or an empty text, backslash escapes for backslash, tab and line breaks.
+    case postgresCopy
 }
 
 /// Writes a `Table` as CSV or JSON Lines. Rows are formatted on all cores in blocks, then
@@ -20,27 +23,57 @@ public enum TableWriter {
 
     public static func write(_ table: Table, as format: TableFormat = .csv(protectFormulas: true), to writer: BufferedFileWriter,
                              workers: Int = Parallel.workerCount) throws {
-        if case .csv = format {
-            var header: [UInt8] = []
-            for (index, name) in table.columnNames.enumerated() {
-                if index > 0 { header.append(UInt8(ascii: ",")) }
-                appendField(name, to: &header)
-            }
-            header.append(UInt8(ascii: "\n"))
-            try writer.write(bytes: header)
-        }
-        var blocks = [BlockFormatter](repeating: BlockFormatter(format: format, columnNames: table.columnNames), count: workers)
-        var start = 0
-        while start < table.rowCount {
-            let end = min(table.rowCount, start + rowsPerBlock * workers)
-            blocks.withUnsafeMutableBufferPointer { blocks in
-                Parallel.forEach(parts: workers) { part in
-                    let rows = Parallel.slice(part, of: workers, count: end - start)
-                    blocks[part].format(table, rows: (start + rows.lowerBound)..<(start + rows.upperBound))
+        var chunks = Chunks(table, as: format, workers: workers)
+        while let chunk = chunks.next() { try writer.write(bytes: chunk) }
+    }
+
+    /// A table's bytes in order, a block of rows at a time (the CSV header first), for
+    /// destinations that are not files, such as a database's COPY stream.
+    public struct Chunks: IteratorProtocol {
+        private let table: Table
+        private let workers: Int
+        private var blocks: [BlockFormatter]
+        private var header: [UInt8]?
+        /// First row of the next group of blocks to format, and the next block to hand out.
+        private var start = 0
+        private var nextBlock: Int
+
+        public init(_ table: Table, as format: TableFormat, workers: Int = Parallel.workerCount) {
+            self.table = table
+            self.workers = workers
+            blocks = [BlockFormatter](repeating: BlockFormatter(format: format, columnNames: table.columnNames), count: workers)
+            nextBlock = workers
+            if case .csv = format {
+                var header: [UInt8] = []
+                for (index, name) in table.columnNames.enumerated() {
+                    if index > 0 { header.append(UInt8(ascii: ",")) }
+                    appendField(name, to: &header)
                 }
+                header.append(UInt8(ascii: "\n"))
+                self.header = header
             }
-            for block in blocks { try writer.write(bytes: block.output) }
-            start = end
+        }
+
+        public mutating func next() -> [UInt8]? {
+            if let header {
+                self.header = nil
+                return header
+            }
+            while nextBlock == workers {
+                guard start < table.rowCount else { return nil }
+                let end = min(table.rowCount, start + rowsPerBlock * workers)
+                let (table, workers, start) = (self.table, self.workers, self.start)
+                blocks.withUnsafeMutableBufferPointer { blocks in
+                    Parallel.forEach(parts: workers) { part in
+                        let rows = Parallel.slice(part, of: workers, count: end - start)
+                        blocks[part].format(table, rows: (start + rows.lowerBound)..<(start + rows.upperBound))
+                    }
+                }
+                self.start = end
+                nextBlock = 0
+            }
+            defer { nextBlock += 1 }
+            return blocks[nextBlock].output
         }
     }
 
@@ -63,6 +96,9 @@ public enum TableWriter {
             case .csv:
                 separators = columnNames.indices.map { $0 == 0 ? [] : [UInt8(ascii: ",")] }
                 rowEnd = [UInt8(ascii: "\n")]
+            case .postgresCopy:
+                separators = columnNames.indices.map { $0 == 0 ? [] : [9] }
+                rowEnd = [UInt8(ascii: "\n")]
             case .jsonLines:
                 separators = columnNames.enumerated().map { index, name in
                     var bytes: [UInt8] = [UInt8(ascii: index == 0 ? "{" : ",")]
@@ -79,7 +115,11 @@ public enum TableWriter {
             cells.removeAll(keepingCapacity: true)
             cellEnds.removeAll(keepingCapacity: true)
             guard !rows.isEmpty else { return }
-            let missing: [UInt8] = format == .jsonLines ? Array("null".utf8) : []
+            let missing: [UInt8] = switch format {
+            case .csv: []
+            case .jsonLines: Array("null".utf8)
+            case .postgresCopy: Array("\\N".utf8)
+            }
             let quote: [UInt8] = format == .jsonLines ? [UInt8(ascii: "\"")] : []
             for column in table.columns {
                 switch column.values {
@@ -88,6 +128,7 @@ public enum TableWriter {
                         switch format {
                         case .csv(let protectFormulas): appendField(values[row], protectingFormulas: protectFormulas, to: &cells)
                         case .jsonLines: appendJSONString(values[row], to: &cells)
+                        case .postgresCopy: if values[row].isEmpty { cells += missing } else { appendCopyText(values[row], to: &cells) }
                         }
                         cellEnds.append(cells.count)
                     }
@@ -156,6 +197,19 @@ public enum TableWriter {
     static func appendField(_ field: String, protectingFormulas: Bool, to bytes: inout [UInt8]) {
         guard protectingFormulas, startsLikeAFormula(field) else { return appendField(field, to: &bytes) }
         appendField("'" + field, to: &bytes)
+    }
+
+    /// A text field of COPY's text format: backslash, tab and line breaks escaped.
+    static func appendCopyText(_ text: String, to bytes: inout [UInt8]) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 10: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 13: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 9: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            default: bytes.append(byte)
+            }
+        }
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.

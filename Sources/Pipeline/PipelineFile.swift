@@ -1,4 +1,5 @@
 import Churn
+import DatabaseExport
 import Export
 import Clean
 import Features
@@ -23,6 +24,8 @@ public struct OutputRules: Sendable, Equatable {
     public var directory: String
     public var keepRuns = 10
     public var files: [ExportSpec] = []
+    /// Databases that get tables, swapped in after the run's files are complete.
+    public var databases: [DatabaseTarget] = []
 
     public init(directory: String) { self.directory = directory }
 }
@@ -58,10 +61,18 @@ public struct PipelineFile: Sendable, Equatable {
                      required: ["name", "inputs", "outputs"],
                      example: ["name": "retail-nightly", "inputs": "{transactions: {...}}",
                                "outputs": "{directory: out, files: [{customers: customers.csv}]}"]),
-        "outputs": KeyTable(allowed: ["directory", "keep_runs", "protect_formulas", "files"], required: ["directory", "files"],
+        "outputs": KeyTable(allowed: ["directory", "keep_runs", "protect_formulas", "files", "databases"], required: ["directory", "files"],
                             example: ["directory": "out", "files": "[{customers: customers.csv}]"]),
         "outputs.files": KeyTable(allowed: ["table", "path", "columns", "rename", "split_by"], required: ["table", "path"],
                                   example: ["table": "customers", "path": "customers.csv"]),
+        "outputs.databases": KeyTable(allowed: ["sqlite", "postgres", "tables"], required: ["tables"],
+                                      example: ["tables": "[{table: customers, name: segflow_customers}]"]),
+        "outputs.databases.postgres": KeyTable(allowed: ["host", "port", "database", "user", "password_env", "schema", "tls",
+                                                         "lock_timeout_seconds"],
+                                               required: ["database", "user"],
+                                               example: ["database": "crm", "user": "segflow"]),
+        "outputs.databases.tables": KeyTable(allowed: ["table", "name", "columns", "rename"], required: ["table", "name"],
+                                             example: ["table": "customers", "name": "segflow_customers"]),
         "inputs": KeyTable(allowed: ["transactions"], required: ["transactions"]),
         "inputs.transactions": KeyTable(allowed: ["path", "columns", "time_format", "delimiter", "header"], required: ["path", "columns"],
                                         example: ["path": "SampleData/transactions.csv",
@@ -185,9 +196,13 @@ public struct PipelineFile: Sendable, Equatable {
         let churn = top["churn"].flatMap { decodeChurn($0, reader: reader) }
 
         let outputs = top["outputs"].flatMap { decodeOutputs($0, reader: reader) }
-        if let outputs, let segments = outputs.files.first(where: { $0.source == .segments }), segmentation?.clustering == nil {
-            reader.error(top["outputs"], "output file '\(segments.path)' of the 'segments' table needs 'segment.kmeans' to know the clusters",
-                         hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the file")
+        if let outputs, segmentation?.clustering == nil {
+            let segmentExports = outputs.files.filter { $0.source == .segments }.map { "file '\($0.path)'" }
+                + outputs.databases.flatMap(\.tables).filter { $0.source == .segments }.map { "table '\($0.name)'" }
+            if let export = segmentExports.first {
+                reader.error(top["outputs"], "output \(export) of the 'segments' table needs 'segment.kmeans' to know the clusters",
+                             hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the export")
+            }
         }
         guard let name, let transactions, let outputs else { return nil }
         return PipelineFile(path: reader.file, name: name, asOf: asOf, transactions: transactions, dedupe: dedupe,
@@ -236,20 +251,8 @@ public struct PipelineFile: Sendable, Equatable {
                 reader.error(pathNode, "two files in 'outputs.files' are both written to '\(path)'")
             }
             var spec = ExportSpec(source: source, path: path, format: format)
-            if let node = fields["columns"], let names = reader.sequence(node, at: "outputs.files.columns") {
-                spec.columns = names.compactMap { reader.string($0, at: "outputs.files.columns") }
-            }
-            if let node = fields["rename"] {
-                if case .mapping(let pairs) = node {
-                    for (from, to) in pairs {
-                        if let from = reader.string(from, at: "outputs.files.rename"), let to = reader.string(to, at: "outputs.files.rename") {
-                            spec.rename[from] = to
-                        }
-                    }
-                } else {
-                    reader.error(node, "'outputs.files.rename' must map column names to new names, e.g. {customer_id: id}")
-                }
-            }
+            let selection = decodeColumnSelection(fields, at: "outputs.files", reader: reader)
+            (spec.columns, spec.rename) = (selection.columns, selection.rename)
             if let node = fields["split_by"], let column = reader.string(node, at: "outputs.files.split_by") {
                 spec.splitBy = column
                 if !path.contains("{value}") {
@@ -260,7 +263,95 @@ public struct PipelineFile: Sendable, Equatable {
             }
             rules.files.append(spec)
         }
+        if let node = entries["databases"], let items = reader.sequence(node, at: "outputs.databases") {
+            rules.databases = items.compactMap { decodeDatabase($0, reader: reader) }
+        }
         return rules
+    }
+
+    /// `columns` and `rename` of a file or table export.
+    private static func decodeColumnSelection(_ fields: [String: Node], at path: String, reader: ConfigReader) -> ColumnSelection {
+        var selection = ColumnSelection()
+        if let node = fields["columns"], let names = reader.sequence(node, at: "\(path).columns") {
+            selection.columns = names.compactMap { reader.string($0, at: "\(path).columns") }
+        }
+        if let node = fields["rename"] {
+            if case .mapping(let pairs) = node {
+                for (from, to) in pairs {
+                    if let from = reader.string(from, at: "\(path).rename"), let to = reader.string(to, at: "\(path).rename") {
+                        selection.rename[from] = to
+                    }
+                }
+            } else {
+                reader.error(node, "'\(path).rename' must map column names to new names, e.g. {customer_id: id}")
+            }
+        }
+        return selection
+    }
+
+    /// One entry of `outputs.databases`: `sqlite: PATH` or `postgres: {...}`, and its tables.
+    private static func decodeDatabase(_ node: Node, reader: ConfigReader) -> DatabaseTarget? {
+        guard let fields = reader.mapping(node, at: "outputs.databases") else { return nil }
+        let connection: DatabaseTarget.Connection
+        switch (fields["sqlite"], fields["postgres"]) {
+        case (let path?, nil):
+            guard let path = reader.string(path, at: "outputs.databases.sqlite") else { return nil }
+            connection = .sqlite(path: path)
+        case (nil, let postgres?):
+            guard let settings = decodePostgres(postgres, reader: reader) else { return nil }
+            connection = .postgres(settings)
+        default:
+            reader.error(node, "each entry of 'outputs.databases' needs exactly one of 'sqlite' or 'postgres'",
+                         hint: "e.g. '- sqlite: out/segments.sqlite' or '- postgres: {database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD}'")
+            return nil
+        }
+        guard let tablesNode = fields["tables"], let items = reader.sequence(tablesNode, at: "outputs.databases.tables") else { return nil }
+        if items.isEmpty { reader.error(tablesNode, "'outputs.databases.tables' is empty", hint: "add '- {table: customers, name: segflow_customers}'") }
+        var tables: [DatabaseTableSpec] = []
+        for item in items {
+            guard let fields = reader.mapping(item, at: "outputs.databases.tables"),
+                  let source = fields["table"].flatMap({ reader.choice($0, at: "outputs.databases.tables.table", as: ExportSpec.Source.self) }),
+                  let nameNode = fields["name"], let name = reader.string(nameNode, at: "outputs.databases.tables.name") else { continue }
+            guard DatabaseTableSpec.isValidName(name) else {
+                reader.error(nameNode, "'outputs.databases.tables.name' must be letters, digits and _, starting with a letter, "
+                             + "at most \(DatabaseTableSpec.maximumNameLength) characters; got '\(name)'")
+                continue
+            }
+            if tables.contains(where: { $0.name.lowercased() == name.lowercased() }) {
+                reader.error(nameNode, "two tables of this database are both named '\(name)'")
+            }
+            tables.append(DatabaseTableSpec(source: source, name: name,
+                                            selection: decodeColumnSelection(fields, at: "outputs.databases.tables", reader: reader)))
+        }
+        return DatabaseTarget(connection: connection, tables: tables)
+    }
+
+    private static func decodePostgres(_ node: Node, reader: ConfigReader) -> PostgresSettings? {
+        let at = "outputs.databases.postgres"
+        guard let fields = reader.mapping(node, at: at),
+              let database = fields["database"].flatMap({ reader.string($0, at: "\(at).database") }),
+              let user = fields["user"].flatMap({ reader.string($0, at: "\(at).user") }) else { return nil }
+        var settings = PostgresSettings(database: database, user: user)
+        if let node = fields["host"], let host = reader.string(node, at: "\(at).host") { settings.host = host }
+        if let node = fields["port"], let port = reader.integer(node, at: "\(at).port", in: 1...65535) { settings.port = port }
+        if let node = fields["password_env"], let variable = reader.string(node, at: "\(at).password_env") {
+            if variable.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_")) }) {
+                reader.error(node, "'\(at).password_env' names an environment variable, such as SEGFLOW_PG_PASSWORD; got '\(variable)'",
+                             hint: "the password itself never goes in the pipeline file")
+            }
+            settings.passwordVariable = variable
+        }
+        if let node = fields["schema"], let schema = reader.string(node, at: "\(at).schema") {
+            if !DatabaseTableSpec.isValidName(schema) {
+                reader.error(node, "'\(at).schema' must be letters, digits and _, starting with a letter; got '\(schema)'")
+            }
+            settings.schema = schema
+        }
+        if let node = fields["tls"], let tls = reader.choice(node, at: "\(at).tls", as: PostgresSettings.TLSMode.self) { settings.tls = tls }
+        if let node = fields["lock_timeout_seconds"], let seconds = reader.integer(node, at: "\(at).lock_timeout_seconds", in: 1...86_400) {
+            settings.lockTimeoutSeconds = seconds
+        }
+        return settings
     }
 
     private static func decodeTransactions(_ node: Node, reader: ConfigReader) -> TransactionInput? {

@@ -1,5 +1,6 @@
 import Churn
 import Clean
+import DatabaseExport
 import Export
 import Features
 import Foundation
@@ -47,6 +48,8 @@ public struct PipelineRunner {
         let lock = try RunLock(directory: runs)
         defer { withExtendedLifetime(lock) {} }
         var warnings = pipeline.warnings
+        // Read now, so a missing password fails the run before its work, not after.
+        let passwords = try databasePasswords()
 
         var clock = StageClock()
         let reader = TransactionReader(input: pipeline.transactions, budget: pipeline.maxRejected)
@@ -172,8 +175,14 @@ public struct PipelineRunner {
             try write(RunFiles.movers, migration.moverTable, name: "movers")
         }
         stages.append(StageReport(stage: "export", rowsIn: customers.rowCount, rowsOut: customers.rowCount, seconds: clock.lap()))
+        let stagedDatabases = try stageDatabases(customers: customers, segments: segmentsTable, passwords: passwords)
+        defer { for database in stagedDatabases { database.tables.discard() } }
+        if !pipeline.outputs.databases.isEmpty {
+            let rows = stagedDatabases.flatMap(\.loaded).reduce(0) { $0 + $1.rows }
+            stages.append(StageReport(stage: "database_load", rowsIn: rows, rowsOut: rows, seconds: clock.lap()))
+        }
 
-        let manifest = Manifest(
+        var manifest = Manifest(
             segflowVersion: SegflowVersion.current,
             pipeline: .init(name: pipeline.name, path: pipeline.path, xxh64: pipeline.fingerprint),
             asOf: CivilTime.dateString(days: asOfDay),
@@ -191,6 +200,7 @@ public struct PipelineRunner {
             },
             migration: migration.map { Manifest.Migration(newCustomers: $0.newCustomers, goneCustomers: $0.goneCustomers,
                                                            unchangedCustomers: $0.unchangedCustomers, movers: $0.movers.count) })
+        if !stagedDatabases.isEmpty { manifest.databaseTables = stagedDatabases.flatMap(\.loaded) }
         try staged.write(RunFiles.manifest) { try $0.write(bytes: [UInt8](try manifest.encoded())) }
         let seconds = Date().timeIntervalSince(started)
         let record = RunRecord(runID: runID, previousRunID: previousRunID, startedAt: ISO8601DateFormatter().string(from: started),
@@ -210,11 +220,81 @@ public struct PipelineRunner {
         report.churn = churnReport
         report.migration = migration
         try staged.write(RunFiles.report) { try $0.write(RunReportPage.html(report)) }
+        // Databases swap after every file is complete and synced, and before the files are
+        // published: a failed swap leaves `current` on the previous run.
+        FaultInjection.point("before-database-swap")
+        for (index, database) in stagedDatabases.enumerated() {
+            try databaseStep(index) { try database.tables.publish() }
+        }
         try staged.publish()
         runs.prune(keeping: pipeline.outputs.keepRuns)
         let metrics = RunMetrics(pipeline: pipeline.name, manifest: manifest, record: record, finishedAt: Date())
         try OutputTransaction.write("\(runs.root)/metrics.prom", bytes: Array(metrics.text.utf8))
         return RunOutcome(manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration, warnings: warnings)
+    }
+
+    /// The value of each PostgreSQL target's password variable, by target index.
+    private func databasePasswords() throws -> [Int: String] {
+        var passwords: [Int: String] = [:]
+        for (index, target) in pipeline.outputs.databases.enumerated() {
+            guard case .postgres(let settings) = target.connection, let variable = settings.passwordVariable else { continue }
+            guard let password = getenvString(variable), !password.isEmpty else {
+                throw SegflowError(.config, at: SourceLocation(file: pipeline.path),
+                                   "outputs.databases[\(index)].postgres.password_env: the environment variable \(variable) is not set",
+                                   hint: "set \(variable) in the job's environment to the password of '\(settings.user)'; "
+                                       + "the password never goes in the pipeline file")
+            }
+            passwords[index] = password
+        }
+        return passwords
+    }
+
+    private struct StagedDatabase {
+        var tables: any StagedTables
+        var loaded: [Manifest.DatabaseTable]
+    }
+
+    /// Loads every database's tables under staging names; nothing is visible to readers yet.
+    /// A failure discards what was staged in the databases before it.
+    private func stageDatabases(customers: Table, segments: Table, passwords: [Int: String]) throws -> [StagedDatabase] {
+        var staged: [StagedDatabase] = []
+        do {
+            for (index, target) in pipeline.outputs.databases.enumerated() {
+                var loads: [TableLoad] = []
+                for (tableIndex, spec) in target.tables.enumerated() {
+                    do {
+                        loads.append(try spec.load(from: spec.source == .customers ? customers : segments))
+                    } catch ColumnSelection.Failure.unknownColumn(let key, let name, let available) {
+                        let suggestion = Suggestion.closest(to: name, among: available)
+                        throw SegflowError(.config, at: SourceLocation(file: pipeline.path),
+                                           "outputs.databases[\(index)].tables[\(tableIndex)].\(key): the \(spec.source.rawValue) table has no column '\(name)'"
+                                               + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                                           hint: "its columns: \(available.joined(separator: ", "))")
+                    }
+                }
+                let tables = try databaseStep(index) {
+                    try DatabaseExporter.stage(loads, into: target.connection, password: passwords[index])
+                }
+                staged.append(StagedDatabase(tables: tables, loaded: zip(target.tables, loads).map { spec, load in
+                    Manifest.DatabaseTable(database: target.displayName, table: load.name, source: spec.source.rawValue, rows: load.table.rowCount)
+                }))
+            }
+        } catch {
+            for database in staged { database.tables.discard() }
+            throw error
+        }
+        return staged
+    }
+
+    /// A database step, its failure told with the target it concerns.
+    private func databaseStep<T>(_ index: Int, _ step: () throws -> T) throws -> T {
+        do {
+            return try step()
+        } catch let failure as DatabaseFailure {
+            let target = pipeline.outputs.databases[index]
+            throw SegflowError(.io, at: SourceLocation(file: pipeline.path),
+                               "outputs.databases[\(index)] (\(target.displayName)): \(failure.message)", hint: failure.hint)
+        }
     }
 
     /// What the report needs from stages whose inputs are released before export.

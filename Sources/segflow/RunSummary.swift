@@ -63,6 +63,9 @@ struct RunSummary {
             lines.append("    \(output.path) (\(Formatting.count(output.rows)) rows)")
         }
         lines.append("    \(RunFiles.report), \(RunFiles.manifest), \(RunFiles.run)")
+        for table in manifest.databaseTables ?? [] {
+            lines.append("  table \(table.table) in \(table.database) (\(Formatting.count(table.rows)) rows)")
+        }
         return lines.joined(separator: "\n")
     }
 

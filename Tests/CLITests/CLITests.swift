@@ -5,40 +5,6 @@ import Glibc
 import Testing
 import TestSupport
 
-/// Runs the built `segflow` binary as a user would, from the package root.
-struct CLI {
-    static var binary: String {
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = runner.deletingLastPathComponent()
-        if directory.lastPathComponent == "MacOS" || directory.path.hasSuffix(".xctest/Contents") {
-            directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("segflow").path
-    }
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
-}
-
 /// A published run as an earlier segflow would have left it: runs/20200101T000000Z with a
 /// customers.csv, and `current` linking to it. Returns the file's content.
 func publishedFixture(in directory: TemporaryDirectory) throws -> String {
@@ -47,13 +13,6 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
     try directory.write("runs/20200101T000000Z/customers.csv", content)
     try FileManager.default.createSymbolicLink(atPath: directory.file("current"), withDestinationPath: "runs/20200101T000000Z")
     return content
-}
-
-/// Pipelines/retail.yaml with some text replaced, written into `directory`.
-func retailVariant(in directory: TemporaryDirectory, name: String = "p.yaml", replacing old: String, with new: String) throws -> String {
-    let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
-    precondition(yaml.contains(old), "Pipelines/retail.yaml no longer contains '\(old)'")
-    return try directory.write(name, yaml.replacingOccurrences(of: old, with: new))
 }
 
 @Suite(.serialized) struct CLITests {
