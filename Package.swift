@@ -72,11 +72,11 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(
             name: "DatabaseExportTests",
-            dependencies: ["DatabaseExport", "Export", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            dependencies: ["DatabaseExport", "Export", "Ingest", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "Features", "Segmentation", "Churn", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "DatabaseExport", "Features", "Segmentation", "Churn", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

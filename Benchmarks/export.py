@@ -1,4 +1,5 @@
-"""CSV export speed: segflow writing customers.csv for 1M customers against `cp` of as many bytes.
+r"""Export speed for 1M customers: customers.csv against `cp` of as many bytes, and the
+PostgreSQL load against psql's `\copy` of the same customers.csv.
 
 Usage (after `swift build -c release --product segflow`; bench-data/transactions-1000000.csv
 from `segflow sample --customers 1000000 --seed 7`):
@@ -8,6 +9,12 @@ reads from run.json the seconds to format, write and fsync that file. The refere
 of a file of the same size followed by `sync`, on the same disk: disk speed. The whole
 export stage (with assignments.csv, the migration against the previous run and the report)
 is printed too.
+
+PostgreSQL: the script starts a throw-away server (scripts/postgres-test-server, default
+durable settings) and the pipeline also loads customers into it. segflow's figure is the
+run's `database_load` stage from run.json: COPY of every row, primary key, ANALYZE. The
+reference loads the run's customers.csv into a table of the same columns with
+`psql -c "\copy ... (FORMAT csv, HEADER)"`, then adds the same primary key and runs ANALYZE.
 """
 import argparse
 import json
@@ -28,7 +35,40 @@ outputs:
   keep_runs: 1
   files:
     - customers: customers.csv
+  databases:
+    - postgres: {{host: 127.0.0.1, port: {port}, database: segflow, user: segflow,
+                 password_env: SEGFLOW_TEST_PGPASSWORD, tls: disable}}
+      tables:
+        - {{table: customers, name: bench_customers}}
 """
+
+
+def start_postgres(work):
+    """A throw-away server; returns its environment (port and password)."""
+    directory = tempfile.mkdtemp(prefix="pg-", dir=work)
+    os.chmod(directory, 0o755)
+    text = subprocess.run(["scripts/postgres-test-server", "start", directory], check=True,
+                          capture_output=True, text=True).stdout
+    values = dict(line.split("=", 1) for line in text.split())
+    return directory, values
+
+
+def psql(values, sql):
+    port = values["SEGFLOW_TEST_POSTGRES"].split(":")[1]
+    env = dict(os.environ, PGPASSWORD=values["SEGFLOW_TEST_PGPASSWORD"])
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", port, "-U", "segflow", "-d", "segflow",
+                    "-c", sql], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def timed_reference_copy(values, csv_path):
+    r"""psql's \copy of customers.csv, with the same primary key and ANALYZE: seconds."""
+    psql(values, "DROP TABLE IF EXISTS reference_customers")
+    psql(values, "CREATE TABLE reference_customers (LIKE bench_customers)")
+    begin = time.perf_counter()
+    psql(values, f"\\copy reference_customers FROM '{csv_path}' WITH (FORMAT csv, HEADER)")
+    psql(values, "ALTER TABLE reference_customers ADD PRIMARY KEY (customer_id)")
+    psql(values, "ANALYZE reference_customers")
+    return time.perf_counter() - begin
 
 
 def main():
@@ -38,18 +78,30 @@ def main():
     parser.add_argument("--binary", default=".build/release/segflow")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="segflow-export-", dir="bench-data")
+    postgres_dir, postgres = start_postgres(work)
+    try:
+        run(args, work, postgres)
+    finally:
+        subprocess.run(["scripts/postgres-test-server", "stop", postgres_dir], check=True)
+
+
+def run(args, work, postgres):
     out = os.path.join(work, "out")
     pipeline = os.path.join(work, "p.yaml")
+    port = postgres["SEGFLOW_TEST_POSTGRES"].split(":")[1]
     with open(pipeline, "w") as handle:
-        handle.write(PIPELINE.format(data=os.path.abspath(args.data), out=out))
-    ours, stages, copies, sizes = [], [], [], []
+        handle.write(PIPELINE.format(data=os.path.abspath(args.data), out=out, port=port))
+    env = dict(os.environ, SEGFLOW_TEST_PGPASSWORD=postgres["SEGFLOW_TEST_PGPASSWORD"])
+    ours, stages, copies, sizes, loads, references = [], [], [], [], [], []
     for _ in range(args.runs):
-        subprocess.run([args.binary, "run", pipeline, "--log-level", "quiet"], check=True)
+        subprocess.run([args.binary, "run", pipeline, "--log-level", "quiet"], check=True, env=env)
         current = os.path.join(out, "current")
         with open(os.path.join(current, "run.json")) as handle:
             record = json.load(handle)
         ours.append(record["file_seconds"]["customers.csv"])
         stages.append(record["stage_seconds"]["export"])
+        loads.append(record["stage_seconds"]["database_load"])
+        references.append(timed_reference_copy(postgres, os.path.realpath(os.path.join(current, "customers.csv"))))
         size = os.path.getsize(os.path.join(current, "customers.csv"))
         sizes.append(size)
         source, target = os.path.join(work, "source.bin"), os.path.join(work, "copy.bin")
@@ -68,6 +120,9 @@ def main():
           f"{statistics.median(copies):.2f} s = {megabytes / statistics.median(copies):.0f} MB/s; "
           f"ratio segflow / cp time {statistics.median(ours) / statistics.median(copies):.2f}; "
           f"whole export stage {statistics.median(stages):.2f} s")
+    print(f"PostgreSQL, 1M customers: segflow load (COPY, primary key, ANALYZE) {statistics.median(loads):.2f} s; "
+          f"psql \\copy of customers.csv + the same key and ANALYZE {statistics.median(references):.2f} s; "
+          f"ratio segflow / psql {statistics.median(loads) / statistics.median(references):.2f} (medians of {args.runs})")
 
 
 if __name__ == "__main__":

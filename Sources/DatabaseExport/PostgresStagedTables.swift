@@ -13,6 +13,8 @@ final class PostgresStagedTables: StagedTables {
     private let connection: PostgresConnection
     private let settings: PostgresSettings
     private let tables: [TableLoad]
+    /// Set once `publish` ran: the connection is closed then, whatever the outcome.
+    private var connectionClosed = false
 
     init(settings: PostgresSettings, password: String?, tables: [TableLoad]) throws {
         self.settings = settings
@@ -36,6 +38,7 @@ final class PostgresStagedTables: StagedTables {
 
     func publish() throws {
         let (connection, tables, settings) = (self.connection, self.tables, self.settings)
+        defer { connectionClosed = true }
         try Self.run(settings) {
             do {
                 try await connection.execute("SET LOCAL lock_timeout = '\(settings.lockTimeoutSeconds)s'")
@@ -57,12 +60,12 @@ final class PostgresStagedTables: StagedTables {
         }
     }
 
+    /// Closing the connection is enough: the server rolls the open transaction back.
     func discard() {
+        guard !connectionClosed else { return }
+        connectionClosed = true
         let connection = self.connection
-        _ = try? waitFor {
-            _ = try? await connection.query("ROLLBACK", logger: quietLogger)
-            try? await connection.close()
-        }
+        _ = try? waitFor { try await connection.close() }
     }
 
     private static func load(_ load: TableLoad, into connection: PostgresConnection) async throws {

@@ -8,7 +8,8 @@ public protocol StagedTables: AnyObject {
     /// Swaps every staged table in under its name, in one transaction: a reader sees the
     /// old tables or the new ones, never a mix and never a missing table.
     func publish() throws
-    /// Drops what was staged; the published tables stay as they were.
+    /// Drops what was staged; the published tables stay as they were. Does nothing after
+    /// `publish`.
     func discard()
 }
 

@@ -335,9 +335,10 @@ public struct PipelineFile: Sendable, Equatable {
         if let node = fields["host"], let host = reader.string(node, at: "\(at).host") { settings.host = host }
         if let node = fields["port"], let port = reader.integer(node, at: "\(at).port", in: 1...65535) { settings.port = port }
         if let node = fields["password_env"], let variable = reader.string(node, at: "\(at).password_env") {
-            if variable.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_")) }) {
-                reader.error(node, "'\(at).password_env' names an environment variable, such as SEGFLOW_PG_PASSWORD; got '\(variable)'",
-                             hint: "the password itself never goes in the pipeline file")
+            // Not echoed: a value that is no variable name may be the password itself.
+            if variable.first?.isNumber != false || variable.contains(where: { !($0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_")) }) {
+                reader.error(node, "'\(at).password_env' must name an environment variable in capitals, such as SEGFLOW_PG_PASSWORD",
+                             hint: "the password itself never goes in the pipeline file; if it was there, change it")
             }
             settings.passwordVariable = variable
         }

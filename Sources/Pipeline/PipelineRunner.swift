@@ -259,7 +259,10 @@ public struct PipelineRunner {
     private func stageDatabases(customers: Table, segments: Table, passwords: [Int: String]) throws -> [StagedDatabase] {
         var staged: [StagedDatabase] = []
         do {
-            for (index, target) in pipeline.outputs.databases.enumerated() {
+            for (index, var target) in pipeline.outputs.databases.enumerated() {
+                if case .sqlite(let path) = target.connection, !path.hasPrefix("/") {
+                    target.connection = .sqlite(path: "\(runs.root)/\(path)")
+                }
                 var loads: [TableLoad] = []
                 for (tableIndex, spec) in target.tables.enumerated() {
                     do {
@@ -276,7 +279,8 @@ public struct PipelineRunner {
                     try DatabaseExporter.stage(loads, into: target.connection, password: passwords[index])
                 }
                 staged.append(StagedDatabase(tables: tables, loaded: zip(target.tables, loads).map { spec, load in
-                    Manifest.DatabaseTable(database: target.displayName, table: load.name, source: spec.source.rawValue, rows: load.table.rowCount)
+                    // As configured, so the manifest does not depend on --output.
+                    Manifest.DatabaseTable(database: pipeline.outputs.databases[index].displayName, table: load.name, source: spec.source.rawValue, rows: load.table.rowCount)
                 }))
             }
         } catch {

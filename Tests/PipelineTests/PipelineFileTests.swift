@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Churn
+import DatabaseExport
 import Export
 import Features
 @testable import Pipeline
@@ -93,6 +94,19 @@ let configErrorCases: [(yaml: String, expected: String)] = [
      "p.yaml:9:14: error: 'segment.lifecycle' thresholds must grow: active_within_days <= at_risk_within_days <= lapsed_within_days"),
     (validPipeline + "segment:\n  value: {measure: futur}\n",
      "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current"),
+    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, postgres: {database: d, user: u}, tables: [{table: customers, name: c}]}]}"),
+     "p.yaml:8:15: error: each entry of 'outputs.databases' needs exactly one of 'sqlite' or 'postgres'\n"
+     + "  hint: e.g. '- sqlite: out/segments.sqlite' or '- postgres: {database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD}'"),
+    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: 'c; drop table x'}]}]}"),
+     "p.yaml:8:64: error: 'outputs.databases.tables.name' must be letters, digits and _, starting with a letter, at most 40 characters; "
+     + "got 'c; drop table x'"),
+    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{postgres: {database: d, user: u, password_env: 'hunter2!'}, tables: []}]}"),
+     "p.yaml:8:63: error: 'outputs.databases.postgres.password_env' must name an environment variable in capitals, such as SEGFLOW_PG_PASSWORD\n"
+     + "  hint: the password itself never goes in the pipeline file; if it was there, change it\n"
+     + "p.yaml:8:84: error: 'outputs.databases.tables' is empty\n  hint: add '- {table: customers, name: segflow_customers}'"),
+    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: segments, name: s}]}]}"),
+     "p.yaml:6:10: error: output table 's' of the 'segments' table needs 'segment.kmeans' to know the clusters\n"
+     + "  hint: add a 'segment: {kmeans: {k: 6}}' section, or remove the export"),
 ]
 
 @Suite struct PipelineFileTests {
@@ -242,6 +256,31 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         do { _ = try parse("name: x\n") } catch let error as SegflowError { #expect(error.kind == .config) } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+
+    @Test func databasesSectionDecodes() throws {
+        let yaml = validPipeline.replacingOccurrences(of: "customers.csv}]}", with: """
+            customers.csv}],
+              databases: [
+                {sqlite: out/s.sqlite, tables: [{table: customers, name: customers}]},
+                {postgres: {host: db.internal, port: 6432, database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD,
+                            schema: marketing, tls: require, lock_timeout_seconds: 300},
+                 tables: [{table: customers, name: segflow_customers, columns: [customer_id, clv], rename: {customer_id: id}}]}]}
+            """)
+        let databases = try parse(yaml).outputs.databases
+        #expect(databases.count == 2)
+        #expect(databases[0] == DatabaseTarget(connection: .sqlite(path: "out/s.sqlite"), tables: [DatabaseTableSpec(source: .customers, name: "customers")]))
+        var settings = PostgresSettings(database: "crm", user: "segflow")
+        settings.host = "db.internal"
+        settings.port = 6432
+        settings.passwordVariable = "SEGFLOW_PG_PASSWORD"
+        settings.schema = "marketing"
+        settings.tls = .require
+        settings.lockTimeoutSeconds = 300
+        #expect(databases[1].connection == .postgres(settings))
+        #expect(databases[1].tables == [DatabaseTableSpec(source: .customers, name: "segflow_customers",
+                                                          selection: ColumnSelection(columns: ["customer_id", "clv"], rename: ["customer_id": "id"]))])
+        #expect(databases[1].displayName == "postgres segflow@db.internal:6432/crm")
     }
 
     /// Every key the validator accepts is documented in docs/pipeline-file.md.
