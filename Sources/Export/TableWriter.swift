@@ -41,16 +41,13 @@ public enum TableWriter {
         public init(_ table: Table, as format: TableFormat, workers: Int = Parallel.workerCount) {
             self.table = table
             self.workers = workers
-            blocks = [BlockFormatter](repeating: BlockFormatter(format: format, columnNames: table.columnNames), count: workers)
+            blocks = [BlockFormatter](repeating: BlockFormatter(format: format), count: workers)
             nextBlock = workers
             if case .csv = format {
-                var header: [UInt8] = []
-                for (index, name) in table.columnNames.enumerated() {
-                    if index > 0 { header.append(UInt8(ascii: ",")) }
-                    appendField(name, to: &header)
-                }
-                header.append(UInt8(ascii: "\n"))
-                self.header = header
+                let names = Table(rowCount: 1, columns: table.columnNames.enumerated().map { Column("\($0.offset)", .text([$0.element])) })
+                var formatter = BlockFormatter(format: .csv(protectFormulas: false))
+                formatter.format(names, rows: 0..<1)
+                header = formatter.output
             }
         }
 
@@ -77,220 +74,209 @@ public enum TableWriter {
         }
     }
 
-    /// Formats a block of rows column by column (one type dispatch per column, not per
-    /// cell), then stitches the cells into rows. Buffers are reused across blocks.
+    /// Formats a block of rows, row by row, straight into a buffer sized for the worst case:
+    /// every output byte is written once, through a pointer, with no per-byte bookkeeping.
     struct BlockFormatter {
         let format: TableFormat
-        /// What goes before each column's cell in a row (`,` or `,"name":`), and after the last.
-        let separators: [[UInt8]]
-        let rowEnd: [UInt8]
-        /// Every cell of the block, column after column.
-        var cells: [UInt8] = []
-        /// End offset in `cells` of each cell, column-major.
-        var cellEnds: [Int] = []
         var output: [UInt8] = []
 
-        init(format: TableFormat, columnNames: [String]) {
-            self.format = format
-            switch format {
-            case .csv:
-                separators = columnNames.indices.map { $0 == 0 ? [] : [UInt8(ascii: ",")] }
-                rowEnd = [UInt8(ascii: "\n")]
-            case .postgresCopy:
-                separators = columnNames.indices.map { $0 == 0 ? [] : [9] }
-                rowEnd = [UInt8(ascii: "\n")]
-            case .jsonLines:
-                separators = columnNames.enumerated().map { index, name in
-                    var bytes: [UInt8] = [UInt8(ascii: index == 0 ? "{" : ",")]
-                    appendJSONString(name, to: &bytes)
-                    bytes.append(UInt8(ascii: ":"))
-                    return bytes
+        init(format: TableFormat) { self.format = format }
+
+        mutating func format(_ table: Table, rows: Range<Int>) {
+            let capacity = Self.capacity(table, rows: rows, format: format)
+            let format = self.format
+            output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                var cursor = ByteCursor(buffer.baseAddress!)
+                for row in rows {
+                    if format == .jsonLines { cursor.put(UInt8(ascii: "{")) }
+                    for (index, column) in table.columns.enumerated() {
+                        if index > 0 { cursor.put(format.fieldSeparator) }
+                        if format == .jsonLines {
+                            Self.jsonKey(column.name, &cursor)
+                        }
+                        Self.cell(column.values, row: row, format: format, &cursor)
+                    }
+                    if format == .jsonLines { cursor.put(UInt8(ascii: "}")) }
+                    cursor.put(UInt8(ascii: "\n"))
                 }
-                rowEnd = Array("}\n".utf8)
+                count = cursor.offset(from: buffer.baseAddress!)
+                precondition(count <= capacity, "formatted block overran its buffer")
             }
         }
 
-        mutating func format(_ table: Table, rows: Range<Int>) {
-            output.removeAll(keepingCapacity: true)
-            cells.removeAll(keepingCapacity: true)
-            cellEnds.removeAll(keepingCapacity: true)
-            guard !rows.isEmpty else { return }
-            let missing: [UInt8] = switch format {
-            case .csv: []
-            case .jsonLines: Array("null".utf8)
-            case .postgresCopy: Array("\\N".utf8)
-            }
-            let quote: [UInt8] = format == .jsonLines ? [UInt8(ascii: "\"")] : []
+        /// The most bytes `rows` can take: each cell's longest form, text cells by their length.
+        static func capacity(_ table: Table, rows: Range<Int>, format: TableFormat) -> Int {
+            var perRow = 3
+            var total = 0
             for column in table.columns {
+                perRow += 1 + (format == .jsonLines ? 6 * column.name.utf8.count + 4 : 0)
                 switch column.values {
                 case .text(let values):
-                    for row in rows {
-                        switch format {
-                        case .csv(let protectFormulas): appendField(values[row], protectingFormulas: protectFormulas, to: &cells)
-                        case .jsonLines: appendJSONString(values[row], to: &cells)
-                        case .postgresCopy: if values[row].isEmpty { cells += missing } else { appendCopyText(values[row], to: &cells) }
-                        }
-                        cellEnds.append(cells.count)
-                    }
-                case .integer(let values):
-                    for row in rows {
-                        if let value = values[row] { appendInteger(value, to: &cells) } else { cells += missing }
-                        cellEnds.append(cells.count)
-                    }
-                case .real(let values):
-                    for row in rows {
-                        if values[row].isFinite { appendReal(values[row], to: &cells) } else { cells += missing }
-                        cellEnds.append(cells.count)
-                    }
-                case .timestamp(let values):
-                    for row in rows {
-                        if let value = values[row] {
-                            cells += quote
-                            appendTimestamp(value, to: &cells)
-                            cells += quote
-                        } else {
-                            cells += missing
-                        }
-                        cellEnds.append(cells.count)
-                    }
+                    perRow += 3
+                    let expansion = format == .jsonLines ? 6 : 2
+                    for row in rows { total += expansion * values[row].utf8.count }
+                case .integer: perRow += 20
+                case .real: perRow += 48
+                case .timestamp: perRow += 40
                 }
             }
-            // Stitch rows into a buffer sized up front, copying bytes through pointers: this
-            // loop touches every output byte, so it avoids per-cell array bookkeeping.
-            let rowCount = rows.count, columnCount = table.columns.count
-            let joinedSeparators = separators.flatMap { $0 } + rowEnd
-            output.append(contentsOf: repeatElement(0, count: cells.count + rowCount * joinedSeparators.count))
-            var separatorOffsets = [0]
-            for separator in separators { separatorOffsets.append(separatorOffsets.last! + separator.count) }
-            output.withUnsafeMutableBufferPointer { output in
-                cells.withUnsafeBufferPointer { cells in
-                    cellEnds.withUnsafeBufferPointer { ends in
-                        joinedSeparators.withUnsafeBufferPointer { separatorBytes in
-                            var position = 0
-                            func copy(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-                                guard !range.isEmpty else { return }
-                                (output.baseAddress! + position).update(from: source.baseAddress! + range.lowerBound, count: range.count)
-                                position += range.count
-                            }
-                            for offset in 0..<rowCount {
-                                for column in 0..<columnCount {
-                                    copy(separatorBytes, separatorOffsets[column]..<separatorOffsets[column + 1])
-                                    let cell = column * rowCount + offset
-                                    copy(cells, (cell == 0 ? 0 : ends[cell - 1])..<ends[cell])
-                                }
-                                copy(separatorBytes, separatorOffsets[columnCount]..<separatorBytes.count)
-                            }
-                        }
+            return total + perRow * rows.count
+        }
+
+        static func cell(_ values: Column.Values, row: Int, format: TableFormat, _ cursor: inout ByteCursor) {
+            switch values {
+            case .text(let values):
+                var text = values[row]
+                text.withUTF8 { bytes in
+                    switch format {
+                    case .csv(let protectFormulas): csvField(bytes, protectingFormulas: protectFormulas, &cursor)
+                    case .jsonLines: jsonString(bytes, &cursor)
+                    case .postgresCopy: if bytes.isEmpty { missing(format, &cursor) } else { copyText(bytes, &cursor) }
                     }
                 }
+            case .integer(let values):
+                if let value = values[row] { integer(value, &cursor) } else { missing(format, &cursor) }
+            case .real(let values):
+                if values[row].isFinite { real(values[row], &cursor) } else { missing(format, &cursor) }
+            case .timestamp(let values):
+                guard let value = values[row] else { return missing(format, &cursor) }
+                if format == .jsonLines { cursor.put(UInt8(ascii: "\"")) }
+                timestamp(value, &cursor)
+                if format == .jsonLines { cursor.put(UInt8(ascii: "\"")) }
             }
+        }
+
+        static func missing(_ format: TableFormat, _ cursor: inout ByteCursor) {
+            switch format {
+            case .csv: break
+            case .jsonLines: cursor.put(ascii: "null")
+            case .postgresCopy: cursor.put(ascii: "\\N")
+            }
+        }
+
+        static func jsonKey(_ name: String, _ cursor: inout ByteCursor) {
+            var name = name
+            name.withUTF8 { jsonString($0, &cursor) }
+            cursor.put(UInt8(ascii: ":"))
         }
     }
 
     /// The first bytes that make a spreadsheet evaluate a cell: = + - @, tab, carriage return.
-    static func startsLikeAFormula(_ field: String) -> Bool {
-        guard let first = field.utf8.first else { return false }
+    static func startsLikeAFormula(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = field.first else { return false }
         return first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@")
             || first == 9 || first == 13
     }
 
-    static func appendField(_ field: String, protectingFormulas: Bool, to bytes: inout [UInt8]) {
-        guard protectingFormulas, startsLikeAFormula(field) else { return appendField(field, to: &bytes) }
-        appendField("'" + field, to: &bytes)
-    }
-
-    /// A text field of COPY's text format: backslash, tab and line breaks escaped.
-    static func appendCopyText(_ text: String, to bytes: inout [UInt8]) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 10: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 13: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 9: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            default: bytes.append(byte)
+    /// RFC 4180: quoted only when the field holds a comma, a quote or a line break (or, with
+    /// formula protection, gets its leading `'`).
+    static func csvField(_ field: UnsafeBufferPointer<UInt8>, protectingFormulas: Bool, _ cursor: inout ByteCursor) {
+        let protect = protectingFormulas && startsLikeAFormula(field)
+        var needsQuotes = false
+        for byte in field where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
+            needsQuotes = true
+            break
+        }
+        if needsQuotes { cursor.put(UInt8(ascii: "\"")) }
+        if protect { cursor.put(UInt8(ascii: "'")) }
+        if needsQuotes {
+            for byte in field {
+                if byte == UInt8(ascii: "\"") { cursor.put(byte) }
+                cursor.put(byte)
             }
+            cursor.put(UInt8(ascii: "\""))
+        } else {
+            cursor.put(field)
         }
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+    static func jsonString(_ text: UnsafeBufferPointer<UInt8>, _ cursor: inout ByteCursor) {
+        cursor.put(UInt8(ascii: "\""))
+        for byte in text {
             switch byte {
-            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 10: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 13: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 9: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): cursor.put(UInt8(ascii: "\\")); cursor.put(byte)
+            case 10: cursor.put(ascii: "\\n")
+            case 13: cursor.put(ascii: "\\r")
+            case 9: cursor.put(ascii: "\\t")
             case 0..<32:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            default: bytes.append(byte)
+                cursor.put(ascii: "\\u00")
+                cursor.put(hexDigits[Int(byte >> 4)])
+                cursor.put(hexDigits[Int(byte & 15)])
+            default: cursor.put(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        cursor.put(UInt8(ascii: "\""))
     }
 
-    static func appendField(_ field: String, to bytes: inout [UInt8]) {
-        var field = field
-        field.withUTF8 { utf8 in
-            var needsQuotes = false
-            for byte in utf8 where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
-                needsQuotes = true
-                break
-            }
-            guard needsQuotes else { return bytes.append(contentsOf: utf8) }
-            bytes.append(UInt8(ascii: "\""))
-            for byte in utf8 {
-                if byte == UInt8(ascii: "\"") { bytes.append(byte) }
-                bytes.append(byte)
-            }
-            bytes.append(UInt8(ascii: "\""))
-        }
-    }
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { digits in
-            repeat {
-                digits[count] = UInt8(magnitude % 10) + 48
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[index]) }
+    /// A text field of COPY's text format: backslash, tab and line breaks escaped.
+    static func copyText(_ text: UnsafeBufferPointer<UInt8>, _ cursor: inout ByteCursor) {
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: "\\"): cursor.put(ascii: "\\\\")
+            case 10: cursor.put(ascii: "\\n")
+            case 13: cursor.put(ascii: "\\r")
+            case 9: cursor.put(ascii: "\\t")
+            default: cursor.put(byte)
+            }
         }
     }
 
+    /// "00", "01", … "99": two digits per division.
+    static let digitPairs: [UInt8] = (0..<100).flatMap { (pair: Int) -> [UInt8] in
+        [UInt8(truncatingIfNeeded: 48 + pair / 10), UInt8(truncatingIfNeeded: 48 + pair % 10)]
+    }
+
+    /// Writes the `count` lowest decimal digits of `value`, zero-padded.
     @inline(__always)
-    static func appendTwoDigits(_ value: Int, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(truncatingIfNeeded: value / 10) + 48)
-        bytes.append(UInt8(truncatingIfNeeded: value % 10) + 48)
+    static func digits(_ value: UInt64, count: Int, _ cursor: inout ByteCursor) {
+        var value = value
+        var position = count
+        digitPairs.withUnsafeBufferPointer { pairs in
+            while position >= 2 {
+                let pair = Int(value % 100) * 2
+                value /= 100
+                position -= 2
+                cursor.pointer[position] = pairs[pair]
+                cursor.pointer[position + 1] = pairs[pair + 1]
+            }
+            if position == 1 { cursor.pointer[0] = UInt8(truncatingIfNeeded: value % 10) + 48 }
+        }
+        cursor.pointer += count
+    }
+
+    static func integer(_ value: Int64, _ cursor: inout ByteCursor) {
+        if value < 0 { cursor.put(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var count = 1
+        var bound: UInt64 = 10
+        while count < 20, magnitude >= bound {
+            count += 1
+            if count < 20 { bound &*= 10 }
+        }
+        digits(magnitude, count: count, &cursor)
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, the same text as `CivilTime.timestampString`.
-    static func appendTimestamp(_ seconds: Int64, to bytes: inout [UInt8]) {
+    static func timestamp(_ seconds: Int64, _ cursor: inout ByteCursor) {
         let days = CivilTime.day(ofSeconds: seconds)
         let (year, month, day) = CivilTime.civilFromDays(days)
-        let secondOfDay = Int(seconds - days * CivilTime.secondsPerDay)
-        guard (0...9999).contains(year) else { return bytes.append(contentsOf: CivilTime.timestampString(seconds: seconds).utf8) }
-        appendTwoDigits(year / 100, to: &bytes)
-        appendTwoDigits(year % 100, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendTwoDigits(month, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendTwoDigits(day, to: &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        appendTwoDigits(secondOfDay / 3600, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendTwoDigits(secondOfDay / 60 % 60, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendTwoDigits(secondOfDay % 60, to: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
+        let secondOfDay = UInt64(seconds - days * CivilTime.secondsPerDay)
+        guard (0...9999).contains(year) else { return cursor.put(ascii: CivilTime.timestampString(seconds: seconds)) }
+        digits(UInt64(year), count: 4, &cursor)
+        cursor.put(UInt8(ascii: "-"))
+        digits(UInt64(month), count: 2, &cursor)
+        cursor.put(UInt8(ascii: "-"))
+        digits(UInt64(day), count: 2, &cursor)
+        cursor.put(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, count: 2, &cursor)
+        cursor.put(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, count: 2, &cursor)
+        cursor.put(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, count: 2, &cursor)
+        cursor.put(UInt8(ascii: "Z"))
     }
 
     static let powersOfTen: [Double] = (0...22).map { pow(10.0, Double($0)) }
@@ -299,46 +285,81 @@ public enum TableWriter {
     /// sums of money carry binary noise in their last digits (9218.279999999999), which
     /// nobody downstream wants, and 12 digits keep every cent of sums up to a billion.
     /// Trailing zeros and a bare decimal point are dropped, so whole numbers look like integers.
-    static func appendReal(_ value: Double, to bytes: inout [UInt8]) {
-        guard value != 0 else { return bytes.append(UInt8(ascii: "0")) }
+    static func real(_ value: Double, _ cursor: inout ByteCursor) {
+        guard value != 0 else { return cursor.put(UInt8(ascii: "0")) }
         let magnitude = abs(value)
-        var exponent = Int(log10(magnitude).rounded(.down))
-        var digits: UInt64 = 0
-        for _ in 0..<2 {  // log10 can be off by one next to powers of ten
+        // log10 from the binary exponent: at most one too small, which the loop corrects.
+        var exponent = Int((Double(Int(magnitude.exponent)) * 0.301029995663981).rounded(.down))
+        var significand: UInt64 = 0
+        for _ in 0..<3 {
             let shift = 11 - exponent
-            guard (-22...22).contains(shift) else { return bytes.append(contentsOf: value.description.utf8) }
-            let scaled = shift >= 0 ? magnitude * powersOfTen[shift] : magnitude / powersOfTen[-shift]
+            // One step past the table only to correct the estimate; such a shift is never kept.
+            guard (-23...23).contains(shift) else { break }
+            var scaled = shift >= 0 ? magnitude * powersOfTen[min(shift, 22)] : magnitude / powersOfTen[min(-shift, 22)]
+            if abs(shift) == 23 { scaled = shift > 0 ? scaled * 10 : scaled / 10 }
             let rounded = scaled.rounded()
             if rounded >= 1e12 { exponent += 1; continue }
             if rounded < 1e11 { exponent -= 1; continue }
-            digits = UInt64(rounded)
+            significand = UInt64(rounded)
             break
         }
-        guard digits > 0 else { return bytes.append(contentsOf: value.description.utf8) }
-        var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &text) { text in
-            for index in stride(from: 11, through: 0, by: -1) {
-                text[index] = UInt8(digits % 10) + 48
-                digits /= 10
-            }
-            var significant = 12
-            while significant > 1, text[significant - 1] == UInt8(ascii: "0") { significant -= 1 }
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            let integerDigits = exponent + 1
-            if integerDigits <= 0 {
-                bytes.append(UInt8(ascii: "0"))
-                bytes.append(UInt8(ascii: "."))
-                for _ in 0..<(-integerDigits) { bytes.append(UInt8(ascii: "0")) }
-                for index in 0..<significant { bytes.append(text[index]) }
-            } else if integerDigits >= significant {
-                for index in 0..<min(integerDigits, 12) { bytes.append(text[index]) }
-                for _ in 0..<max(0, integerDigits - 12) { bytes.append(UInt8(ascii: "0")) }
-            } else {
-                for index in 0..<integerDigits { bytes.append(text[index]) }
-                bytes.append(UInt8(ascii: "."))
-                for index in integerDigits..<significant { bytes.append(text[index]) }
-            }
+        guard significand > 0, (-22...22).contains(11 - exponent) else { return cursor.put(ascii: value.description) }
+        var significant = 12
+        while significant > 1, significand % 10 == 0 {
+            significand /= 10
+            significant -= 1
+        }
+        if value < 0 { cursor.put(UInt8(ascii: "-")) }
+        let integerDigits = exponent + 1
+        if integerDigits <= 0 {
+            cursor.put(ascii: "0.")
+            for _ in 0..<(-integerDigits) { cursor.put(UInt8(ascii: "0")) }
+            digits(significand, count: significant, &cursor)
+        } else if integerDigits >= significant {
+            digits(significand, count: significant, &cursor)
+            for _ in 0..<(integerDigits - significant) { cursor.put(UInt8(ascii: "0")) }
+        } else {
+            let fractionDigits = significant - integerDigits
+            let scale = UInt64(powersOfTen[fractionDigits])
+            digits(significand / scale, count: integerDigits, &cursor)
+            cursor.put(UInt8(ascii: "."))
+            digits(significand % scale, count: fractionDigits, &cursor)
         }
     }
+}
+
+/// A write position in a buffer the caller has sized: no bounds or capacity checks.
+struct ByteCursor {
+    var pointer: UnsafeMutablePointer<UInt8>
+
+    init(_ pointer: UnsafeMutablePointer<UInt8>) { self.pointer = pointer }
+
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        pointer.pointee = byte
+        pointer += 1
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
+        pointer.update(from: base, count: bytes.count)
+        pointer += bytes.count
+    }
+
+    mutating func put(ascii text: StaticString) {
+        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func put(ascii text: String) {
+        var text = text
+        text.withUTF8 { put($0) }
+    }
+
+    func offset(from start: UnsafeMutablePointer<UInt8>) -> Int { pointer - start }
+}
+
+extension TableFormat {
+    /// Between two fields of a row.
+    var fieldSeparator: UInt8 { self == .postgresCopy ? 9 : UInt8(ascii: ",") }
 }
