@@ -152,7 +152,7 @@ public struct PipelineRunner {
         reportParts.rejectedByReason = Self.rejectedByReason(ingested.rejected)
         for (index, spec) in pipeline.outputs.files.enumerated() {
             let source = spec.source == .customers ? customers : segmentsTable
-            for file in try exportFiles(spec, of: source, index: index) {
+            for file in try selectingColumns(at: "outputs.files[\(index)]", of: spec.source, { try spec.files(of: source) }) {
                 try write(file.path, file.table, as: spec.format, name: spec.source.rawValue)
             }
         }
@@ -265,15 +265,9 @@ public struct PipelineRunner {
                 }
                 var loads: [TableLoad] = []
                 for (tableIndex, spec) in target.tables.enumerated() {
-                    do {
-                        loads.append(try spec.load(from: spec.source == .customers ? customers : segments))
-                    } catch ColumnSelection.Failure.unknownColumn(let key, let name, let available) {
-                        let suggestion = Suggestion.closest(to: name, among: available)
-                        throw SegflowError(.config, at: SourceLocation(file: pipeline.path),
-                                           "outputs.databases[\(index)].tables[\(tableIndex)].\(key): the \(spec.source.rawValue) table has no column '\(name)'"
-                                               + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                                           hint: "its columns: \(available.joined(separator: ", "))")
-                    }
+                    loads.append(try selectingColumns(at: "outputs.databases[\(index)].tables[\(tableIndex)]", of: spec.source) {
+                        try spec.load(from: spec.source == .customers ? customers : segments)
+                    })
                 }
                 let tables = try databaseStep(index) {
                     try DatabaseExporter.stage(loads, into: target.connection, password: passwords[index])
@@ -325,14 +319,15 @@ public struct PipelineRunner {
         return counts.map { ($0.key, $0.value) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
     }
 
-    /// An export's files, with a wrong column told in the pipeline file's terms.
-    private func exportFiles(_ spec: ExportSpec, of table: Table, index: Int) throws -> [(path: String, table: Table)] {
+    /// A file or table export's column selection, with a wrong column told in the pipeline
+    /// file's terms: `key` is the export's key path, such as "outputs.files[2]".
+    private func selectingColumns<T>(at key: String, of source: ExportSpec.Source, _ select: () throws -> T) throws -> T {
         do {
-            return try spec.files(of: table)
-        } catch ExportSpec.Failure.unknownColumn(let key, let name, let available) {
+            return try select()
+        } catch ColumnSelection.Failure.unknownColumn(let field, let name, let available) {
             let suggestion = Suggestion.closest(to: name, among: available)
             throw SegflowError(.config, at: SourceLocation(file: pipeline.path),
-                               "outputs.files[\(index)].\(key): the \(spec.source.rawValue) table has no column '\(name)'"
+                               "\(key).\(field): the \(source.rawValue) table has no column '\(name)'"
                                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
                                hint: "its columns: \(available.joined(separator: ", "))")
         }
