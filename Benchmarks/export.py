@@ -43,10 +43,10 @@ outputs:
 """
 
 
-def start_postgres(work):
+def start_postgres():
     """A throw-away server; returns its environment (port and password)."""
-    directory = tempfile.mkdtemp(prefix="pg-", dir=work)
-    os.chmod(directory, 0o755)
+    # In the system's temporary directory: the server's user (not root) must reach it.
+    directory = tempfile.mkdtemp(prefix="segflow-bench-pg-")
     text = subprocess.run(["scripts/postgres-test-server", "start", directory], check=True,
                           capture_output=True, text=True).stdout
     values = dict(line.split("=", 1) for line in text.split())
@@ -78,7 +78,7 @@ def main():
     parser.add_argument("--binary", default=".build/release/segflow")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="segflow-export-", dir="bench-data")
-    postgres_dir, postgres = start_postgres(work)
+    postgres_dir, postgres = start_postgres()
     try:
         run(args, work, postgres)
     finally:

@@ -85,22 +85,52 @@ public enum TableWriter {
         mutating func format(_ table: Table, rows: Range<Int>) {
             let capacity = Self.capacity(table, rows: rows, format: format)
             let format = self.format
-            output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-                var cursor = ByteCursor(buffer.baseAddress!)
-                for row in rows {
-                    if format == .jsonLines { cursor.put(UInt8(ascii: "{")) }
-                    for (index, column) in table.columns.enumerated() {
-                        if index > 0 { cursor.put(format.fieldSeparator) }
-                        if format == .jsonLines {
-                            Self.jsonKey(column.name, &cursor)
-                        }
-                        Self.cell(column.values, row: row, format: format, &cursor)
-                    }
-                    if format == .jsonLines { cursor.put(UInt8(ascii: "}")) }
-                    cursor.put(UInt8(ascii: "\n"))
+            // JSON keys are escaped once per block, not once per cell.
+            let keys: [[UInt8]] = format != .jsonLines ? [] : table.columns.map { column in
+                var key = [UInt8](repeating: 0, count: 6 * column.name.utf8.count + 3)
+                let length = key.withUnsafeMutableBufferPointer { key in
+                    var cursor = ByteCursor(key.baseAddress!)
+                    Self.jsonKey(column.name, &cursor)
+                    return cursor.offset(from: key.baseAddress!)
                 }
-                count = cursor.offset(from: buffer.baseAddress!)
-                precondition(count <= capacity, "formatted block overran its buffer")
+                return Array(key[..<length])
+            }
+            // Columns as raw views for the row loop: reading an array through its enum case
+            // per cell would retain and release it every time. `table` outlives the views.
+            withExtendedLifetime(table) {
+                let views = table.columns.map(ColumnView.init)
+                output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                    var cursor = ByteCursor(buffer.baseAddress!)
+                    for row in rows {
+                        if format == .jsonLines { cursor.put(UInt8(ascii: "{")) }
+                        for (index, view) in views.enumerated() {
+                            if index > 0 { cursor.put(format.fieldSeparator) }
+                            if format == .jsonLines { keys[index].withUnsafeBufferPointer { cursor.put($0) } }
+                            Self.cell(view, row: row, format: format, &cursor)
+                        }
+                        if format == .jsonLines { cursor.put(UInt8(ascii: "}")) }
+                        cursor.put(UInt8(ascii: "\n"))
+                    }
+                    count = cursor.offset(from: buffer.baseAddress!)
+                    precondition(count <= capacity, "formatted block overran its buffer")
+                }
+            }
+        }
+
+        /// A column's values as a pointer into its array.
+        enum ColumnView {
+            case text(UnsafeBufferPointer<String>)
+            case integer(UnsafeBufferPointer<Int64?>)
+            case real(UnsafeBufferPointer<Double>)
+            case timestamp(UnsafeBufferPointer<Int64?>)
+
+            init(_ column: Column) {
+                switch column.values {
+                case .text(let values): self = .text(values.withUnsafeBufferPointer { $0 })
+                case .integer(let values): self = .integer(values.withUnsafeBufferPointer { $0 })
+                case .real(let values): self = .real(values.withUnsafeBufferPointer { $0 })
+                case .timestamp(let values): self = .timestamp(values.withUnsafeBufferPointer { $0 })
+                }
             }
         }
 
@@ -123,8 +153,8 @@ public enum TableWriter {
             return total + perRow * rows.count
         }
 
-        static func cell(_ values: Column.Values, row: Int, format: TableFormat, _ cursor: inout ByteCursor) {
-            switch values {
+        static func cell(_ view: ColumnView, row: Int, format: TableFormat, _ cursor: inout ByteCursor) {
+            switch view {
             case .text(let values):
                 var text = values[row]
                 text.withUTF8 { bytes in
