@@ -44,10 +44,15 @@ public enum TableWriter {
             blocks = [BlockFormatter](repeating: BlockFormatter(format: format), count: workers)
             nextBlock = workers
             if case .csv = format {
-                let names = Table(rowCount: 1, columns: table.columnNames.enumerated().map { Column("\($0.offset)", .text([$0.element])) })
-                var formatter = BlockFormatter(format: .csv(protectFormulas: false))
-                formatter.format(names, rows: 0..<1)
-                header = formatter.output
+                let names = table.columnNames
+                header = formatted(capacity: names.reduce(1) { $0 + 2 * $1.utf8.count + 4 }) { cursor in
+                    for (index, name) in names.enumerated() {
+                        if index > 0 { cursor.put(UInt8(ascii: ",")) }
+                        var name = name
+                        name.withUTF8 { csvField($0, protectingFormulas: false, &cursor) }
+                    }
+                    cursor.put(UInt8(ascii: "\n"))
+                }
             }
         }
 
@@ -86,21 +91,18 @@ public enum TableWriter {
             let capacity = Self.capacity(table, rows: rows, format: format)
             let format = self.format
             // JSON keys are escaped once per block, not once per cell.
-            let keys: [[UInt8]] = format != .jsonLines ? [] : table.columns.map { column in
-                var key = [UInt8](repeating: 0, count: 6 * column.name.utf8.count + 3)
-                let length = key.withUnsafeMutableBufferPointer { key in
-                    var cursor = ByteCursor(key.baseAddress!)
-                    Self.jsonKey(column.name, &cursor)
-                    return cursor.offset(from: key.baseAddress!)
+            let keys: [[UInt8]] = format != .jsonLines ? [] : table.columnNames.map { name in
+                formatted(capacity: 6 * name.utf8.count + 3) { cursor in
+                    var name = name
+                    name.withUTF8 { jsonString($0, &cursor) }
+                    cursor.put(UInt8(ascii: ":"))
                 }
-                return Array(key[..<length])
             }
             // Columns as raw views for the row loop: reading an array through its enum case
             // per cell would retain and release it every time. `table` outlives the views.
             withExtendedLifetime(table) {
                 let views = table.columns.map(ColumnView.init)
-                output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-                    var cursor = ByteCursor(buffer.baseAddress!)
+                output = formatted(capacity: capacity) { cursor in
                     for row in rows {
                         if format == .jsonLines { cursor.put(UInt8(ascii: "{")) }
                         for (index, view) in views.enumerated() {
@@ -111,8 +113,6 @@ public enum TableWriter {
                         if format == .jsonLines { cursor.put(UInt8(ascii: "}")) }
                         cursor.put(UInt8(ascii: "\n"))
                     }
-                    count = cursor.offset(from: buffer.baseAddress!)
-                    precondition(count <= capacity, "formatted block overran its buffer")
                 }
             }
         }
@@ -183,11 +183,16 @@ public enum TableWriter {
             case .postgresCopy: cursor.put(ascii: "\\N")
             }
         }
+    }
 
-        static func jsonKey(_ name: String, _ cursor: inout ByteCursor) {
-            var name = name
-            name.withUTF8 { jsonString($0, &cursor) }
-            cursor.put(UInt8(ascii: ":"))
+    /// Bytes written through a cursor into a new array; `capacity` is the most they can take.
+    static func formatted(capacity: Int, _ write: (inout ByteCursor) -> Void) -> [UInt8] {
+        let capacity = max(capacity, 1)
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var cursor = ByteCursor(buffer.baseAddress!)
+            write(&cursor)
+            count = cursor.offset(from: buffer.baseAddress!)
+            precondition(count <= capacity, "formatted bytes overran their buffer")
         }
     }
 
