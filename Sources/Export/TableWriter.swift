@@ -339,27 +339,59 @@ public enum TableWriter {
             break
         }
         guard significand > 0, (-22...22).contains(11 - exponent) else { return cursor.put(ascii: value.description) }
-        var significant = 12
-        while significant > 1, significand % 10 == 0 {
-            significand /= 10
-            significant -= 1
-        }
         if value < 0 { cursor.put(UInt8(ascii: "-")) }
         let integerDigits = exponent + 1
         if integerDigits <= 0 {
             cursor.put(ascii: "0.")
             for _ in 0..<(-integerDigits) { cursor.put(UInt8(ascii: "0")) }
-            digits(significand, count: significant, &cursor)
-        } else if integerDigits >= significant {
-            digits(significand, count: significant, &cursor)
-            for _ in 0..<(integerDigits - significant) { cursor.put(UInt8(ascii: "0")) }
+            twelveDigits(significand, &cursor)
+            cursor.pointer -= trailingZeros(before: cursor.pointer)
+        } else if integerDigits >= 12 {
+            twelveDigits(significand, &cursor)
+            for _ in 0..<(integerDigits - 12) { cursor.put(UInt8(ascii: "0")) }
         } else {
-            let fractionDigits = significant - integerDigits
-            let scale = UInt64(powersOfTen[fractionDigits])
-            digits(significand / scale, count: integerDigits, &cursor)
-            cursor.put(UInt8(ascii: "."))
-            digits(significand % scale, count: fractionDigits, &cursor)
+            // The digits go one place right, then the integer part moves back over the gap
+            // left for the point; trailing zeros (and a point left bare) are cut off.
+            let start = cursor.pointer
+            cursor.pointer += 1
+            twelveDigits(significand, &cursor)
+            start.update(from: start + 1, count: integerDigits)
+            start[integerDigits] = UInt8(ascii: ".")
+            cursor.pointer -= trailingZeros(before: cursor.pointer)
+            if cursor.pointer[-1] == UInt8(ascii: ".") { cursor.pointer -= 1 }
         }
+    }
+
+    /// The 12 decimal digits of `value` (below 10^12), zero-padded: three independent groups
+    /// of four, so the divisions do not wait on each other.
+    @inline(__always)
+    static func twelveDigits(_ value: UInt64, _ cursor: inout ByteCursor) {
+        let high = value / 100_000_000, low = value % 100_000_000
+        let out = cursor.pointer
+        digitPairs.withUnsafeBufferPointer { pairs in
+            func four(_ group: UInt64, at offset: Int) {
+                let upper = Int(group / 100) * 2, lower = Int(group % 100) * 2
+                out[offset] = pairs[upper]
+                out[offset + 1] = pairs[upper + 1]
+                out[offset + 2] = pairs[lower]
+                out[offset + 3] = pairs[lower + 1]
+            }
+            four(high, at: 0)
+            four(low / 10_000, at: 4)
+            four(low % 10_000, at: 8)
+        }
+        cursor.pointer += 12
+    }
+
+    /// How many bytes just before `end` are "0": a leading digit or the decimal point stops
+    /// the count within the 12 bytes it looks at.
+    @inline(__always)
+    static func trailingZeros(before end: UnsafeMutablePointer<UInt8>) -> Int {
+        let zeros: UInt64 = 0x3030_3030_3030_3030
+        let last8 = UnsafeRawPointer(end - 8).loadUnaligned(as: UInt64.self) ^ zeros
+        if last8 != 0 { return last8.leadingZeroBitCount / 8 }
+        let previous4 = UnsafeRawPointer(end - 12).loadUnaligned(as: UInt32.self) ^ 0x3030_3030
+        return 8 + previous4.leadingZeroBitCount / 8
     }
 }
 

@@ -102,6 +102,35 @@ struct InjectedFailure: Error {}
         #expect(try render(Table(rowCount: 1, columns: [Column("x", .real([value]))])) == "x\n\(text)\n")
     }
 
+    /// Over many magnitudes and shapes (cents, sevenths, whole numbers, any bit pattern): the
+    /// text reads back within half a unit of the 12th digit, has at most 12 significant digits
+    /// and never ends in a zero after the point or a bare point.
+    @Test func realsReadBackWithinTwelveDigits() throws {
+        var random = RandomSource(seed: 12)
+        var values: [Double] = []
+        for index in 0..<60_000 {
+            switch index % 5 {
+            case 0: values.append(Double(Int.random(in: 0...10_000_000, using: &random)) / 100)
+            case 1: values.append(Double(Int.random(in: -1000...1000, using: &random)) / 7)
+            case 2: values.append(Double(Int.random(in: 0...1_000_000, using: &random)))
+            case 3: values.append(Double.random(in: 0.1...1, using: &random) * pow(10, Double(Int.random(in: -10...20, using: &random))))
+            default: values.append(Double(bitPattern: random.next() >> 2 | 0x3000_0000_0000_0000))  // exponents near 1e-77..1e77
+            }
+        }
+        let lines = try render(Table(rowCount: values.count, columns: [Column("x", .real(values))])).split(separator: "\n").dropFirst()
+        #expect(lines.count == values.count)
+        for (value, line) in zip(values, lines) {
+            let text = String(line)
+            let digits = text.drop { $0 == "-" || $0 == "0" || $0 == "." }.filter(\.isNumber)
+            let significant = text.contains(".") ? digits.count : digits.reversed().drop { $0 == "0" }.count
+            let readBack = try #require(Double(text), "\(value) was written as \(text)")
+            #expect(abs(readBack - value) <= 5.000001e-12 * abs(value), "\(value) was written as \(text)")
+            guard abs(value) >= 1e-11, abs(value) < 1e22 else { continue }  // beyond, Swift's shortest form
+            #expect(significant <= 12 && !text.contains("e"), "\(value) was written as \(text)")
+            #expect(!text.contains(".") || !(text.hasSuffix("0") || text.hasSuffix(".")), "\(value) was written as \(text)")
+        }
+    }
+
     @Test func outputIsTheSameForAnyWorkerCount() throws {
         let count = 50_000
         let table = Table(rowCount: count, columns: [
