@@ -92,7 +92,7 @@ def run(args, work, postgres):
     with open(pipeline, "w") as handle:
         handle.write(PIPELINE.format(data=os.path.abspath(args.data), out=out, port=port))
     env = dict(os.environ, SEGFLOW_TEST_PGPASSWORD=postgres["SEGFLOW_TEST_PGPASSWORD"])
-    ours, stages, copies, sizes, loads, references = [], [], [], [], [], []
+    ours, stages, copies, direct_copies, sizes, loads, references = [], [], [], [], [], [], []
     for _ in range(args.runs):
         subprocess.run([args.binary, "run", pipeline, "--log-level", "quiet"], check=True, env=env)
         current = os.path.join(out, "current")
@@ -112,6 +112,11 @@ def run(args, work, postgres):
         subprocess.run(["cp", source, target], check=True)
         subprocess.run(["sync"], check=True)
         copies.append(time.perf_counter() - begin)
+        os.remove(target)
+        begin = time.perf_counter()
+        subprocess.run(["dd", f"if={source}", f"of={target}", "bs=4M", "oflag=direct", "conv=fsync", "status=none"],
+                       check=True)
+        direct_copies.append(time.perf_counter() - begin)
         os.remove(source)
         os.remove(target)
     megabytes = statistics.median(sizes) / 1e6
@@ -119,6 +124,8 @@ def run(args, work, postgres):
           f"{megabytes / statistics.median(ours):.0f} MB/s (median of {args.runs}); cp + sync of the same size: "
           f"{statistics.median(copies):.2f} s = {megabytes / statistics.median(copies):.0f} MB/s; "
           f"ratio segflow / cp time {statistics.median(ours) / statistics.median(copies):.2f}; "
+          f"dd with direct I/O + fsync: {statistics.median(direct_copies):.2f} s = "
+          f"{megabytes / statistics.median(direct_copies):.0f} MB/s; "
           f"whole export stage {statistics.median(stages):.2f} s")
     print(f"PostgreSQL, 1M customers: segflow load (COPY, primary key, ANALYZE) {statistics.median(loads):.2f} s; "
           f"psql \\copy of customers.csv + the same key and ANALYZE {statistics.median(references):.2f} s; "

@@ -47,6 +47,46 @@ struct InjectedFailure: Error {}
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    /// Pieces of every size, across several full buffers and a ragged tail, arrive whole and in
+    /// order: with direct I/O where the temporary directory's file system has it, through the
+    /// page cache on a descriptor opened without it, and on tmpfs where the kernel may refuse it.
+    @Test(arguments: ["direct where offered", "page cache", "/dev/shm"])
+    func bytesArriveWholeAndInOrder(route: String) throws {
+        var random = RandomSource(seed: 5)
+        let bytes = (0..<(9 << 20) + 12_345).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = route == "/dev/shm" ? "/dev/shm/segflow-writer-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" : directory.file("x")
+        defer { unlink(path) }
+        let descriptor = route == "page cache" ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644) : openForWriting(path)
+        try #require(descriptor >= 0)
+        let writer = BufferedFileWriter(path: path, descriptor: descriptor)
+        var offset = 0, piece = 1
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + piece)
+            try bytes[offset..<end].withUnsafeBytes { try writer.write($0) }
+            offset = end
+            piece = piece * 7 % 3_000_001 + 1
+        }
+        try writer.flush()
+        #expect(writer.bytesWritten == bytes.count)
+        #expect(close(descriptor) == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
+    }
+
+    /// A write that fails on the background thread is reported by the next call.
+    @Test func failedBackgroundWriteIsReported() throws {
+        let descriptor = open("/dev/full", O_WRONLY)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let writer = BufferedFileWriter(path: "out/customers.csv", descriptor: descriptor)
+        let chunk = [UInt8](repeating: 65, count: 1 << 20)
+        let error = try #require(throws: SegflowError.self) {
+            for _ in 0..<16 { try writer.write(bytes: chunk) }  // four buffers: the error comes before flush
+        }
+        #expect(error.description.hasPrefix("out/customers.csv: error: cannot write output: No space left on device"))
+    }
+
     @Test func fullDiskIsAnIOErrorNamingTheFile() throws {
         // /dev/full fails every write with ENOSPC, as a full disk does.
         let descriptor = open("/dev/full", O_WRONLY)
