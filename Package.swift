@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "segflow",
             dependencies: [
-                "Pipeline", "SampleGenerator", "SegflowCore", "History", "Export",
+                "Pipeline", "SampleGenerator", "SegflowCore", "History", "Export", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

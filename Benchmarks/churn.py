@@ -14,8 +14,6 @@ import subprocess
 import tempfile
 import time
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
-
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 

@@ -69,6 +69,7 @@ func bgnbd(_ arguments: [String]) throws {
     print(Date().timeIntervalSince(start), model.r, model.alpha, model.a, model.b, model.logLikelihood, model.iterations)
 }
 
+BLASKernels.restartWithFasterKernelsIfNeeded()
 let arguments = CommandLine.arguments
 do {
     switch arguments[1] {

@@ -1,5 +1,6 @@
 import Export
 import Foundation
+import LinearAlgebra
 import Pipeline
 import SegflowCore
 
@@ -66,6 +67,7 @@ struct RunSummary {
         for table in manifest.databaseTables ?? [] {
             lines.append("  table \(table.table) in \(table.database) (\(Formatting.count(table.rows)) rows)")
         }
+        if detailed { lines.append("  BLAS kernels: OpenBLAS \(BLASKernels.current)") }
         return lines.joined(separator: "\n")
     }
 

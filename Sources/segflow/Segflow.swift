@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 import SegflowCore
 
 @main
@@ -15,6 +16,11 @@ struct Segflow: ParsableCommand {
         version: SegflowVersion.current,
         subcommands: [RunCommand.self, ValidateCommand.self, DiffCommand.self, SampleCommand.self]
     )
+
+    static func main() {
+        BLASKernels.restartWithFasterKernelsIfNeeded()
+        main(nil)
+    }
 }
 
 enum LogLevel: String, ExpressibleByArgument, CaseIterable {

@@ -196,6 +196,19 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         #expect(rows.allSatisfy { $0.split(separator: ",")[2] < "2024-01-01" })
     }
 
+    /// Without OPENBLAS_CORETYPE, OpenBLAS's generic fallback on a CPU it does not know is
+    /// replaced by the AVX2 or AVX-512 kernels the CPU has.
+    @Test func runsOnTheFastestBLASKernelsTheCPUHas() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "debug"],
+                                 unsetting: ["OPENBLAS_CORETYPE"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let kernels = try #require(result.stdout.split(separator: "\n").first { $0.contains("BLAS kernels: OpenBLAS ") })
+        let flags = (try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).split(whereSeparator: \.isWhitespace)
+        if flags.contains("avx2") && flags.contains("fma") { #expect(!kernels.hasSuffix("Prescott"), "\(kernels)") }
+    }
+
     @Test func validateAcceptsTheExamples() throws {
         let result = try CLI.run(["validate", "Pipelines/retail.yaml"])
         #expect(result.status == 0, "\(result.stderr)")
