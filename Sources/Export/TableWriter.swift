@@ -24,15 +24,7 @@ public enum TableWriter {
     public static func write(_ table: Table, as format: TableFormat = .csv(protectFormulas: true), to writer: BufferedFileWriter,
                              workers: Int = Parallel.workerCount) throws {
         var chunks = Chunks(table, as: format, workers: workers)
-        var fmt = 0.0, wr = 0.0
-        while true {
-            let t0 = Date()
-            guard let chunk = chunks.next() else { break }
-            let t1 = Date()
-            try chunk.withUnsafeBytes { try writer.write($0) }
-            fmt += t1.timeIntervalSince(t0); wr += Date().timeIntervalSince(t1)
-        }
-        if table.rowCount > 100000 { FileHandle.standardError.write("TIMING \(table.rowCount) fmt \(fmt) write \(wr)\n".data(using: .utf8)!) }
+        while let chunk = chunks.next() { try chunk.withUnsafeBytes { try writer.write($0) } }
     }
 
     /// A table's bytes in order, a block of rows at a time (the CSV header first), for
