@@ -389,7 +389,8 @@ public enum TableWriter {
             }
             return four(high) | four(low / 10_000) << 32 | four(low % 10_000) << 64
         }
-    }}
+    }
+}
 
 /// A write position in a buffer the caller has sized: no bounds or capacity checks.
 struct ByteCursor {
