@@ -162,14 +162,14 @@ public enum TableWriter {
         static func cell(_ view: ColumnView, row: Int, format: TableFormat, _ cursor: inout ByteCursor) {
             switch view {
             case .text(let values):
-                var text = values[row]
-                text.withUTF8 { bytes in
+                let done: Void? = values[row].utf8.withContiguousStorageIfAvailable { bytes in
                     switch format {
                     case .csv(let protectFormulas): csvField(bytes, protectingFormulas: protectFormulas, &cursor)
                     case .jsonLines: jsonString(bytes, &cursor)
                     case .postgresCopy: if bytes.isEmpty { missing(format, &cursor) } else { copyText(bytes, &cursor) }
                     }
                 }
+                precondition(done != nil)
             case .integer(let values):
                 if let value = values[row] { integer(value, &cursor) } else { missing(format, &cursor) }
             case .real(let values):
@@ -222,11 +222,7 @@ public enum TableWriter {
     /// formula protection, gets its leading `'`).
     static func csvField(_ field: UnsafeBufferPointer<UInt8>, protectingFormulas: Bool, _ cursor: inout ByteCursor) {
         let protect = protectingFormulas && startsLikeAFormula(field)
-        var needsQuotes = false
-        for byte in field where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
-            needsQuotes = true
-            break
-        }
+        let needsQuotes = containsQuotingByte(field)
         if needsQuotes { cursor.put(UInt8(ascii: "\"")) }
         if protect { cursor.put(UInt8(ascii: "'")) }
         if needsQuotes {
@@ -238,6 +234,29 @@ public enum TableWriter {
         } else {
             cursor.put(field)
         }
+    }
+
+    /// Whether a field holds a comma, a quote, LF or CR; eight bytes at a time.
+    @inline(__always)
+    static func containsQuotingByte(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = field.baseAddress, field.count >= 8 else {
+            for byte in field where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 { return true }
+            return false
+        }
+        let raw = UnsafeRawPointer(base)
+        func hasQuotingByte(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+            return zeroByte(word ^ (ones &* 0x2C)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0x0A))
+                | zeroByte(word ^ (ones &* 0x0D)) != 0
+        }
+        var offset = 0
+        while offset + 8 < field.count {
+            if hasQuotingByte(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
+            offset += 8
+        }
+        // The last eight bytes, overlapping the words already seen.
+        return hasQuotingByte(raw.loadUnaligned(fromByteOffset: field.count - 8, as: UInt64.self))
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.
@@ -274,10 +293,18 @@ public enum TableWriter {
         }
     }
 
-    /// "00", "01", … "99" as little-endian 16-bit words: two digits per division and store.
-    static let digitPairs: [UInt16] = (0..<100).map { (pair: Int) -> UInt16 in
-        let tens = UInt16(48 + pair / 10), units = UInt16(48 + pair % 10)
-        return tens | units << 8
+    /// "00", "01", … "99" back to back: two digits per division, loaded as one 16-bit word.
+    /// A literal rather than a computed table, so that reading it needs no lazy-global check.
+    static var digitPairs: StaticString {
+        """
+        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+        """
+    }
+
+    @inline(__always)
+    static func digitPair(_ value: UInt64) -> UInt16 {
+        UnsafeRawPointer(digitPairs.utf8Start).loadUnaligned(fromByteOffset: 2 * Int(value), as: UInt16.self)
     }
 
     /// Writes the `count` lowest decimal digits of `value`, zero-padded.
@@ -285,15 +312,13 @@ public enum TableWriter {
     static func digits(_ value: UInt64, count: Int, _ cursor: inout ByteCursor) {
         var value = value
         var position = count
-        digitPairs.withUnsafeBufferPointer { pairs in
-            while position >= 2 {
-                let pair = pairs[Int(value % 100)]
-                value /= 100
-                position -= 2
-                UnsafeMutableRawPointer(cursor.pointer + position).storeBytes(of: pair.littleEndian, as: UInt16.self)
-            }
-            if position == 1 { cursor.pointer[0] = UInt8(truncatingIfNeeded: value % 10) + 48 }
+        while position >= 2 {
+            let pair = digitPair(value % 100)
+            value /= 100
+            position -= 2
+            UnsafeMutableRawPointer(cursor.pointer + position).storeBytes(of: pair, as: UInt16.self)
         }
+        if position == 1 { cursor.pointer[0] = UInt8(truncatingIfNeeded: value % 10) + 48 }
         cursor.pointer += count
     }
 
@@ -329,7 +354,14 @@ public enum TableWriter {
         cursor.put(UInt8(ascii: "Z"))
     }
 
-    static let powersOfTen: [Double] = (0...22).map { pow(10.0, Double($0)) }
+    /// 10^-22 … 10^22, at index 22 + power: those from 10^0 up are exact in a Double, the
+    /// others the nearest Double. A literal, for the same reason as `digitPairs`.
+    static let powersOfTen: [Double] = [
+        1e-22, 1e-21, 1e-20, 1e-19, 1e-18, 1e-17, 1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6,
+        1e-5, 1e-4, 1e-3, 1e-2, 1e-1,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ]
 
     /// Reals are written with at most 12 significant digits, in plain decimal notation:
     /// sums of money carry binary noise in their last digits (9218.279999999999), which
@@ -338,15 +370,17 @@ public enum TableWriter {
     static func real(_ value: Double, _ cursor: inout ByteCursor) {
         guard value != 0 else { return cursor.put(UInt8(ascii: "0")) }
         let magnitude = abs(value)
-        // floor(log10(2) * binary exponent), in integers: at most one too small, which the
-        // loop corrects.
-        var exponent = (Int(magnitude.exponent) * 78_913) >> 18
+        // floor(log10(2) * binary exponent), in integers, is at most one too small; comparing
+        // with the next power of ten fixes that without a branch the data would decide. The
+        // loop mends the rare case left: rounding up to the next power.
+        var exponent = ((Int(magnitude.exponentBitPattern) - 1023) * 78_913) >> 18
+        if (-23...21).contains(exponent), magnitude >= powersOfTen[23 + exponent] { exponent += 1 }
         var significand: UInt64 = 0
         for _ in 0..<3 {
             let shift = 11 - exponent
             // One step past the table only to correct the estimate; such a shift is never kept.
             guard (-23...23).contains(shift) else { break }
-            var scaled = shift >= 0 ? magnitude * powersOfTen[min(shift, 22)] : magnitude / powersOfTen[min(-shift, 22)]
+            var scaled = shift >= 0 ? magnitude * powersOfTen[22 + min(shift, 22)] : magnitude / powersOfTen[22 + min(-shift, 22)]
             if abs(shift) == 23 { scaled = shift > 0 ? scaled * 10 : scaled / 10 }
             // Half away from zero, exactly: below 2^44 adding 0.5 rounds nothing.
             let rounded = UInt64(scaled + 0.5)
@@ -358,8 +392,12 @@ public enum TableWriter {
         guard significand > 0, (-22...22).contains(11 - exponent) else { return cursor.put(ascii: value.description) }
         if value < 0 { cursor.put(UInt8(ascii: "-")) }
         let digits = twelveDigits(significand)
-        // Trailing "0" digits are the high zero bytes once "0" is subtracted from each digit.
-        let trailingZeros = (digits ^ 0x3030_3030_3030_3030_3030_3030).leadingZeroBitCount / 8 - 4
+        // Trailing "0" digits are the high zero bytes once "0" is taken from each digit;
+        // counted without a branch on the data, which would mispredict column after column.
+        let zeroed = digits ^ 0x3030_3030_3030_3030_3030_3030
+        let zerosInLastEight = UInt64(truncatingIfNeeded: zeroed >> 32).leadingZeroBitCount >> 3
+        let zerosInFirstFour = (UInt32(truncatingIfNeeded: zeroed).leadingZeroBitCount >> 3) & (0 &- zerosInLastEight >> 3)
+        let trailingZeros = zerosInLastEight + zerosInFirstFour
         let integerDigits = exponent + 1
         if integerDigits <= 0 {
             cursor.put(ascii: "0.")
@@ -369,26 +407,33 @@ public enum TableWriter {
             cursor.put(digits, count: 12)
             for _ in 0..<(integerDigits - 12) { cursor.put(UInt8(ascii: "0")) }
         } else {
-            let split = 8 * integerDigits
-            let integerPart = digits & (1 << split - 1)
-            let withPoint = integerPart | UInt128(UInt8(ascii: ".")) << split | (digits >> split) << (split + 8)
+            let split = UInt128(8 * integerDigits)
+            let integerPart = digits & ((1 &<< split) &- 1)
+            let withPoint = integerPart | UInt128(UInt8(ascii: ".")) &<< split | (digits &>> split) &<< (split &+ 8)
             let fractionDigits = 12 - integerDigits - trailingZeros
             cursor.put(withPoint, count: fractionDigits > 0 ? integerDigits + 1 + fractionDigits : integerDigits)
         }
     }
 
     /// The 12 decimal digits of `value` (below 10^12) as ASCII, zero-padded, first digit in
-    /// the lowest byte: built in a register from three independent groups of four, so the
-    /// divisions do not wait on each other and no byte is stored twice.
+    /// the lowest byte.
     @inline(__always)
     static func twelveDigits(_ value: UInt64) -> UInt128 {
-        let high = value / 100_000_000, low = value % 100_000_000
-        return digitPairs.withUnsafeBufferPointer { pairs in
-            func four(_ group: UInt64) -> UInt128 {
-                UInt128(pairs[Int(group / 100)]) | UInt128(pairs[Int(group % 100)]) << 16
-            }
-            return four(high) | four(low / 10_000) << 32 | four(low % 10_000) << 64
-        }
+        UInt128(eightDigits(value / 100_000_000) >> 32) | UInt128(eightDigits(value % 100_000_000)) << 32
+    }
+
+    /// The 8 decimal digits of `value` (below 10^8) as ASCII, zero-padded, first digit in the
+    /// lowest byte. All digits at once, SWAR: the value is split into two 4-digit lanes, each
+    /// lane into two 2-digit lanes, each of those into two digits, by multiplying with
+    /// reciprocals exact for the lane's range (10486 / 2^20 for x / 100 below 10^4, 103 / 2^10
+    /// for x / 10 below 100).
+    @inline(__always)
+    static func eightDigits(_ value: UInt64) -> UInt64 {
+        let fours = value / 10_000 | (value % 10_000) << 32
+        let hundreds = ((fours &* 10_486) >> 20) & 0x0000_007F_0000_007F
+        let twos = hundreds | (fours &- 100 &* hundreds) << 16
+        let tens = ((twos &* 103) >> 10) & 0x000F_000F_000F_000F
+        return (tens | (twos &- 10 &* tens) << 8) | 0x3030_3030_3030_3030
     }
 }
 
@@ -407,8 +452,17 @@ struct ByteCursor {
     @inline(__always)
     mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress else { return }
-        pointer.update(from: base, count: bytes.count)
-        pointer += bytes.count
+        let count = bytes.count
+        // Short fields, the usual case, by two overlapping words instead of a call to memmove.
+        if count >= 8 && count <= 16 {
+            let source = UnsafeRawPointer(base), target = UnsafeMutableRawPointer(pointer)
+            let first = source.loadUnaligned(as: UInt64.self), last = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            target.storeBytes(of: first, as: UInt64.self)
+            target.storeBytes(of: last, toByteOffset: count - 8, as: UInt64.self)
+        } else {
+            pointer.update(from: base, count: count)
+        }
+        pointer += count
     }
 
     /// The `count` lowest bytes of `bytes`; all 16 are stored, so the buffer needs room for them.
