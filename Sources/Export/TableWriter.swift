@@ -105,8 +105,15 @@ public enum TableWriter {
             }
             // Columns as raw views for the row loop: reading an array through its enum case
             // per cell would retain and release it every time. `table` outlives the views.
+            let memos = UnsafeMutablePointer<RepeatedText>.allocate(capacity: table.columns.count)
+            defer {
+                for column in table.columns.indices { memos[column].release() }
+                memos.deallocate()
+            }
             withExtendedLifetime(table) {
-                let views = table.columns.map(ColumnView.init)
+                let views = table.columns.enumerated().map { column, values in
+                    ColumnView(values, repeatedText: memos + column)
+                }
                 let (isJSON, separator) = (format == .jsonLines, format.fieldSeparator)
                 length = TableWriter.format(into: &storage, capacity: capacity) { cursor in
                     views.withUnsafeBufferPointer { views in
@@ -137,16 +144,21 @@ public enum TableWriter {
             }
         }
 
-        /// A column's values as a pointer into its array.
+        /// A column's values as a pointer into its array; text columns with their memo of
+        /// formatted cells.
         enum ColumnView {
-            case text(UnsafeBufferPointer<String>)
+            case text(UnsafeBufferPointer<String>, UnsafeMutablePointer<RepeatedText>)
             case integer(UnsafeBufferPointer<Int64?>)
             case real(UnsafeBufferPointer<Double>)
             case timestamp(UnsafeBufferPointer<Int64?>)
 
-            init(_ column: Column) {
+            /// `repeatedText` is initialized here, for every column, and released by the caller.
+            init(_ column: Column, repeatedText: UnsafeMutablePointer<RepeatedText>) {
+                repeatedText.initialize(to: RepeatedText(active: false))
                 switch column.values {
-                case .text(let values): self = .text(values.withUnsafeBufferPointer { $0 })
+                case .text(let values):
+                    repeatedText.pointee = RepeatedText(active: true)
+                    self = .text(values.withUnsafeBufferPointer { $0 }, repeatedText)
                 case .integer(let values): self = .integer(values.withUnsafeBufferPointer { $0 })
                 case .real(let values): self = .real(values.withUnsafeBufferPointer { $0 })
                 case .timestamp(let values): self = .timestamp(values.withUnsafeBufferPointer { $0 })
@@ -170,20 +182,18 @@ public enum TableWriter {
                 case .timestamp: perRow += 40
                 }
             }
-            return total + perRow * rows.count
+            // Room for whole-word stores past the last byte.
+            return total + perRow * rows.count + 32
         }
 
         static func cell(_ view: ColumnView, row: Int, format: TableFormat, _ cursor: inout ByteCursor) {
             switch view {
-            case .text(let values):
-                let done: Void? = values[row].utf8.withContiguousStorageIfAvailable { bytes in
-                    switch format {
-                    case .csv(let protectFormulas): csvField(bytes, protectingFormulas: protectFormulas, &cursor)
-                    case .jsonLines: jsonString(bytes, &cursor)
-                    case .postgresCopy: if bytes.isEmpty { missing(format, &cursor) } else { copyText(bytes, &cursor) }
-                    }
+            case .text(let values, let repeated):
+                if repeated.pointee.active {
+                    repeated.pointee.put(values, row: row, &cursor) { text(values[row], format: format, &$0) }
+                } else {
+                    text(values[row], format: format, &cursor)
                 }
-                precondition(done != nil)
             case .integer(let values):
                 if let value = values[row] { integer(value, &cursor) } else { missing(format, &cursor) }
             case .real(let values):
@@ -196,12 +206,94 @@ public enum TableWriter {
             }
         }
 
+        static func text(_ value: String, format: TableFormat, _ cursor: inout ByteCursor) {
+            func field(_ bytes: UnsafeBufferPointer<UInt8>) {
+                switch format {
+                case .csv(let protectFormulas): csvField(bytes, protectingFormulas: protectFormulas, &cursor)
+                case .jsonLines: jsonString(bytes, &cursor)
+                case .postgresCopy: if bytes.isEmpty { missing(format, &cursor) } else { copyText(bytes, &cursor) }
+                }
+            }
+            // Borrowed in place; only a string without contiguous UTF-8 (bridged) is copied.
+            if value.utf8.withContiguousStorageIfAvailable(field) == nil {
+                var copy = value
+                copy.withUTF8(field)
+            }
+        }
+
         static func missing(_ format: TableFormat, _ cursor: inout ByteCursor) {
             switch format {
             case .csv: break
             case .jsonLines: cursor.put(ascii: "null")
             case .postgresCopy: cursor.put(ascii: "\\N")
             }
+        }
+    }
+
+    /// The formatted cells of a text column whose values repeat (segment names, tiers,
+    /// statuses), so that each distinct value is escaped once per block and then copied.
+    ///
+    /// Values are matched by their `String` representation, two words, read without touching
+    /// the string. Equal representations hold equal text: a small string carries its bytes,
+    /// a large one points at storage that is shared and immutable while the table lives. Equal
+    /// text stored apart only takes another entry. A column with more distinct values than
+    /// `limit` in a block (customer ids) stops looking them up for the rest of the block.
+    struct RepeatedText {
+        static let slots = 128
+        static let limit = 64
+        /// Cells up to this many bytes are kept; longer ones are formatted every time.
+        static let longestCell = 32
+
+        struct Entry {
+            var key: SIMD2<UInt64>
+            var head: UInt128
+            var tail: UInt128
+            /// -1 for a free slot.
+            var length: Int
+        }
+
+        private(set) var active: Bool
+        private var entries: UnsafeMutablePointer<Entry>?
+        private var distinct = 0
+
+        init(active: Bool) {
+            self.active = active && MemoryLayout<String>.size == MemoryLayout<SIMD2<UInt64>>.size
+            guard self.active else { return }
+            entries = .allocate(capacity: Self.slots)
+            entries!.initialize(repeating: Entry(key: .zero, head: 0, tail: 0, length: -1), count: Self.slots)
+        }
+
+        func release() { entries?.deallocate() }
+
+        /// Writes the cell of `row`: copied when seen before, else by `format`, then kept.
+        /// Only while `active`. Stores whole words: the buffer needs 32 bytes to spare.
+        @inline(__always)
+        mutating func put(_ values: UnsafeBufferPointer<String>, row: Int, _ cursor: inout ByteCursor,
+                          format: (inout ByteCursor) -> Void) {
+            let key = UnsafeRawPointer(values.baseAddress! + row).loadUnaligned(as: SIMD2<UInt64>.self)
+            let mixed = key[0] &* 0x9E37_79B9_7F4A_7C15 ^ key[1] &* 0xC2B2_AE3D_27D4_EB4F
+            var slot = Int(truncatingIfNeeded: mixed >> 57)
+            let entries = entries!
+            while entries[slot].length >= 0 {
+                let entry = entries[slot]
+                if entry.key == key {
+                    let target = UnsafeMutableRawPointer(cursor.pointer)
+                    target.storeBytes(of: entry.head, as: UInt128.self)
+                    target.storeBytes(of: entry.tail, toByteOffset: 16, as: UInt128.self)
+                    cursor.pointer += entry.length
+                    return
+                }
+                slot = (slot + 1) & (Self.slots - 1)
+            }
+            let start = cursor.pointer
+            format(&cursor)
+            let length = cursor.pointer - start
+            guard length <= Self.longestCell else { return }
+            let bytes = UnsafeRawPointer(start)
+            entries[slot] = Entry(key: key, head: bytes.loadUnaligned(as: UInt128.self),
+                                  tail: bytes.loadUnaligned(fromByteOffset: 16, as: UInt128.self), length: length)
+            distinct += 1
+            if distinct == Self.limit { active = false }
         }
     }
 

@@ -205,6 +205,38 @@ struct InjectedFailure: Error {}
         #expect(try render(table) == "id,v\n'=1+1,-1\n'+A1,-2\n'-2,-3\n'@SUM(A1),-4\n'\tx,-5\nsafe=1,-6\n")
         #expect(try render(table, as: .csv(protectFormulas: false)).hasPrefix("id,v\n=1+1,-1\n+A1,-2\n"))
     }
+
+    /// Repeated values are formatted once and then copied (TableWriter.RepeatedText): the
+    /// copies must equal the first time, whether the value is a small or a large string, the
+    /// same text in other storage, longer than the copies kept, or one of more distinct
+    /// values than are kept.
+    @Test(arguments: [TableFormat.csv(protectFormulas: true), .jsonLines, .postgresCopy])
+    func repeatedTextIsWrittenAlikeEveryTime(format: TableFormat) throws {
+        let few = ["Champions", "Potential loyalists", "", "=cmd", "with,comma", "say \"hi\"\tthere, twice",
+                   "a value of 32 bytes, just kept..", String(repeating: "long value ", count: 5)]
+        let many = few + (0..<80).map { "value \($0)" }
+        // The same texts again, built apart, so that their storage differs.
+        let rebuilt = many.map { String(decoding: Array($0.utf8), as: UTF8.self) }
+        // A few values repeated first, then more distinct values than are kept.
+        let rows = 400
+        let cells = (0..<rows).map { row in
+            let value = row < 200 ? row % few.count : row % many.count
+            return row % 3 == 0 ? rebuilt[value] : many[value]
+        }
+        let repeated = Table(rowCount: rows, columns: [Column("s", .text(cells)), Column("n", .integer((0..<rows).map { Int64($0) }))])
+        func bytes(_ table: Table) -> [UInt8] {
+            var chunks = TableWriter.Chunks(table, as: format, workers: 2)
+            var bytes: [UInt8] = []
+            while let chunk = chunks.next() { bytes += chunk }
+            return bytes
+        }
+        // One row per table: nothing to repeat.
+        let single = (0..<rows).map { row in
+            bytes(Table(rowCount: 1, columns: [Column("s", .text([cells[row]])), Column("n", .integer([Int64(row)]))]))
+        }
+        let headerLength = format == .csv(protectFormulas: true) ? 4 : 0
+        #expect(bytes(repeated) == Array(single[0].prefix(headerLength)) + single.flatMap { $0.dropFirst(headerLength) })
+    }
 }
 
 @Suite struct ExportSpecTests {
