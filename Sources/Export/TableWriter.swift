@@ -19,7 +19,10 @@ public enum TableFormat: Sendable, Equatable {
 /// Writes a `Table` as CSV or JSON Lines. Rows are formatted on all cores in blocks, then
 /// written in order, so memory stays bounded and the bytes do not depend on the worker count.
 public enum TableWriter {
-    static let rowsPerBlock = 16_384
+    /// Small enough that a formatted block (about 1 MB for customers.csv) is still in the
+    /// core's cache when it is copied to the file's buffer: 16,384 rows made the export of 1M
+    /// customers about 15% slower, 32,768 rows twice as slow.
+    static let rowsPerBlock = 8_192
 
     public static func write(_ table: Table, as format: TableFormat = .csv(protectFormulas: true), to writer: BufferedFileWriter,
                              workers: Int = Parallel.workerCount) throws {
@@ -408,9 +411,10 @@ public enum TableWriter {
         """
     }
 
+    /// The two digits of `value` (below 100), the first in the low byte.
     @inline(__always)
     static func digitPair(_ value: UInt64) -> UInt16 {
-        UnsafeRawPointer(digitPairs.utf8Start).loadUnaligned(fromByteOffset: 2 * Int(value), as: UInt16.self)
+        UInt16(littleEndian: UnsafeRawPointer(digitPairs.utf8Start).loadUnaligned(fromByteOffset: 2 * Int(value), as: UInt16.self))
     }
 
     /// Writes the `count` lowest decimal digits of `value`, zero-padded.
@@ -422,7 +426,7 @@ public enum TableWriter {
             let pair = digitPair(value % 100)
             value /= 100
             position -= 2
-            UnsafeMutableRawPointer(cursor.pointer + position).storeBytes(of: pair, as: UInt16.self)
+            UnsafeMutableRawPointer(cursor.pointer + position).storeBytes(of: pair.littleEndian, as: UInt16.self)
         }
         if position == 1 { cursor.pointer[0] = UInt8(truncatingIfNeeded: value % 10) + 48 }
         cursor.pointer += count
