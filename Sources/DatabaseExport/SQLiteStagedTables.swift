@@ -70,8 +70,11 @@ final class SQLiteStagedTables: StagedTables {
             for (index, column) in table.columns.enumerated() {
                 let parameter = Int32(index + 1)
                 switch column.values {
-                case .text(var values):
-                    _ = values[row].withUTF8 { text in
+                case .text(let values):
+                    // A copy of the cell, not `var values`: reaching a mutating method through a
+                    // shared array's subscript would copy the whole column for every cell.
+                    var cell = values[row]
+                    _ = cell.withUTF8 { text in
                         if text.isEmpty { sqlite3_bind_null(handle, parameter) }
                         else { sqlite3_bind_text(handle, parameter, UnsafeRawPointer(text.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(text.count), transient) }
                     }
