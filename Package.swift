@@ -27,6 +27,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "SegflowCore"),
+        .target(name: "CKMeansKernels"),
         .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "Ingest", dependencies: ["SegflowCore", "CZlib"]),
         .target(name: "Clean", dependencies: ["SegflowCore"]),
@@ -44,7 +45,7 @@ let package = Package(
         ),
         .target(name: "Statistics"),
         .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features"]),
-        .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features"]),
+        .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features", "CKMeansKernels"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(name: "History", dependencies: ["SegflowCore", "Ingest"]),
         .target(name: "Report", dependencies: ["SegflowCore", "Export", "Churn", "History"]),

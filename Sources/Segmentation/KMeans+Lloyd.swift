@@ -67,78 +67,160 @@ extension KMeans {
         }
 
         /// Dot products of every row of `points` (count x d) with rows `range`: one
-        /// count x block GEMM, cluster-major so the arg-min below runs along contiguous rows.
-        @_specialize(where Scalar == Float)
-        @_specialize(where Scalar == Double)
+        /// count x block GEMM, cluster-major so the arg-min runs along contiguous rows.
         func dots(_ range: Range<Int>, _ points: UnsafePointer<Scalar>, count: Int, into output: UnsafeMutablePointer<Scalar>) {
             x.withUnsafeBufferPointer { x in
-                Scalar.gemm(transposeA: false, transposeB: true, m: count, n: range.count, k: columns, alpha: 1,
-                            a: points, lda: columns, b: x.baseAddress! + range.lowerBound * columns, ldb: columns,
-                            beta: 0, c: output, ldc: range.count)
+                dots(of: x.baseAddress! + range.lowerBound * columns, rowCount: range.count, with: points, count: count,
+                     into: output)
             }
         }
 
-        /// Assigns every row to its nearest centre (by `||c||^2 - 2 x.c`, the row's own norm
-        /// being the same for all centres). Returns per-cluster sums of rows and weights, and
-        /// how many labels changed.
+        /// The same for `rowCount` rows stored contiguously at `rows`.
+        func dots(of rows: UnsafePointer<Scalar>, rowCount: Int, with points: UnsafePointer<Scalar>, count: Int,
+                  into output: UnsafeMutablePointer<Scalar>) {
+            Scalar.gemm(transposeA: false, transposeB: true, m: count, n: rowCount, k: columns, alpha: 1,
+                        a: points, lda: columns, b: rows, ldb: columns, beta: 0, c: output, ldc: rowCount)
+        }
+
+        /// One assignment step of Lloyd, skipping the rows whose bounds prove their centre is
+        /// still the nearest (Hamerly 2010, "Making k-means even faster"). The rest of each block
+        /// is gathered and goes through one GEMM against all centres, which also renews their
+        /// bounds. `everyRow` ignores the bounds: the first step, when there are none.
+        ///
+        /// Per-cluster sums change only by the rows that changed cluster (all rows when
+        /// `everyRow`). Each part's changes are kept apart and added in part order, so labels and
+        /// sums are the same bits whatever the number of threads. Returns how many labels changed.
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
-        func assign(centers: [Scalar], clusterCount k: Int, labels: UnsafeMutableBufferPointer<Int32>)
-            -> (sums: [Double], clusterWeights: [Double], changed: Int) {
-            var centerNorms = [Scalar](repeating: 0, count: k)
-            for cluster in 0..<k {
-                for column in 0..<columns { centerNorms[cluster] += centers[cluster * columns + column] * centers[cluster * columns + column] }
-            }
+        func assign(_ state: inout LloydState<Scalar>, to geometry: CenterGeometry<Scalar>, everyRow: Bool) -> Int {
+            let k = geometry.clusterCount
             let parts = KMeans.accumulationParts
             var partSums = [Double](repeating: 0, count: parts * k * columns)
             var partWeights = [Double](repeating: 0, count: parts * k)
+            var partMembers = [Int](repeating: 0, count: parts * k)
             var partChanged = [Int](repeating: 0, count: parts)
             let columns = self.columns
             let blockRows = KMeans.blockRows
-            centers.withUnsafeBufferPointer { centers in
-            centerNorms.withUnsafeBufferPointer { centerNorms in
+            let roundUp = 1 + 4 * Scalar.ulpOfOne, roundDown = 1 - 4 * Scalar.ulpOfOne
+            let directRoundUp = 1 + Scalar(columns + 4) * Scalar.ulpOfOne
+            // Bound on the rounding error of `||x||^2 - 2 x.c + ||c||^2` as computed, over
+            // `(||x|| + max ||c||)^2`: a dot product of d terms errs by at most d ulp of its
+            // absolute terms, and each norm the same; doubled for the additions and the GEMM's order.
+            let expansionError = Scalar(2 * columns + 8) * Scalar.ulpOfOne
+            geometry.centers.withUnsafeBufferPointer { centers in
+            geometry.norms.withUnsafeBufferPointer { norms in
+            geometry.halfGap.withUnsafeBufferPointer { halfGap in
+            geometry.moved.withUnsafeBufferPointer { moved in
+            geometry.othersMoved.withUnsafeBufferPointer { othersMoved in
+            state.labels.withUnsafeMutableBufferPointer { labels in
+            state.upper.withUnsafeMutableBufferPointer { upper in
+            state.lower.withUnsafeMutableBufferPointer { lower in
             partSums.withUnsafeMutableBufferPointer { partSums in
             partWeights.withUnsafeMutableBufferPointer { partWeights in
+            partMembers.withUnsafeMutableBufferPointer { partMembers in
             partChanged.withUnsafeMutableBufferPointer { partChanged in
             x.withUnsafeBufferPointer { x in
+            rowNorms.withUnsafeBufferPointer { rowNorms in
             weights.withUnsafeBufferPointer { weights in
                 forEachPart { part in
+                    // Plain pointers in locals: the hot loops below otherwise reload them through
+                    // the closure's captures on every row.
+                    let labels = labels.baseAddress!, upper = upper.baseAddress!, lower = lower.baseAddress!
+                    let x = x.baseAddress!, rowNorms = rowNorms.baseAddress!, weights = weights.baseAddress!
+                    let centers = centers.baseAddress!, norms = norms.baseAddress!
+                    let halfGap = halfGap.baseAddress!, moved = moved.baseAddress!, othersMoved = othersMoved.baseAddress!
+                    let largestNorm = geometry.largestNorm
                     let block = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows * k)
-                    let bestCluster = UnsafeMutablePointer<Int32>.allocate(capacity: blockRows)
+                    let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows * columns)
+                    let pending = UnsafeMutablePointer<Int>.allocate(capacity: blockRows)
+                    let nearestLabel = UnsafeMutablePointer<Int32>.allocate(capacity: blockRows)
+                    let nearest = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
+                    let runnerUp = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
                     // Accumulate in memory private to this part, copied out once: parts that run
                     // at the same time would otherwise share cache lines on every row.
                     let sums = UnsafeMutablePointer<Double>.allocate(capacity: k * columns)
                     let clusterWeights = UnsafeMutablePointer<Double>.allocate(capacity: k)
+                    let members = UnsafeMutablePointer<Int>.allocate(capacity: k)
                     sums.initialize(repeating: 0, count: k * columns)
                     clusterWeights.initialize(repeating: 0, count: k)
+                    members.initialize(repeating: 0, count: k)
                     defer {
                         (partSums.baseAddress! + part * k * columns).update(from: sums, count: k * columns)
                         (partWeights.baseAddress! + part * k).update(from: clusterWeights, count: k)
-                        block.deallocate()
-                        bestCluster.deallocate()
+                        (partMembers.baseAddress! + part * k).update(from: members, count: k)
+                        for buffer in [block, gathered, nearest, runnerUp] as [UnsafeMutablePointer<Scalar>] { buffer.deallocate() }
+                        pending.deallocate()
+                        nearestLabel.deallocate()
                         sums.deallocate()
                         clusterWeights.deallocate()
+                        members.deallocate()
+                    }
+                    func add(row: Int, to cluster: Int, sign: Double) {
+                        let weight = sign * weights[row]
+                        clusterWeights[cluster] += weight
+                        members[cluster] += sign > 0 ? 1 : -1
+                        let target = sums + cluster * columns
+                        let source = x + row * columns
+                        for column in 0..<columns { target[column] += weight * Double(source[column]) }
                     }
                     var changed = 0
                     let rows = partRows(part)
                     var start = rows.lowerBound
                     while start < rows.upperBound {
                         let end = min(start + blockRows, rows.upperBound)
-                        let count = end - start
-                        dots(start..<end, centers.baseAddress!, count: k, into: block)
-                        Scalar.nearestCenters(dots: block, norms: centerNorms.baseAddress!, clusters: k, rows: count, into: bestCluster)
-                        for offset in 0..<count {
-                            let row = start + offset
-                            let cluster = Int(bestCluster[offset])
-                            if labels[row] != bestCluster[offset] {
-                                changed += 1
-                                labels[row] = bestCluster[offset]
+                        var count = 0
+                        if everyRow {
+                            for row in start..<end { pending[row - start] = row }
+                            count = end - start
+                        } else {
+                            for row in start..<end {
+                                let cluster = Int(labels[row])
+                                var upperBound = (upper[row] + moved[cluster]) * roundUp
+                                let lowered = lower[row] - othersMoved[cluster]
+                                let lowerBound = lowered > 0 ? lowered * roundDown : 0
+                                let threshold = max(lowerBound, halfGap[cluster])
+                                if upperBound > threshold {
+                                    upperBound = Scalar.squaredDistance(x + row * columns,
+                                                                        centers + cluster * columns,
+                                                                        count: columns).squareRoot() * directRoundUp
+                                    if upperBound > threshold {
+                                        pending[count] = row
+                                        count += 1
+                                    }
+                                }
+                                upper[row] = upperBound
+                                lower[row] = lowerBound
                             }
-                            let weight = weights[row]
-                            clusterWeights[cluster] += weight
-                            let target = sums + cluster * columns
-                            let source = x.baseAddress! + row * columns
-                            for column in 0..<columns { target[column] += weight * Double(source[column]) }
+                        }
+                        if count > 0 {
+                            let source: UnsafePointer<Scalar>
+                            if count == end - start {
+                                source = x + start * columns
+                            } else {
+                                for index in 0..<count {
+                                    (gathered + index * columns).update(from: x + pending[index] * columns, count: columns)
+                                }
+                                source = UnsafePointer(gathered)
+                            }
+                            dots(of: source, rowCount: count, with: centers, count: k, into: block)
+                            Scalar.nearestTwoCenters(dots: block, norms: norms, clusters: k, rows: count,
+                                                     labels: nearestLabel, nearest: nearest, runnerUp: runnerUp)
+                            for index in 0..<count {
+                                let row = pending[index]
+                                let rowNorm = rowNorms[row]
+                                let scale = rowNorm.squareRoot() + largestNorm
+                                let error = expansionError * scale * scale
+                                upper[row] = max(0, rowNorm + nearest[index] + error).squareRoot() * roundUp
+                                let lowSquared = rowNorm + runnerUp[index] - error
+                                lower[row] = lowSquared > 0 ? lowSquared.squareRoot() * roundDown : 0
+                                let old = labels[row], new = nearestLabel[index]
+                                if old != new {
+                                    changed += 1
+                                    labels[row] = new
+                                    if !everyRow { add(row: row, to: Int(old), sign: -1) }
+                                }
+                                if everyRow || old != new { add(row: row, to: Int(new), sign: 1) }
+                            }
                         }
                         start = end
                     }
@@ -151,13 +233,40 @@ extension KMeans {
             }
             }
             }
-            var sums = [Double](repeating: 0, count: k * columns)
-            var clusterWeights = [Double](repeating: 0, count: k)
-            for part in 0..<parts {
-                for index in 0..<(k * columns) { sums[index] += partSums[part * k * columns + index] }
-                for cluster in 0..<k { clusterWeights[cluster] += partWeights[part * k + cluster] }
             }
-            return (sums, clusterWeights, partChanged.reduce(0, +))
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            if everyRow {
+                state.sums = [Double](repeating: 0, count: k * columns)
+                state.clusterWeights = [Double](repeating: 0, count: k)
+                state.members = [Int](repeating: 0, count: k)
+            }
+            for part in 0..<parts {
+                for index in 0..<(k * columns) { state.sums[index] += partSums[part * k * columns + index] }
+                for cluster in 0..<k {
+                    state.clusterWeights[cluster] += partWeights[part * k + cluster]
+                    state.members[cluster] += partMembers[part * k + cluster]
+                }
+            }
+            // Sums kept by adding and taking away rows drift by rounding; an emptied cluster must
+            // read as exactly empty.
+            for cluster in 0..<k where state.members[cluster] == 0 {
+                state.clusterWeights[cluster] = 0
+                for column in 0..<columns { state.sums[cluster * columns + column] = 0 }
+            }
+            return partChanged.reduce(0, +)
+        }
+
+        /// The nearest centre of every row.
+        func labels(nearest centers: [Scalar]) -> [Int32] {
+            var state = LloydState<Scalar>(rows: rows, clusterCount: centers.count / columns)
+            _ = assign(&state, to: CenterGeometry(centers: centers, columns: columns, previous: nil), everyRow: true)
+            return state.labels
         }
 
         /// Exact weighted squared distances to the assigned centres, summed in part order.
@@ -188,17 +297,15 @@ extension KMeans {
         func lloyd(start: [Scalar], configuration: KMeansConfiguration, restart: Int) -> KMeansModel<Scalar> {
             let k = start.count / columns
             let tolerance = configuration.tolerance * meanVariance
-            var centers = start
-            var labels = [Int32](repeating: -1, count: rows)
+            var geometry = CenterGeometry(centers: start, columns: columns, previous: nil)
+            var state = LloydState<Scalar>(rows: rows, clusterCount: k)
             var iterations = 0
             var converged = false
             var reseeded = 0
             var labelsMatchCenters = false
             while iterations < configuration.maxIterations {
                 iterations += 1
-                let (sums, clusterWeights, changed) = labels.withUnsafeMutableBufferPointer { labels in
-                    assign(centers: centers, clusterCount: k, labels: labels)
-                }
+                let changed = assign(&state, to: geometry, everyRow: iterations == 1)
                 if changed == 0 {
                     // Strict convergence: the centres computed from these labels are the current ones.
                     converged = true
@@ -206,30 +313,24 @@ extension KMeans {
                     break
                 }
                 var next = [Scalar](repeating: 0, count: k * columns)
-                var newSums = sums, newWeights = clusterWeights
-                reseeded += relocateEmptyClusters(sums: &newSums, weights: &newWeights, labels: labels, centers: centers, clusterCount: k)
+                var newSums = state.sums, newWeights = state.clusterWeights
+                reseeded += relocateEmptyClusters(sums: &newSums, weights: &newWeights, labels: state.labels,
+                                                  centers: geometry.centers, clusterCount: k)
                 for cluster in 0..<k where newWeights[cluster] > 0 {
                     for column in 0..<columns {
                         next[cluster * columns + column] = Scalar(newSums[cluster * columns + column] / newWeights[cluster])
                     }
                 }
-                var shift = 0.0
-                for index in 0..<(k * columns) {
-                    let difference = Double(next[index]) - Double(centers[index])
-                    shift += difference * difference
-                }
-                centers = next
-                if shift <= tolerance {
+                geometry = CenterGeometry(centers: next, columns: columns, previous: geometry.centers)
+                if geometry.squaredShift <= tolerance {
                     converged = true
                     break
                 }
             }
             if !labelsMatchCenters {
-                labels.withUnsafeMutableBufferPointer { labels in
-                    _ = assign(centers: centers, clusterCount: k, labels: labels)
-                }
+                _ = assign(&state, to: geometry, everyRow: false)
             }
-            return finish(centers: centers, labels: labels, iterations: iterations, converged: converged,
+            return finish(centers: geometry.centers, labels: state.labels, iterations: iterations, converged: converged,
                           reseeded: reseeded, restart: restart)
         }
 
@@ -279,6 +380,83 @@ extension KMeans {
                 clusterWeights[cluster] = weight
             }
             return empty.count
+        }
+    }
+}
+
+extension KMeans {
+    /// What Lloyd keeps from one assignment step to the next.
+    struct LloydState<Scalar: KMeansScalar> {
+        /// -1 before the first step.
+        var labels: [Int32]
+        /// At least the distance from each row to its own centre.
+        var upper: [Scalar]
+        /// At most the distance from each row to any other centre.
+        var lower: [Scalar]
+        /// Weighted per-cluster sums of rows (k x d), weights and member counts.
+        var sums: [Double] = []
+        var clusterWeights: [Double] = []
+        var members: [Int] = []
+
+        init(rows: Int, clusterCount: Int) {
+            labels = [Int32](repeating: -1, count: rows)
+            upper = [Scalar](repeating: 0, count: rows)
+            lower = [Scalar](repeating: 0, count: rows)
+        }
+    }
+
+    /// The centres as an assignment step needs them: their squared norms for the GEMM arg-min,
+    /// and for the bounds, how far apart they are and how far each moved since the last step.
+    /// Distances are computed in Double and rounded towards the safe side of each bound.
+    struct CenterGeometry<Scalar: KMeansScalar> {
+        let centers: [Scalar]
+        let clusterCount: Int
+        let norms: [Scalar]
+        /// The largest centre norm (not squared), rounded up.
+        let largestNorm: Scalar
+        /// Half the distance from each centre to the nearest other one, rounded down: a row
+        /// that close to its centre is nearer to it than to any other.
+        let halfGap: [Scalar]
+        /// How far each centre moved, rounded up.
+        let moved: [Scalar]
+        /// The farthest any other centre moved, rounded up.
+        let othersMoved: [Scalar]
+        /// The sum over centres of the squared move, which `tol` is compared with.
+        let squaredShift: Double
+
+        init(centers: [Scalar], columns: Int, previous: [Scalar]?) {
+            let k = centers.count / columns
+            self.centers = centers
+            clusterCount = k
+            func squaredDistance(_ a: [Scalar], _ i: Int, _ b: [Scalar], _ j: Int) -> Double {
+                var total = 0.0
+                for column in 0..<columns {
+                    let difference = Double(a[i * columns + column]) - Double(b[j * columns + column])
+                    total += difference * difference
+                }
+                return total
+            }
+            // Double's rounding is far below these margins of Scalar's.
+            func up(_ value: Double) -> Scalar { Scalar(value) * (1 + 4 * Scalar.ulpOfOne) }
+            func down(_ value: Double) -> Scalar { Scalar(value) * (1 - 4 * Scalar.ulpOfOne) }
+            norms = (0..<k).map { cluster in
+                var norm: Scalar = 0
+                for column in 0..<columns { norm += centers[cluster * columns + column] * centers[cluster * columns + column] }
+                return norm
+            }
+            largestNorm = up(Double(norms.max() ?? 0).squareRoot())
+            halfGap = (0..<k).map { cluster in
+                let nearest = (0..<k).lazy.filter { $0 != cluster }.map { squaredDistance(centers, cluster, centers, $0) }.min()
+                return nearest.map { down($0.squareRoot() / 2) } ?? .infinity
+            }
+            let squaredMoves = previous.map { previous in (0..<k).map { squaredDistance(centers, $0, previous, $0) } }
+                ?? [Double](repeating: 0, count: k)
+            let moves = squaredMoves.map { $0.squareRoot() }
+            moved = moves.map(up)
+            let farthest = moves.indices.max { moves[$0] < moves[$1] } ?? 0
+            let secondFarthest = moves.indices.filter { $0 != farthest }.map { moves[$0] }.max() ?? 0
+            othersMoved = (0..<k).map { up($0 == farthest ? secondFarthest : moves[farthest]) }
+            squaredShift = squaredMoves.reduce(0, +)
         }
     }
 }

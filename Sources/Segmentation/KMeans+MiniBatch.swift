@@ -48,6 +48,8 @@ extension KMeans.Problem {
         var batchData = [Scalar](repeating: 0, count: batch * columns)
         var products = [Scalar](repeating: 0, count: batch * k)
         var nearest = [Int32](repeating: 0, count: batch)
+        var nearestDistance = [Scalar](repeating: 0, count: batch)
+        var runnerUpDistance = [Scalar](repeating: 0, count: batch)
         var centerNorms = [Scalar](repeating: 0, count: k)
         var performed = 0
         for _ in 0..<steps {
@@ -69,10 +71,9 @@ extension KMeans.Problem {
                                     a: centers.baseAddress!, lda: columns, b: batchData.baseAddress!, ldb: columns,
                                     beta: 0, c: products.baseAddress!, ldc: batch)
                         centerNorms.withUnsafeBufferPointer { norms in
-                            nearest.withUnsafeMutableBufferPointer { nearest in
-                                Scalar.nearestCenters(dots: products.baseAddress!, norms: norms.baseAddress!, clusters: k,
-                                                      rows: batch, into: nearest.baseAddress!)
-                            }
+                            Scalar.nearestTwoCenters(dots: products.baseAddress!, norms: norms.baseAddress!, clusters: k,
+                                                     rows: batch, labels: &nearest, nearest: &nearestDistance,
+                                                     runnerUp: &runnerUpDistance)
                         }
                     }
                 }
@@ -111,9 +112,7 @@ extension KMeans.Problem {
                 if stepsWithoutImprovement >= 10 { break }
             }
         }
-        var labels = [Int32](repeating: -1, count: rows)
-        labels.withUnsafeMutableBufferPointer { labels in _ = assign(centers: centers, clusterCount: k, labels: labels) }
-        return finish(centers: centers, labels: labels, iterations: performed, converged: performed < steps,
+        return finish(centers: centers, labels: labels(nearest: centers), iterations: performed, converged: performed < steps,
                       reseeded: 0, restart: restart)
     }
 }

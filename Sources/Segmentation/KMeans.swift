@@ -66,15 +66,20 @@ public struct KMeansModel<Scalar: BLASScalar>: Sendable {
 ///   seeding"; the greedy variant of scikit-learn (`_kmeans_plusplus`), trying
 ///   2 + floor(ln k) candidates per step and keeping the one that lowers the potential most.
 /// - Lloyd: the assignment step computes `||x||^2 - 2 x.c + ||c||^2` for a block of rows at a
-///   time with one GEMM (never an n x k matrix for all n), then accumulates the block into
-///   per-part sums. Parts are a fixed split of the rows, summed in part order, so labels and
-///   centres are bit-identical whatever the number of threads.
+///   time with one GEMM (never an n x k matrix for all n). Each row keeps Hamerly's two
+///   distance bounds (Hamerly 2010, "Making k-means even faster"; scikit-learn's `elkan` is
+///   the same idea with k bounds per row): a row whose bounds prove its centre is still the
+///   nearest skips the GEMM, so later iterations cost a fraction of the first. The bounds
+///   carry margins for the rounding of the norm expansion, so a skipped row is one whose
+///   label the full step would keep: the iterations are Lloyd's. Per-cluster sums change by
+///   the rows that moved, kept per part; parts are a fixed split of the rows, summed in part
+///   order, so labels and centres are bit-identical whatever the number of threads.
 /// - As scikit-learn: the data is centred first (precision of the norm expansion), `tol` is
 ///   scaled by the mean feature variance, an empty cluster is re-seeded at the point farthest
 ///   from its centre, and after the last update the assignment runs once more so labels
 ///   match the returned centres.
 ///
-/// Cost: O(n k d) per iteration; memory O(n d) for a centred copy plus O(n) labels.
+/// Cost: O(n k d) per iteration at worst; memory O(n d) for a centred copy plus O(n) labels and bounds.
 public struct KMeans: Sendable {
     public let configuration: KMeansConfiguration
     /// Fixed number of accumulation parts: the unit of determinism, not of threading.

@@ -102,4 +102,54 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
         #expect(model.inertia == 0)
         #expect(model.labels.count == 50)
     }
+
+    /// Lloyd with its distance bounds must follow plain Lloyd step for step: uniform data and
+    /// 16 centres put many rows near a boundary, so skipped rows and the sums kept from moved
+    /// rows are both exercised. 11 columns also run the vector kernels' remainder lanes.
+    @Test(arguments: [3, 11])
+    func boundedLloydFollowsPlainLloyd(columns: Int) throws {
+        var random = RandomSource(seed: 42)
+        let rows = 3000, k = 16
+        let elements = (0..<(rows * columns)).map { _ in random.unit() }
+        let weights = (0..<rows).map { _ in 0.5 + random.unit() }
+        let start = Array(elements[0..<(k * columns)])
+        func squaredDistance(_ row: Int, _ centers: [Double], _ cluster: Int) -> Double {
+            (0..<columns).reduce(0) { total, column in
+                let difference = elements[row * columns + column] - centers[cluster * columns + column]
+                return total + difference * difference
+            }
+        }
+        func nearest(_ centers: [Double]) -> [Int32] {
+            (0..<rows).map { row in Int32((0..<k).min { squaredDistance(row, centers, $0) < squaredDistance(row, centers, $1) }!) }
+        }
+        var centers = start
+        for iterations in 1...12 {
+            let labels = nearest(centers)
+            var sums = [Double](repeating: 0, count: k * columns), totals = [Double](repeating: 0, count: k)
+            for row in 0..<rows {
+                let cluster = Int(labels[row])
+                totals[cluster] += weights[row]
+                for column in 0..<columns { sums[cluster * columns + column] += weights[row] * elements[row * columns + column] }
+            }
+            try #require(totals.allSatisfy { $0 > 0 }, "the plain Lloyd of this test never empties a cluster")
+            centers = (0..<(k * columns)).map { sums[$0] / totals[$0 / columns] }
+            let configuration = KMeansConfiguration(clusterCount: k, maxIterations: iterations, tolerance: 0)
+            let model = try KMeans(configuration).fit(Matrix(rows: rows, columns: columns, elements: elements), weights: weights,
+                                                      initialCenters: Matrix(rows: k, columns: columns, elements: start))
+            #expect(model.iterations == iterations)
+            let expected = nearest(centers)
+            let differing = (0..<rows).filter { model.labels[$0] != expected[$0] }.count
+            #expect(differing == 0, "after \(iterations) iterations, \(differing) rows are not at their nearest centre")
+            #expect(zip(model.centers.elements, centers).allSatisfy { isClose($0, $1, absolute: 1e-12) }, "after \(iterations) iterations")
+
+            let single = try KMeans(configuration).fit(Matrix(rows: rows, columns: columns, elements: elements.map(Float.init)),
+                                                       weights: weights, initialCenters: Matrix(rows: k, columns: columns, elements: start.map(Float.init)))
+            let singleCenters = single.centers.elements.map(Double.init)
+            let skipped = (0..<rows).filter { row in
+                let own = squaredDistance(row, singleCenters, Int(single.labels[row]))
+                return (0..<k).contains { squaredDistance(row, singleCenters, $0) + 1e-5 < own }
+            }.count
+            #expect(skipped == 0, "Float, after \(iterations) iterations: \(skipped) rows kept a centre farther than another")
+        }
+    }
 }
