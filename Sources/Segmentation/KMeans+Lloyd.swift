@@ -100,7 +100,7 @@ extension KMeans {
             var partMembers = [Int](repeating: 0, count: parts * k)
             var partChanged = [Int](repeating: 0, count: parts)
             let columns = self.columns
-            let blockRows = KMeans.blockRows
+            let gemmRows = KMeans.gemmRows
             let roundUp = 1 + 4 * Scalar.ulpOfOne, roundDown = 1 - 4 * Scalar.ulpOfOne
             let directRoundUp = 1 + Scalar(columns + 4) * Scalar.ulpOfOne
             // Bound on the rounding error of `||x||^2 - 2 x.c + ||c||^2` as computed, over
@@ -130,12 +130,12 @@ extension KMeans {
                     let centers = centers.baseAddress!, norms = norms.baseAddress!
                     let halfGap = halfGap.baseAddress!, moved = moved.baseAddress!, othersMoved = othersMoved.baseAddress!
                     let largestNorm = geometry.largestNorm
-                    let block = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows * k)
-                    let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows * columns)
-                    let pending = UnsafeMutablePointer<Int>.allocate(capacity: blockRows)
-                    let nearestLabel = UnsafeMutablePointer<Int32>.allocate(capacity: blockRows)
-                    let nearest = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
-                    let runnerUp = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
+                    let block = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows * k)
+                    let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows * columns)
+                    let pending = UnsafeMutablePointer<Int>.allocate(capacity: gemmRows)
+                    let nearestLabel = UnsafeMutablePointer<Int32>.allocate(capacity: gemmRows)
+                    let nearest = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows)
+                    let runnerUp = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows)
                     // Accumulate in memory private to this part, copied out once: parts that run
                     // at the same time would otherwise share cache lines on every row.
                     let sums = UnsafeMutablePointer<Double>.allocate(capacity: k * columns)
@@ -164,66 +164,61 @@ extension KMeans {
                         for column in 0..<columns { target[column] += weight * Double(source[column]) }
                     }
                     var changed = 0
-                    let rows = partRows(part)
-                    var start = rows.lowerBound
-                    while start < rows.upperBound {
-                        let end = min(start + blockRows, rows.upperBound)
-                        var count = 0
-                        if everyRow {
-                            for row in start..<end { pending[row - start] = row }
-                            count = end - start
-                        } else {
-                            for row in start..<end {
-                                let cluster = Int(labels[row])
-                                var upperBound = (upper[row] + moved[cluster]) * roundUp
-                                let lowered = lower[row] - othersMoved[cluster]
-                                let lowerBound = lowered > 0 ? lowered * roundDown : 0
-                                let threshold = max(lowerBound, halfGap[cluster])
-                                if upperBound > threshold {
-                                    upperBound = Scalar.squaredDistance(x + row * columns,
-                                                                        centers + cluster * columns,
-                                                                        count: columns).squareRoot() * directRoundUp
-                                    if upperBound > threshold {
-                                        pending[count] = row
-                                        count += 1
-                                    }
-                                }
-                                upper[row] = upperBound
-                                lower[row] = lowerBound
+                    /// Assigns the `count` pending rows by GEMM: rows `pending[0]` on of `x` when
+                    /// they are all the rows in order (`everyRow`), else their copies in `gathered`.
+                    func assignPending(_ count: Int) {
+                        let source = everyRow ? x + pending[0] * columns : UnsafePointer(gathered)
+                        dots(of: source, rowCount: count, with: centers, count: k, into: block)
+                        Scalar.nearestTwoCenters(dots: block, norms: norms, clusters: k, rows: count,
+                                                 labels: nearestLabel, nearest: nearest, runnerUp: runnerUp)
+                        for index in 0..<count {
+                            let row = pending[index]
+                            let rowNorm = rowNorms[row]
+                            let scale = rowNorm.squareRoot() + largestNorm
+                            let error = expansionError * scale * scale
+                            upper[row] = max(0, rowNorm + nearest[index] + error).squareRoot() * roundUp
+                            let lowSquared = rowNorm + runnerUp[index] - error
+                            lower[row] = lowSquared > 0 ? lowSquared.squareRoot() * roundDown : 0
+                            let old = labels[row], new = nearestLabel[index]
+                            if old != new {
+                                changed += 1
+                                labels[row] = new
+                                if !everyRow { add(row: row, to: Int(old), sign: -1) }
                             }
+                            if everyRow || old != new { add(row: row, to: Int(new), sign: 1) }
                         }
-                        if count > 0 {
-                            let source: UnsafePointer<Scalar>
-                            if count == end - start {
-                                source = x + start * columns
-                            } else {
-                                for index in 0..<count {
-                                    (gathered + index * columns).update(from: x + pending[index] * columns, count: columns)
-                                }
-                                source = UnsafePointer(gathered)
-                            }
-                            dots(of: source, rowCount: count, with: centers, count: k, into: block)
-                            Scalar.nearestTwoCenters(dots: block, norms: norms, clusters: k, rows: count,
-                                                     labels: nearestLabel, nearest: nearest, runnerUp: runnerUp)
-                            for index in 0..<count {
-                                let row = pending[index]
-                                let rowNorm = rowNorms[row]
-                                let scale = rowNorm.squareRoot() + largestNorm
-                                let error = expansionError * scale * scale
-                                upper[row] = max(0, rowNorm + nearest[index] + error).squareRoot() * roundUp
-                                let lowSquared = rowNorm + runnerUp[index] - error
-                                lower[row] = lowSquared > 0 ? lowSquared.squareRoot() * roundDown : 0
-                                let old = labels[row], new = nearestLabel[index]
-                                if old != new {
-                                    changed += 1
-                                    labels[row] = new
-                                    if !everyRow { add(row: row, to: Int(old), sign: -1) }
-                                }
-                                if everyRow || old != new { add(row: row, to: Int(new), sign: 1) }
-                            }
-                        }
-                        start = end
                     }
+                    var count = 0
+                    for row in partRows(part) {
+                        if everyRow {
+                            pending[count] = row
+                            count += 1
+                        } else {
+                            let cluster = Int(labels[row])
+                            var upperBound = (upper[row] + moved[cluster]) * roundUp
+                            let lowered = lower[row] - othersMoved[cluster]
+                            let lowerBound = lowered > 0 ? lowered * roundDown : 0
+                            let threshold = max(lowerBound, halfGap[cluster])
+                            if upperBound > threshold {
+                                let source = x + row * columns
+                                upperBound = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
+                                    .squareRoot() * directRoundUp
+                                if upperBound > threshold {
+                                    // Copied now, while the row is in cache from the line above.
+                                    (gathered + count * columns).update(from: source, count: columns)
+                                    pending[count] = row
+                                    count += 1
+                                }
+                            }
+                            upper[row] = upperBound
+                            lower[row] = lowerBound
+                        }
+                        if count == gemmRows {
+                            assignPending(count)
+                            count = 0
+                        }
+                    }
+                    if count > 0 { assignPending(count) }
                     partChanged[part] = changed
                 }
             }

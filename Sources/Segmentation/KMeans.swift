@@ -70,8 +70,8 @@ public struct KMeansModel<Scalar: BLASScalar>: Sendable {
 ///   distance bounds (Hamerly 2010, "Making k-means even faster"; scikit-learn's `elkan` is
 ///   the same idea with k bounds per row): a row whose bounds prove its centre is still the
 ///   nearest skips the GEMM, so later iterations cost a fraction of the first. The bounds
-///   carry margins for the rounding of the norm expansion, so a skipped row is one whose
-///   label the full step would keep: the iterations are Lloyd's. Per-cluster sums change by
+///   carry margins for the rounding of the norm expansion, so a row is skipped only when its
+///   centre is, in exact arithmetic, still its nearest: the iterations are Lloyd's. Per-cluster sums change by
 ///   the rows that moved, kept per part; parts are a fixed split of the rows, summed in part
 ///   order, so labels and centres are bit-identical whatever the number of threads.
 /// - As scikit-learn: the data is centred first (precision of the norm expansion), `tol` is
@@ -85,6 +85,8 @@ public struct KMeans: Sendable {
     /// Fixed number of accumulation parts: the unit of determinism, not of threading.
     static let accumulationParts = 32
     static let blockRows = 4096
+    /// Rows per GEMM of the assignment step: its k x rows product then stays in L2 for the arg-min.
+    static let gemmRows = 512
 
     public init(_ configuration: KMeansConfiguration) { self.configuration = configuration }
 
