@@ -103,6 +103,12 @@ extension KMeans {
             let gemmRows = KMeans.gemmRows
             let roundUp = 1 + 4 * Scalar.ulpOfOne, roundDown = 1 - 4 * Scalar.ulpOfOne
             let directRoundUp = 1 + Scalar(columns + 4) * Scalar.ulpOfOne
+            let directRoundDown = 1 - Scalar(columns + 4) * Scalar.ulpOfOne
+            // Candidates (the row's own centre included) up to which direct distances cost less
+            // than the row's share of a GEMM against all k centres. Fitted on Benchmarks/kmeans.py:
+            // a direct distance costs about d + 48 steps, a GEMM about d / 2 per centre, so below
+            // about 16 features the GEMM wins unless k is large.
+            let neighbourLimit = k * columns / (2 * (columns + 48))
             // Bound on the rounding error of `||x||^2 - 2 x.c + ||c||^2` as computed, over
             // `(||x|| + max ||c||)^2`: a dot product of d terms errs by at most d ulp of its
             // absolute terms, and each norm the same; doubled for the additions and the GEMM's order.
@@ -110,6 +116,8 @@ extension KMeans {
             geometry.centers.withUnsafeBufferPointer { centers in
             geometry.norms.withUnsafeBufferPointer { norms in
             geometry.halfGap.withUnsafeBufferPointer { halfGap in
+            geometry.neighbours.withUnsafeBufferPointer { neighbours in
+            geometry.neighbourDistances.withUnsafeBufferPointer { neighbourDistances in
             geometry.moved.withUnsafeBufferPointer { moved in
             geometry.othersMoved.withUnsafeBufferPointer { othersMoved in
             state.labels.withUnsafeMutableBufferPointer { labels in
@@ -129,6 +137,7 @@ extension KMeans {
                     let x = x.baseAddress!, rowNorms = rowNorms.baseAddress!, weights = weights.baseAddress!
                     let centers = centers.baseAddress!, norms = norms.baseAddress!
                     let halfGap = halfGap.baseAddress!, moved = moved.baseAddress!, othersMoved = othersMoved.baseAddress!
+                    let neighbours = neighbours.baseAddress!, neighbourDistances = neighbourDistances.baseAddress!
                     let largestNorm = geometry.largestNorm
                     let block = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows * k)
                     let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows * columns)
@@ -188,6 +197,45 @@ extension KMeans {
                             if everyRow || old != new { add(row: row, to: Int(new), sign: 1) }
                         }
                     }
+                    /// Assigns `row`, at most `distance` from its centre `cluster`, among the few
+                    /// centres that can be nearer (less than twice that from `cluster`), by direct
+                    /// distances. False, doing nothing, when there are too many for that to beat the GEMM.
+                    func assignAmongNeighbours(row: Int, cluster: Int, distance: Scalar) -> Bool {
+                        let order = neighbours + cluster * k, gaps = neighbourDistances + cluster * k
+                        let reach = 2 * distance
+                        var candidates = 1
+                        while candidates < k && gaps[candidates] < reach {
+                            candidates += 1
+                            if candidates > neighbourLimit { return false }
+                        }
+                        let source = x + row * columns
+                        var best = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
+                        var bestCluster = Int32(cluster)
+                        var second = Scalar.infinity
+                        for index in 1..<candidates {
+                            let other = order[index]
+                            let squared = Scalar.squaredDistance(source, centers + Int(other) * columns, count: columns)
+                            if squared < best || (squared == best && other < bestCluster) {
+                                second = best
+                                best = squared
+                                bestCluster = other
+                            } else if squared < second {
+                                second = squared
+                            }
+                        }
+                        // Centres beyond the candidates are at least their distance from `cluster`
+                        // less `distance` away from the row.
+                        let beyond = candidates < k ? (gaps[candidates] - distance) * roundDown : Scalar.infinity
+                        upper[row] = best.squareRoot() * directRoundUp
+                        lower[row] = max(0, min(second.squareRoot() * directRoundDown, beyond))
+                        if bestCluster != Int32(cluster) {
+                            changed += 1
+                            labels[row] = bestCluster
+                            add(row: row, to: cluster, sign: -1)
+                            add(row: row, to: Int(bestCluster), sign: 1)
+                        }
+                        return true
+                    }
                     var count = 0
                     for row in partRows(part) {
                         if everyRow {
@@ -204,6 +252,7 @@ extension KMeans {
                                 upperBound = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
                                     .squareRoot() * directRoundUp
                                 if upperBound > threshold {
+                                    if assignAmongNeighbours(row: row, cluster: cluster, distance: upperBound) { continue }
                                     // Copied now, while the row is in cache from the line above.
                                     (gathered + count * columns).update(from: source, count: columns)
                                     pending[count] = row
@@ -221,6 +270,8 @@ extension KMeans {
                     if count > 0 { assignPending(count) }
                     partChanged[part] = changed
                 }
+            }
+            }
             }
             }
             }
@@ -412,6 +463,11 @@ extension KMeans {
         /// Half the distance from each centre to the nearest other one, rounded down: a row
         /// that close to its centre is nearer to it than to any other.
         let halfGap: [Scalar]
+        /// Row `c` (k entries): every centre by distance from centre `c`, `c` itself first, and
+        /// those distances rounded down. A row within `u` of centre `c` can only be nearer to a
+        /// centre less than `2u` from `c`: the candidates of the pruned step.
+        let neighbours: [Int32]
+        let neighbourDistances: [Scalar]
         /// How far each centre moved, rounded up.
         let moved: [Scalar]
         /// The farthest any other centre moved, rounded up.
@@ -440,10 +496,19 @@ extension KMeans {
                 return norm
             }
             largestNorm = up(Double(norms.max() ?? 0).squareRoot())
-            halfGap = (0..<k).map { cluster in
-                let nearest = (0..<k).lazy.filter { $0 != cluster }.map { squaredDistance(centers, cluster, centers, $0) }.min()
-                return nearest.map { down($0.squareRoot() / 2) } ?? .infinity
+            var neighbours = [Int32](), neighbourDistances = [Scalar]()
+            neighbours.reserveCapacity(k * k)
+            neighbourDistances.reserveCapacity(k * k)
+            for cluster in 0..<k {
+                var distances: [Double] = (0..<k).map { squaredDistance(centers, cluster, centers, $0).squareRoot() }
+                distances[cluster] = -1  // itself first, even when another centre coincides with it
+                let order = (0..<k).sorted { (a: Int, b: Int) -> Bool in (distances[a], a) < (distances[b], b) }
+                neighbours += order.map { Int32($0) }
+                neighbourDistances += order.map { $0 == cluster ? 0 : down(distances[$0]) }
             }
+            self.neighbours = neighbours
+            self.neighbourDistances = neighbourDistances
+            halfGap = (0..<k).map { k > 1 ? down(Double(neighbourDistances[$0 * k + 1]) / 2) : .infinity }
             let squaredMoves = previous.map { previous in (0..<k).map { squaredDistance(centers, $0, previous, $0) } }
                 ?? [Double](repeating: 0, count: k)
             let moves = squaredMoves.map { $0.squareRoot() }

@@ -25,6 +25,7 @@ extension Float: KMeansScalar {
         segflow_nearest_two_f32(dots, norms, clusters, rows, labels, nearest, runnerUp)
     }
 
+    @inline(__always)
     public static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var sums = SIMD8<Float>.zero
         var index = 0
@@ -52,6 +53,7 @@ extension Double: KMeansScalar {
         segflow_nearest_two_f64(dots, norms, clusters, rows, labels, nearest, runnerUp)
     }
 
+    @inline(__always)
     public static func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
         var sums = SIMD4<Double>.zero
         var index = 0
