@@ -83,9 +83,12 @@ extension KMeans {
         }
 
         /// One assignment step of Lloyd, skipping the rows whose bounds prove their centre is
-        /// still the nearest (Hamerly 2010, "Making k-means even faster"). The rest of each block
-        /// is gathered and goes through one GEMM against all centres, which also renews their
-        /// bounds. `everyRow` ignores the bounds: the first step, when there are none.
+        /// still the nearest (Hamerly 2010, "Making k-means even faster"). A row that fails its
+        /// bounds is compared with the centres less than twice its distance from its own centre
+        /// (the others cannot be nearer, by the triangle inequality) when they are few, by direct
+        /// distances; otherwise it is gathered with others for one GEMM against all centres.
+        /// Either way its bounds are renewed. `everyRow` ignores the bounds and runs every row
+        /// through the GEMM: the first step, when there are none.
         ///
         /// Per-cluster sums change only by the rows that changed cluster (all rows when
         /// `everyRow`). Each part's changes are kept apart and added in part order, so labels and
