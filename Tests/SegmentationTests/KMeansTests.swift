@@ -152,4 +152,29 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
             #expect(skipped == 0, "Float, after \(iterations) iterations: \(skipped) rows kept a centre farther than another")
         }
     }
+
+    /// The C arg-min against a plain loop: rows beyond one 256-row slice, one cluster (no runner-up), ties.
+    @Test(arguments: [1, 2, 7])
+    func nearestTwoCentersMatchesAPlainLoop(clusters: Int) {
+        var random = RandomSource(seed: UInt64(clusters))
+        let rows = 300
+        func check<Scalar: KMeansScalar>(_: Scalar.Type) {
+            // Values on a coarse grid, so that ties happen and must go to the first cluster.
+            let dots = (0..<(clusters * rows)).map { _ in Scalar((random.unit() * 8).rounded()) }
+            let norms = (0..<clusters).map { _ in Scalar((random.unit() * 8).rounded()) }
+            var labels = [Int32](repeating: -1, count: rows)
+            var nearest = [Scalar](repeating: 0, count: rows), runnerUp = [Scalar](repeating: 0, count: rows)
+            Scalar.nearestTwoCenters(dots: dots, norms: norms, clusters: clusters, rows: rows, labels: &labels,
+                                     nearest: &nearest, runnerUp: &runnerUp)
+            for row in 0..<rows {
+                let values = (0..<clusters).map { norms[$0] - 2 * dots[$0 * rows + row] }
+                let best = values.indices.min { values[$0] < values[$1] }!
+                let others = values.indices.filter { $0 != best }.map { values[$0] }
+                #expect(labels[row] == Int32(best) && nearest[row] == values[best], "\(Scalar.self) row \(row)")
+                #expect(runnerUp[row] == (others.min() ?? .infinity), "\(Scalar.self) row \(row)")
+            }
+        }
+        check(Float.self)
+        check(Double.self)
+    }
 }
