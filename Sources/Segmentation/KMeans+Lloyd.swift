@@ -92,18 +92,23 @@ extension KMeans {
         ///
         /// Per-cluster sums change only by the rows that changed cluster (all rows when
         /// `everyRow`). Each part's changes are kept apart and added in part order, so labels and
-        /// sums are the same bits whatever the number of threads. Returns how many labels changed.
+        /// sums are the same bits whatever the number of threads. Returns how many labels changed
+        /// and how many rows failed their bounds.
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
-        func assign(_ state: inout LloydState<Scalar>, to geometry: CenterGeometry<Scalar>, everyRow: Bool) -> Int {
+        func assign(_ state: inout LloydState<Scalar>, to geometry: CenterGeometry<Scalar>, everyRow: Bool)
+            -> (changed: Int, recomputed: Int) {
             let k = geometry.clusterCount
             let parts = KMeans.accumulationParts
             var partSums = [Double](repeating: 0, count: parts * k * columns)
             var partWeights = [Double](repeating: 0, count: parts * k)
             var partMembers = [Int](repeating: 0, count: parts * k)
             var partChanged = [Int](repeating: 0, count: parts)
+            var partRecomputed = [Int](repeating: 0, count: parts)
             let columns = self.columns
-            let gemmRows = KMeans.gemmRows
+            // Every row in order goes to the GEMM straight from `x` in blocks; rows that failed
+            // their bounds are gathered, in fewer at a time so their product stays in cache.
+            let blockRows = KMeans.blockRows, gemmRows = everyRow ? KMeans.blockRows : KMeans.gemmRows
             let roundUp = 1 + 4 * Scalar.ulpOfOne, roundDown = 1 - 4 * Scalar.ulpOfOne
             let directRoundUp = 1 + Scalar(columns + 4) * Scalar.ulpOfOne
             let directRoundDown = 1 - Scalar(columns + 4) * Scalar.ulpOfOne
@@ -130,6 +135,7 @@ extension KMeans {
             partWeights.withUnsafeMutableBufferPointer { partWeights in
             partMembers.withUnsafeMutableBufferPointer { partMembers in
             partChanged.withUnsafeMutableBufferPointer { partChanged in
+            partRecomputed.withUnsafeMutableBufferPointer { partRecomputed in
             x.withUnsafeBufferPointer { x in
             rowNorms.withUnsafeBufferPointer { rowNorms in
             weights.withUnsafeBufferPointer { weights in
@@ -142,12 +148,12 @@ extension KMeans {
                     let halfGap = halfGap.baseAddress!, moved = moved.baseAddress!, othersMoved = othersMoved.baseAddress!
                     let neighbours = neighbours.baseAddress!, neighbourDistances = neighbourDistances.baseAddress!
                     let largestNorm = geometry.largestNorm
-                    let block = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows * k)
-                    let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows * columns)
-                    let pending = UnsafeMutablePointer<Int>.allocate(capacity: gemmRows)
-                    let nearestLabel = UnsafeMutablePointer<Int32>.allocate(capacity: gemmRows)
-                    let nearest = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows)
-                    let runnerUp = UnsafeMutablePointer<Scalar>.allocate(capacity: gemmRows)
+                    let block = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows * k)
+                    let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: KMeans.gemmRows * columns)
+                    let pending = UnsafeMutablePointer<Int>.allocate(capacity: blockRows)
+                    let nearestLabel = UnsafeMutablePointer<Int32>.allocate(capacity: blockRows)
+                    let nearest = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
+                    let runnerUp = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
                     // Accumulate in memory private to this part, copied out once: parts that run
                     // at the same time would otherwise share cache lines on every row.
                     let sums = UnsafeMutablePointer<Double>.allocate(capacity: k * columns)
@@ -175,7 +181,7 @@ extension KMeans {
                         let source = x + row * columns
                         for column in 0..<columns { target[column] += weight * Double(source[column]) }
                     }
-                    var changed = 0
+                    var changed = 0, recomputed = 0
                     /// Assigns the `count` pending rows by GEMM: rows `pending[0]` on of `x` when
                     /// they are all the rows in order (`everyRow`), else their copies in `gathered`.
                     func assignPending(_ count: Int) {
@@ -255,6 +261,7 @@ extension KMeans {
                                 upperBound = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
                                     .squareRoot() * directRoundUp
                                 if upperBound > threshold {
+                                    recomputed += 1
                                     if assignAmongNeighbours(row: row, cluster: cluster, distance: upperBound) { continue }
                                     // Copied now, while the row is in cache from the line above.
                                     (gathered + count * columns).update(from: source, count: columns)
@@ -272,7 +279,9 @@ extension KMeans {
                     }
                     if count > 0 { assignPending(count) }
                     partChanged[part] = changed
+                    partRecomputed[part] = recomputed
                 }
+            }
             }
             }
             }
@@ -308,7 +317,7 @@ extension KMeans {
                 state.clusterWeights[cluster] = 0
                 for column in 0..<columns { state.sums[cluster * columns + column] = 0 }
             }
-            return partChanged.reduce(0, +)
+            return (partChanged.reduce(0, +), everyRow ? rows : partRecomputed.reduce(0, +))
         }
 
         /// The nearest centre of every row.
@@ -352,9 +361,28 @@ extension KMeans {
             var converged = false
             var reseeded = 0
             var labelsMatchCenters = false
+            // Bounds do not pay where many rows sit near a boundary (one broad blob cut into k
+            // cells, for example), the less so the cheaper a plain step is (small k x d). A cost
+            // model fitted on Benchmarks/kmeans.py, in ns per row on 2 cores: a plain step costs
+            // about 3 + k d / 12, a bounded one about 3 + f (20 + that) when a fraction f of the
+            // rows fails its bounds. When f was too high, every row goes through the GEMM, as in
+            // plain Lloyd, for 1, 2, 4, ... iterations before the bounds are tried again. The
+            // choice depends on counts only, so runs stay deterministic.
+            let plainCost = 3 + Double(k * columns) / 12
+            let failuresWorthBounds = Int(Double(rows) * (plainCost - 3) / (plainCost + 20))
+            var everyRowUntil = 1, everyRowStretch = 1
             while iterations < configuration.maxIterations {
                 iterations += 1
-                let changed = assign(&state, to: geometry, everyRow: iterations == 1)
+                let everyRow = iterations <= everyRowUntil
+                let (changed, recomputed) = assign(&state, to: geometry, everyRow: everyRow)
+                if !everyRow {
+                    if recomputed > failuresWorthBounds {
+                        everyRowUntil = iterations + everyRowStretch
+                        everyRowStretch *= 2
+                    } else {
+                        everyRowStretch = 1
+                    }
+                }
                 if changed == 0 {
                     // Strict convergence: the centres computed from these labels are the current ones.
                     converged = true
