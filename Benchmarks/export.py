@@ -1,5 +1,6 @@
-r"""Export speed for 1M customers: customers.csv against `cp` of as many bytes, and the
-PostgreSQL load against psql's `\copy` of the same customers.csv.
+r"""Export speed for 1M customers: customers.csv against `cp` of as many bytes, the
+PostgreSQL load against psql's `\copy` of the same customers.csv, and the SQLite load against
+the sqlite3 shell's `.import` of it.
 
 Usage (after `swift build -c release --product segflow`; bench-data/transactions-1000000.csv
 from `segflow sample --customers 1000000 --seed 7`):
@@ -15,6 +16,11 @@ durable settings) and the pipeline also loads customers into it. segflow's figur
 run's `database_load` stage from run.json: COPY of every row, primary key, ANALYZE. The
 reference loads the run's customers.csv into a table of the same columns with
 `psql -c "\copy ... (FORMAT csv, HEADER)"`, then adds the same primary key and runs ANALYZE.
+
+SQLite: a second pipeline loads the same customers into a SQLite file and nothing else, so
+its `database_load` stage is the SQLite load alone (staging table, rows, swap). The reference
+is the sqlite3 shell (Debian's `sqlite3` package) importing that run's customers.csv into a
+table of the same schema, in a database in WAL mode as segflow's.
 """
 import argparse
 import json
@@ -24,7 +30,7 @@ import subprocess
 import tempfile
 import time
 
-PIPELINE = """name: export-bench
+PIPELINE = """name: {name}
 inputs:
   transactions:
     path: {data}
@@ -36,11 +42,32 @@ outputs:
   files:
     - customers: customers.csv
   databases:
-    - postgres: {{host: 127.0.0.1, port: {port}, database: segflow, user: segflow,
+{database}
+"""
+
+POSTGRES_DATABASE = """    - postgres: {{host: 127.0.0.1, port: {port}, database: segflow, user: segflow,
                  password_env: SEGFLOW_TEST_PGPASSWORD, tls: disable}}
       tables:
-        - {{table: customers, name: bench_customers}}
-"""
+        - {{table: customers, name: bench_customers}}"""
+
+SQLITE_DATABASE = """    - sqlite: bench.sqlite
+      tables:
+        - {table: customers, name: bench_customers}"""
+
+
+def timed_sqlite_import(database, csv_path, work):
+    """The sqlite3 shell's .import of customers.csv into a table shaped as segflow's: seconds."""
+    schema = subprocess.run(["sqlite3", database, "SELECT sql FROM sqlite_master WHERE name = 'bench_customers'"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    reference = os.path.join(work, "reference.sqlite")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(reference + suffix):
+            os.remove(reference + suffix)
+    script = (f"PRAGMA journal_mode = WAL;\n{schema.replace('bench_customers', 'reference_customers', 1)};\n"
+              f".import --csv --skip 1 '{csv_path}' reference_customers\n")
+    begin = time.perf_counter()
+    subprocess.run(["sqlite3", reference], input=script, check=True, text=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - begin
 
 
 def start_postgres():
@@ -90,7 +117,8 @@ def run(args, work, postgres):
     pipeline = os.path.join(work, "p.yaml")
     port = postgres["SEGFLOW_TEST_POSTGRES"].split(":")[1]
     with open(pipeline, "w") as handle:
-        handle.write(PIPELINE.format(data=os.path.abspath(args.data), out=out, port=port))
+        handle.write(PIPELINE.format(name="export-bench", data=os.path.abspath(args.data), out=out,
+                                     database=POSTGRES_DATABASE.format(port=port)))
     env = dict(os.environ, SEGFLOW_TEST_PGPASSWORD=postgres["SEGFLOW_TEST_PGPASSWORD"])
     ours, stages, copies, direct_copies, sizes, loads, references = [], [], [], [], [], [], []
     for _ in range(args.runs):
@@ -127,9 +155,25 @@ def run(args, work, postgres):
           f"dd with direct I/O + fsync: {statistics.median(direct_copies):.2f} s = "
           f"{megabytes / statistics.median(direct_copies):.0f} MB/s; "
           f"whole export stage {statistics.median(stages):.2f} s")
+    sqlite_loads, sqlite_references = [], []
+    sqlite_out, sqlite_pipeline = os.path.join(work, "sqlite-out"), os.path.join(work, "sqlite.yaml")
+    with open(sqlite_pipeline, "w") as handle:
+        handle.write(PIPELINE.format(name="export-bench-sqlite", data=os.path.abspath(args.data), out=sqlite_out,
+                                     database=SQLITE_DATABASE))
+    for _ in range(args.runs):
+        subprocess.run([args.binary, "run", sqlite_pipeline, "--log-level", "quiet"], check=True)
+        current = os.path.join(sqlite_out, "current")
+        with open(os.path.join(current, "run.json")) as handle:
+            sqlite_loads.append(json.load(handle)["stage_seconds"]["database_load"])
+        sqlite_references.append(timed_sqlite_import(os.path.join(sqlite_out, "bench.sqlite"),
+                                                     os.path.realpath(os.path.join(current, "customers.csv")), work))
     print(f"PostgreSQL, 1M customers: segflow load (COPY, primary key, ANALYZE) {statistics.median(loads):.2f} s; "
           f"psql \\copy of customers.csv + the same key and ANALYZE {statistics.median(references):.2f} s; "
           f"ratio segflow / psql {statistics.median(loads) / statistics.median(references):.2f} (medians of {args.runs})")
+    print(f"SQLite, 1M customers: segflow load (staging table, rows, swap) {statistics.median(sqlite_loads):.2f} s; "
+          f"sqlite3 .import of customers.csv into the same schema {statistics.median(sqlite_references):.2f} s; "
+          f"ratio segflow / sqlite3 {statistics.median(sqlite_loads) / statistics.median(sqlite_references):.2f} "
+          f"(medians of {args.runs})")
 
 
 if __name__ == "__main__":
