@@ -25,6 +25,7 @@ table of the same schema, in a database in WAL mode as segflow's.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -110,6 +111,7 @@ def main():
         run(args, work, postgres)
     finally:
         subprocess.run(["scripts/postgres-test-server", "stop", postgres_dir], check=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run(args, work, postgres):
