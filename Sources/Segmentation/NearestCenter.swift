@@ -2,8 +2,8 @@ import CKMeansKernels
 import LinearAlgebra
 
 /// The kernels of k-means' assignment step. The arg-min is C (CKMeansKernels), built for
-/// several instruction sets; the distance is written against the concrete SIMD types, since
-/// only those lower to vector instructions (generic `SIMD` code runs lane by lane).
+/// several instruction sets. The distance is Swift on `Lanes`; it must be inlined into
+/// specialised code to run as vector instructions (unspecialised `SIMD` code runs lane by lane).
 public protocol KMeansScalar: BLASScalar {
     /// For each of `rows` rows, the cluster `c` minimising `norms[c] - 2 * dots[c * rows + row]`
     /// (the first on ties), that minimum, and the smallest value over the other clusters
@@ -14,54 +14,42 @@ public protocol KMeansScalar: BLASScalar {
                                   labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Self>,
                                   runnerUp: UnsafeMutablePointer<Self>)
 
-    /// `sum((a[i] - b[i])^2)` over `count` elements, in any order of summation.
-    static func squaredDistance(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, count: Int) -> Self
+    /// The SIMD vector the distance below runs on: 8 Floats or 4 Doubles (two SSE registers).
+    associatedtype Lanes: SIMD where Lanes.Scalar == Self
 }
 
 extension Float: KMeansScalar {
+    public typealias Lanes = SIMD8<Float>
+
     public static func nearestTwoCenters(dots: UnsafePointer<Float>, norms: UnsafePointer<Float>, clusters: Int, rows: Int,
                                          labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Float>,
                                          runnerUp: UnsafeMutablePointer<Float>) {
         segflow_nearest_two_f32(dots, norms, clusters, rows, labels, nearest, runnerUp)
     }
-
-    @inline(__always)
-    public static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var sums = SIMD8<Float>.zero
-        var index = 0
-        while index + 8 <= count {
-            let difference = UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Float>.self)
-                - UnsafeRawPointer(b + index).loadUnaligned(as: SIMD8<Float>.self)
-            sums += difference * difference
-            index += 8
-        }
-        var total = sums.sum()
-        while index < count {
-            let difference = a[index] - b[index]
-            total += difference * difference
-            index += 1
-        }
-        return total
-    }
 }
 
-
 extension Double: KMeansScalar {
+    public typealias Lanes = SIMD4<Double>
+
     public static func nearestTwoCenters(dots: UnsafePointer<Double>, norms: UnsafePointer<Double>, clusters: Int, rows: Int,
                                          labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Double>,
                                          runnerUp: UnsafeMutablePointer<Double>) {
         segflow_nearest_two_f64(dots, norms, clusters, rows, labels, nearest, runnerUp)
     }
+}
 
+extension KMeansScalar {
+    /// `sum((a[i] - b[i])^2)` over `count` elements, `Lanes` at a time. Inlined into the
+    /// specialised callers, where `Lanes` is a concrete vector type.
     @inline(__always)
-    public static func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
-        var sums = SIMD4<Double>.zero
+    static func squaredDistance(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, count: Int) -> Self {
+        var sums = Lanes()
         var index = 0
-        while index + 4 <= count {
-            let difference = UnsafeRawPointer(a + index).loadUnaligned(as: SIMD4<Double>.self)
-                - UnsafeRawPointer(b + index).loadUnaligned(as: SIMD4<Double>.self)
+        while index + Lanes.scalarCount <= count {
+            let difference = UnsafeRawPointer(a + index).loadUnaligned(as: Lanes.self)
+                - UnsafeRawPointer(b + index).loadUnaligned(as: Lanes.self)
             sums += difference * difference
-            index += 4
+            index += Lanes.scalarCount
         }
         var total = sums.sum()
         while index < count {
