@@ -206,10 +206,11 @@ extension KMeans {
                             if everyRow || old != new { add(row: row, to: Int(new), sign: 1) }
                         }
                     }
-                    /// Assigns `row`, at most `distance` from its centre `cluster`, among the few
-                    /// centres that can be nearer (less than twice that from `cluster`), by direct
-                    /// distances. False, doing nothing, when there are too many for that to beat the GEMM.
-                    func assignAmongNeighbours(row: Int, cluster: Int, distance: Scalar) -> Bool {
+                    /// Assigns `row`, at most `distance` from its centre `cluster` (`ownSquared`: the
+                    /// squared distance as computed), among the few centres that can be nearer (less
+                    /// than twice that from `cluster`), by direct distances. False, doing nothing,
+                    /// when there are too many for that to beat the GEMM.
+                    func assignAmongNeighbours(row: Int, cluster: Int, distance: Scalar, ownSquared: Scalar) -> Bool {
                         let order = neighbours + cluster * k, gaps = neighbourDistances + cluster * k
                         let reach = 2 * distance
                         var candidates = 1
@@ -218,7 +219,7 @@ extension KMeans {
                             if candidates > neighbourLimit { return false }
                         }
                         let source = x + row * columns
-                        var best = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
+                        var best = ownSquared
                         var bestCluster = Int32(cluster)
                         var second = Scalar.infinity
                         for index in 1..<candidates {
@@ -258,11 +259,12 @@ extension KMeans {
                             let threshold = max(lowerBound, halfGap[cluster])
                             if upperBound > threshold {
                                 let source = x + row * columns
-                                upperBound = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
-                                    .squareRoot() * directRoundUp
+                                let ownSquared = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
+                                upperBound = ownSquared.squareRoot() * directRoundUp
                                 if upperBound > threshold {
                                     recomputed += 1
-                                    if assignAmongNeighbours(row: row, cluster: cluster, distance: upperBound) { continue }
+                                    if assignAmongNeighbours(row: row, cluster: cluster, distance: upperBound,
+                                                             ownSquared: ownSquared) { continue }
                                     // Copied now, while the row is in cache from the line above.
                                     (gathered + count * columns).update(from: source, count: columns)
                                     pending[count] = row

@@ -71,9 +71,10 @@ public struct KMeansModel<Scalar: BLASScalar>: Sendable {
 ///   the same idea with k bounds per row): a row whose bounds prove its centre is still the
 ///   nearest skips the GEMM, so later iterations cost a fraction of the first. The bounds
 ///   carry margins for the rounding of the norm expansion, so a row is skipped only when its
-///   centre is, in exact arithmetic, still its nearest: the iterations are Lloyd's. Per-cluster sums change by
-///   the rows that moved, kept per part; parts are a fixed split of the rows, summed in part
-///   order, so labels and centres are bit-identical whatever the number of threads.
+///   centre is, in exact arithmetic, still its nearest: the iterations are Lloyd's.
+///   Per-cluster sums change by the rows that moved, kept per part; parts are a fixed split of
+///   the rows, summed in part order, so labels and centres are bit-identical whatever the
+///   number of threads.
 /// - As scikit-learn: the data is centred first (precision of the norm expansion), `tol` is
 ///   scaled by the mean feature variance, an empty cluster is re-seeded at the point farthest
 ///   from its centre, and after the last update the assignment runs once more so labels
