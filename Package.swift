@@ -28,11 +28,12 @@ let package = Package(
         ),
         .target(name: "SegflowCore"),
         .target(name: "CKMeansKernels"),
+        .target(name: "CFormatKernels"),
         .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "Ingest", dependencies: ["SegflowCore", "CZlib"]),
         .target(name: "Clean", dependencies: ["SegflowCore"]),
         .target(name: "Features", dependencies: ["SegflowCore"]),
-        .target(name: "Export", dependencies: ["SegflowCore"]),
+        .target(name: "Export", dependencies: ["SegflowCore", "CFormatKernels"]),
         .target(
             name: "DatabaseExport",
             dependencies: [

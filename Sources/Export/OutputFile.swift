@@ -5,29 +5,36 @@ import Darwin
 #endif
 import Dispatch
 import SegflowCore
+import Synchronization
 
 /// A buffered writer over a file descriptor that reports failures as `SegflowError(.io)`
 /// naming the file.
 ///
-/// Full buffers are written by a background thread while the caller fills the other one, so
-/// formatting and the disk work at the same time. On a descriptor opened with `O_DIRECT`
-/// (see `openForWriting`) the buffers go straight to the device: no page cache to fill and
-/// flush, which on virtual machines costs more than the disk itself. Direct writes need
-/// aligned memory, offsets and lengths, so buffers are page-aligned and whole; the last,
-/// partial buffer is written after switching the descriptor back to ordinary writes.
+/// Full buffers are written in order by a background thread while the caller fills the next
+/// one, so formatting and the disk work at the same time. Several buffers are in flight, so
+/// that a slow write does not stall the caller as long as the disk keeps up on average. On a
+/// descriptor opened with `O_DIRECT` (see `openForWriting`) the buffers go straight to the
+/// device: no page cache to fill and flush, which on virtual machines costs more than the
+/// disk itself. Direct writes need aligned memory, offsets and lengths, so buffers are
+/// page-aligned and whole; the last, partial buffer is written after switching the
+/// descriptor back to ordinary writes.
 public final class BufferedFileWriter {
     public let path: String
     private let descriptor: Int32
-    private static let capacity = 4 << 20
+    private static let capacity = 2 << 20
+    private static let bufferCount = 6
     private static let alignment = 4096
-    private var filling: UnsafeMutableRawPointer
-    private var draining: UnsafeMutableRawPointer
+    /// Used in turn; `filling` is the one the caller writes into.
+    private let buffers: [UnsafeMutableRawPointer]
+    private var filling = 0
     private var filled = 0
     private var direct: Bool
     private let drainer = DispatchQueue(label: "segflow.file-writer")
     private let drained = DispatchGroup()
-    /// A failed background write, read only after `drained` is waited on.
-    private var drainFailure: Error?
+    /// Buffers neither being filled nor waiting to be written.
+    private let free = DispatchSemaphore(value: bufferCount - 1)
+    /// The first failed background write; later buffers are not written.
+    private let drainFailure = Mutex<SegflowError?>(nil)
     public private(set) var bytesWritten = 0
 
     /// Writes to an open descriptor; `path` names it in error messages.
@@ -35,14 +42,14 @@ public final class BufferedFileWriter {
         self.path = path
         self.descriptor = descriptor
         direct = directIOFlag != 0 && fcntl(descriptor, F_GETFL) & directIOFlag != 0
-        filling = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity, alignment: Self.alignment)
-        draining = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity, alignment: Self.alignment)
+        buffers = (0..<Self.bufferCount).map { _ in
+            UnsafeMutableRawPointer.allocate(byteCount: Self.capacity, alignment: Self.alignment)
+        }
     }
 
     deinit {
         drained.wait()
-        filling.deallocate()
-        draining.deallocate()
+        for buffer in buffers { buffer.deallocate() }
     }
 
     public func write(_ text: String) throws {
@@ -58,7 +65,7 @@ public final class BufferedFileWriter {
         var offset = 0
         while offset < bytes.count {
             let count = min(Self.capacity - filled, bytes.count - offset)
-            (filling + filled).copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
+            (buffers[filling] + filled).copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
             filled += count
             offset += count
             if filled == Self.capacity { try handOver() }
@@ -68,34 +75,39 @@ public final class BufferedFileWriter {
     /// Writes everything given so far to the descriptor before returning.
     public func flush() throws {
         try waitForDrain()
+        let buffer = buffers[filling]
         let aligned = direct ? filled / Self.alignment * Self.alignment : 0
-        if aligned > 0 { try writeAll(filling, count: aligned) }
+        if aligned > 0 { try writeAll(buffer, count: aligned) }
         if filled > aligned {
             try endDirectWrites()
-            try writeAll(filling + aligned, count: filled - aligned)
+            try writeAll(buffer + aligned, count: filled - aligned)
         }
         bytesWritten += filled
         filled = 0
     }
 
-    /// Gives the full buffer to the background thread and takes the one it has written.
+    /// Queues the full buffer for the background thread and takes the next free one.
     private func handOver() throws {
-        try waitForDrain()
-        swap(&filling, &draining)
-        let count = filled
+        let (index, count) = (filling, filled)
         bytesWritten += count
-        filled = 0
         drainer.async(group: drained) { [self] in
-            do { try writeAll(draining, count: count) } catch { drainFailure = error }
+            if drainFailure.withLock({ $0 == nil }) {
+                do throws(SegflowError) { try writeAll(buffers[index], count: count) } catch { drainFailure.withLock { $0 = error } }
+            }
+            free.signal()
         }
+        free.wait()
+        if let failure = drainFailure.withLock({ $0 }) { throw failure }
+        filling = (filling + 1) % Self.bufferCount
+        filled = 0
     }
 
     private func waitForDrain() throws {
         drained.wait()
-        if let drainFailure { throw drainFailure }
+        if let failure = drainFailure.withLock({ $0 }) { throw failure }
     }
 
-    private func writeAll(_ buffer: UnsafeMutableRawPointer, count: Int) throws {
+    private func writeAll(_ buffer: UnsafeMutableRawPointer, count: Int) throws(SegflowError) {
         var offset = 0
         while offset < count {
             let written = Glibc.write(descriptor, buffer + offset, count - offset)
@@ -112,7 +124,7 @@ public final class BufferedFileWriter {
         }
     }
 
-    private func endDirectWrites() throws {
+    private func endDirectWrites() throws(SegflowError) {
         guard direct else { return }
         direct = false
         let flags = fcntl(descriptor, F_GETFL)

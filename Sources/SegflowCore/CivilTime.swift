@@ -16,18 +16,27 @@ public enum CivilTime {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    /// The year, month and day of a day count since 1970-01-01.
+    /// The year, month and day of a day count since 1970-01-01. Within a 400-year era, Neri
+    /// and Schneider's "Euclidean affine functions" (2022): each division is by a constant
+    /// or a power of two, in unsigned arithmetic, so each is a multiplication or a shift.
+    @inlinable
     public static func civilFromDays(_ days: Int64) -> (year: Int, month: Int, day: Int) {
+        // Days since 0000-03-01, split into 400-year eras (146,097 days) rounding down.
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (Int(year), Int(month), Int(day))
+        let dayOfEra = UInt64(z - era * 146_097)
+        let centuryTimesFour = 4 * dayOfEra + 3
+        let century = centuryTimesFour / 146_097
+        let dayOfCentury = centuryTimesFour % 146_097 / 4
+        let yearPart = 2_939_745 * (4 * dayOfCentury + 3)
+        let yearOfCentury = yearPart >> 32
+        let dayOfYear = (yearPart & 0xFFFF_FFFF) / 2_939_745 / 4
+        // Day of the year counted from March: month and day by one more affine function.
+        let monthPart = 2141 * dayOfYear + 197_913
+        let month = monthPart >> 16, day = (monthPart & 0xFFFF) / 2141 + 1
+        let january = dayOfYear >= 306 ? 1 : 0
+        let year = Int(era) * 400 + Int(100 * century + yearOfCentury) + january
+        return (year, Int(month) - 12 * january, Int(day))
     }
 
     @inlinable

@@ -47,13 +47,14 @@ struct InjectedFailure: Error {}
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
-    /// Pieces of every size, across several full buffers and a ragged tail, arrive whole and in
-    /// order: with direct I/O where the temporary directory's file system has it, through the
-    /// page cache on a descriptor opened without it, and on tmpfs where the kernel may refuse it.
+    /// Pieces of every size, across more full buffers than the writer has and a ragged tail,
+    /// arrive whole and in order: with direct I/O where the temporary directory's file system
+    /// has it, through the page cache on a descriptor opened without it, and on tmpfs where the
+    /// kernel may refuse it.
     @Test(arguments: ["direct where offered", "page cache", "/dev/shm"])
     func bytesArriveWholeAndInOrder(route: String) throws {
         var random = RandomSource(seed: 5)
-        let bytes = (0..<(9 << 20) + 12_345).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let bytes = (0..<(15 << 20) + 12_345).map { _ in UInt8.random(in: 0...255, using: &random) }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = route == "/dev/shm" ? "/dev/shm/segflow-writer-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" : directory.file("x")
@@ -82,7 +83,7 @@ struct InjectedFailure: Error {}
         let writer = BufferedFileWriter(path: "out/customers.csv", descriptor: descriptor)
         let chunk = [UInt8](repeating: 65, count: 1 << 20)
         let error = try #require(throws: SegflowError.self) {
-            for _ in 0..<16 { try writer.write(bytes: chunk) }  // four buffers: the error comes before flush
+            for _ in 0..<16 { try writer.write(bytes: chunk) }  // eight buffers: the error comes before flush
         }
         #expect(error.description.hasPrefix("out/customers.csv: error: cannot write output: No space left on device"))
     }
@@ -169,6 +170,56 @@ struct InjectedFailure: Error {}
             #expect(significant <= 12 && !text.contains("e"), "\(value) was written as \(text)")
             #expect(!text.contains(".") || !(text.hasSuffix("0") || text.hasSuffix(".")), "\(value) was written as \(text)")
         }
+    }
+
+    /// The vectorized kernel behind real columns writes what `real` writes, value by value, at
+    /// the edges of what it takes (0.01, 10^12, 16 bytes with a sign, rounding into a 13th
+    /// digit) and over random shapes; values it leaves to `real` go through the same table.
+    @Test func preformattedRealsAreTheBytesOfReal() throws {
+        var values: [Double] = [0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .ulpOfOne, 0.01, 0.0099999999999, -0.0123456789012,
+                                0.099999999999995, 0.0999999999999949, 999_999_999_999.4, 999_999_999_999.5, 99_999_999_999.95,
+                                1e11, 1e12, -1e12, 9.999999999995, 1.0000000000005, 123_456.789, -98_765_432_109.8, 0.1 + 0.2]
+        for power in -4...13 {
+            let exact = pow(10, Double(power))
+            values += [exact, exact.nextUp, exact.nextDown, -exact, 1.5 * exact, 9.99999999999 * exact]
+        }
+        var random = RandomSource(seed: 31)
+        for index in 0..<40_000 {
+            let scale = pow(10, Double(Int.random(in: -4...13, using: &random)))
+            let sign: Double = index % 3 == 0 ? -1 : 1
+            switch index % 4 {
+            case 0: values.append(sign * Double(Int.random(in: 0...100_000_000, using: &random)) / 100)
+            case 1: values.append(sign * Double.random(in: 1..<10, using: &random) * scale)
+            case 2: values.append(sign * Double(Int.random(in: 1...999_999_999_999, using: &random)) * scale / 1e12)
+            default: values.append(Double(bitPattern: random.next()))
+            }
+        }
+        var expected = "x\n"
+        for value in values {
+            var bytes = [UInt8](repeating: 0, count: 80)
+            let count = bytes.withUnsafeMutableBufferPointer { buffer in
+                var cursor = ByteCursor(buffer.baseAddress!)
+                if value.isFinite { TableWriter.real(value, &cursor) }
+                return cursor.offset(from: buffer.baseAddress!)
+            }
+            expected += String(decoding: bytes[..<count], as: UTF8.self) + "\n"
+        }
+        #expect(try render(Table(rowCount: values.count, columns: [Column("x", .real(values))])) == expected)
+    }
+
+    @Test func integersAndTimestampsAtTheirEdges() throws {
+        let integers: [Int64?] = [0, 1, -1, 9, 10, 99, 100, 99_999_999, 100_000_000, -100_000_000, 9_999_999_999_999_999,
+                                 10_000_000_000_000_000, 1_234_567_890_123_456_789, .max, .min, nil]
+        let integerText = try render(Table(rowCount: integers.count, columns: [Column("n", .integer(integers))]))
+        #expect(integerText == "n\n" + integers.map { ($0.map(String.init) ?? "") + "\n" }.joined())
+        // Every day from 1900 to 2100 at a changing time of day, then the ends of four-digit years.
+        var seconds: [Int64?] = (Int64(-25_567)...Int64(47_482)).map { (day: Int64) -> Int64? in
+            let secondOfDay: Int64 = (day * 7_919 % 86_400 + 86_400) % 86_400
+            return day * 86_400 + secondOfDay
+        }
+        seconds += [-62_167_219_200, -62_167_219_201, 253_402_300_799, 253_402_300_800, nil]
+        let timestampText = try render(Table(rowCount: seconds.count, columns: [Column("t", .timestamp(seconds))]))
+        #expect(timestampText == "t\n" + seconds.map { ($0.map(CivilTime.timestampString) ?? "") + "\n" }.joined())
     }
 
     @Test func outputIsTheSameForAnyWorkerCount() throws {

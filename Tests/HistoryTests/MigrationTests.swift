@@ -30,6 +30,7 @@ import TestSupport
 
     @Test func assignmentsSurviveTheirFile() throws {
         let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let path = directory.file("assignments.csv")
         var text = "customer_id,status,cluster\n"
         text += "a,active,\"1 (frequent, high value)\"\n\"b,2\",at_risk,0 (long gone)\n"

@@ -34,6 +34,22 @@ import Testing
         #expect(CivilTime.civilFromDays(days) == (year, month, day))
     }
 
+    /// Every day from the year -1000 to 9999 goes there and back, and each is the day after the
+    /// one before: together a check of `civilFromDays` against `daysFromCivil`, Hinnant's.
+    @Test func everyDayRoundTrips() {
+        var previous = CivilTime.civilFromDays(-1_085_000 - 1)
+        for days in Int64(-1_085_000)...Int64(2_932_896) {
+            let civil = CivilTime.civilFromDays(days)
+            guard CivilTime.daysFromCivil(year: civil.year, month: civil.month, day: civil.day) == days,
+                  civil.day == previous.day + 1 || (civil.day == 1 && previous.day == CivilTime.daysInMonth(year: previous.year, month: previous.month))
+            else {
+                Issue.record("day \(days) became \(civil), after \(previous)")
+                return
+            }
+            previous = civil
+        }
+    }
+
     @Test func formatsAndParses() {
         #expect(CivilTime.timestampString(seconds: 1_700_000_000) == "2023-11-14T22:13:20Z")
         #expect(CivilTime.timestampString(seconds: -1) == "1969-12-31T23:59:59Z")
