@@ -252,7 +252,7 @@ public enum TableWriter {
     /// A real column's cells for a run of rows, formatted ahead by a vectorized kernel
     /// (`segflow_format_reals`, the same bytes as `real`), so that in the row loop each is one
     /// 16-byte copy. The kernel leaves rare values (NaN, infinities, magnitudes below 0.01 or
-    /// from 10^12 up) to `real`.
+    /// from 10^12 up, a rounding that carries into a 13th digit) to `real`.
     struct PreformattedReals {
         /// Small enough that a run's cells, 17 bytes each, stay in cache until they are copied.
         static let rows = 1024
@@ -270,8 +270,8 @@ public enum TableWriter {
             let length = Int(lengths[offset])
             guard length <= 16 else { return false }
             let target = UnsafeMutableRawPointer(cursor.pointer)
-            target.storeBytes(of: slots[2 * offset], as: UInt64.self)
-            target.storeBytes(of: slots[2 * offset + 1], toByteOffset: 8, as: UInt64.self)
+            target.storeBytes(of: slots[2 * offset].littleEndian, as: UInt64.self)
+            target.storeBytes(of: slots[2 * offset + 1].littleEndian, toByteOffset: 8, as: UInt64.self)
             cursor.pointer += length
             return true
         }
