@@ -35,7 +35,6 @@ static inline uint64_t eight_digits(uint64_t value) {
 }
 
 static inline uint64_t shift_left(uint64_t word, uint64_t bits) { return bits >= 64 ? 0 : word << bits; }
-static inline uint64_t shift_right(uint64_t word, uint64_t bits) { return bits >= 64 ? 0 : word >> bits; }
 
 SEGFLOW_CLONES void segflow_format_reals(const double *values, long count, uint64_t *slots, uint8_t *lengths) {
     for (long index = 0; index < count; index++) {
