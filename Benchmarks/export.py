@@ -5,19 +5,22 @@ the sqlite3 shell's `.import` of it.
 Usage (after `swift build -c release --product segflow`; bench-data/transactions-1000000.csv
 from `segflow sample --customers 1000000 --seed 7`):
     python3 Benchmarks/export.py [--data bench-data/transactions-1000000.csv] [--runs 3]
-Runs a pipeline whose only export is customers.csv (every feature and segment column) and
-reads from run.json the seconds to format, write and fsync that file. The reference is `cp`
-of a file of the same size followed by `sync`, on the same disk: disk speed. The whole
-export stage (with assignments.csv, the migration against the previous run and the report)
-is printed too.
+Three phases, each with its own pipeline, so that no phase's disk traffic (PostgreSQL
+writes back for seconds after a load) lands in another's figures:
+
+CSV: a pipeline whose only export is customers.csv (every feature and segment column) and
+no database; run.json gives the seconds to format, write and fsync that file. The reference
+is `cp` of a file of the same size followed by `sync`, on the same disk: disk speed. `dd`
+with direct I/O shows the disk without the page cache. The whole export stage (with
+assignments.csv, the migration against the previous run and the report) is printed too.
 
 PostgreSQL: the script starts a throw-away server (scripts/postgres-test-server, default
-durable settings) and the pipeline also loads customers into it. segflow's figure is the
+durable settings) and a second pipeline loads customers into it. segflow's figure is the
 run's `database_load` stage from run.json: COPY of every row, primary key, ANALYZE. The
 reference loads the run's customers.csv into a table of the same columns with
 `psql -c "\copy ... (FORMAT csv, HEADER)"`, then adds the same primary key and runs ANALYZE.
 
-SQLite: a second pipeline loads the same customers into a SQLite file and nothing else, so
+SQLite: a third pipeline loads the same customers into a SQLite file and nothing else, so
 its `database_load` stage is the SQLite load alone (staging table, rows, swap). The reference
 is the sqlite3 shell (Debian's `sqlite3` package) importing that run's customers.csv into a
 table of the same schema, in a database in WAL mode as segflow's.
@@ -42,16 +45,16 @@ outputs:
   keep_runs: 1
   files:
     - customers: customers.csv
-  databases:
-{database}
-"""
+{databases}"""
 
-POSTGRES_DATABASE = """    - postgres: {{host: 127.0.0.1, port: {port}, database: segflow, user: segflow,
+POSTGRES_DATABASE = """  databases:
+    - postgres: {{host: 127.0.0.1, port: {port}, database: segflow, user: segflow,
                  password_env: SEGFLOW_TEST_PGPASSWORD, tls: disable}}
       tables:
         - {{table: customers, name: bench_customers}}"""
 
-SQLITE_DATABASE = """    - sqlite: bench.sqlite
+SQLITE_DATABASE = """  databases:
+    - sqlite: bench.sqlite
       tables:
         - {table: customers, name: bench_customers}"""
 
@@ -114,64 +117,77 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(args, work, postgres):
-    out = os.path.join(work, "out")
-    pipeline = os.path.join(work, "p.yaml")
-    port = postgres["SEGFLOW_TEST_POSTGRES"].split(":")[1]
+def write_pipeline(work, name, data, databases):
+    """A pipeline file in `work` exporting customers.csv (and `databases`); returns its path and output directory."""
+    out, pipeline = os.path.join(work, f"{name}-out"), os.path.join(work, f"{name}.yaml")
     with open(pipeline, "w") as handle:
-        handle.write(PIPELINE.format(name="export-bench", data=os.path.abspath(args.data), out=out,
-                                     database=POSTGRES_DATABASE.format(port=port)))
-    env = dict(os.environ, SEGFLOW_TEST_PGPASSWORD=postgres["SEGFLOW_TEST_PGPASSWORD"])
-    ours, stages, copies, direct_copies, sizes, loads, references = [], [], [], [], [], [], []
+        handle.write(PIPELINE.format(name=name, data=os.path.abspath(data), out=out, databases=databases))
+    return pipeline, out
+
+
+def run_pipeline(args, pipeline, out, env=None):
+    """Runs the pipeline; returns its run.json."""
+    subprocess.run([args.binary, "run", pipeline, "--log-level", "quiet"], check=True, env=env)
+    with open(os.path.join(out, "current", "run.json")) as handle:
+        return json.load(handle)
+
+
+def timed(command):
+    begin = time.perf_counter()
+    for part in command:
+        subprocess.run(part, check=True)
+    return time.perf_counter() - begin
+
+
+def run(args, work, postgres):
+    pipeline, out = write_pipeline(work, "export-bench-csv", args.data, "")
+    current = os.path.join(out, "current")
+    ours, stages, copies, direct_copies, sizes = [], [], [], [], []
+    source, target = os.path.join(work, "source.bin"), os.path.join(work, "copy.bin")
     for _ in range(args.runs):
-        subprocess.run([args.binary, "run", pipeline, "--log-level", "quiet"], check=True, env=env)
-        current = os.path.join(out, "current")
-        with open(os.path.join(current, "run.json")) as handle:
-            record = json.load(handle)
+        record = run_pipeline(args, pipeline, out)
         ours.append(record["file_seconds"]["customers.csv"])
         stages.append(record["stage_seconds"]["export"])
-        loads.append(record["stage_seconds"]["database_load"])
-        references.append(timed_reference_copy(postgres, os.path.realpath(os.path.join(current, "customers.csv"))))
         size = os.path.getsize(os.path.join(current, "customers.csv"))
         sizes.append(size)
-        source, target = os.path.join(work, "source.bin"), os.path.join(work, "copy.bin")
         with open(source, "wb") as handle:
             handle.write(os.urandom(1 << 20) * (size >> 20))
         subprocess.run(["sync"], check=True)
-        begin = time.perf_counter()
-        subprocess.run(["cp", source, target], check=True)
-        subprocess.run(["sync"], check=True)
-        copies.append(time.perf_counter() - begin)
+        copies.append(timed([["cp", source, target], ["sync"]]))
         os.remove(target)
-        begin = time.perf_counter()
-        subprocess.run(["dd", f"if={source}", f"of={target}", "bs=4M", "oflag=direct", "conv=fsync", "status=none"],
-                       check=True)
-        direct_copies.append(time.perf_counter() - begin)
+        direct_copies.append(timed([["dd", f"if={source}", f"of={target}", "bs=4M", "oflag=direct", "conv=fsync",
+                                     "status=none"]]))
         os.remove(source)
         os.remove(target)
     megabytes = statistics.median(sizes) / 1e6
-    print(f"customers.csv for 1M customers: {megabytes:.0f} MB in {statistics.median(ours):.2f} s = "
-          f"{megabytes / statistics.median(ours):.0f} MB/s (median of {args.runs}); cp + sync of the same size: "
-          f"{statistics.median(copies):.2f} s = {megabytes / statistics.median(copies):.0f} MB/s; "
+    print(f"customers.csv for 1M customers: {megabytes:.0f} MB in {statistics.median(ours):.3f} s = "
+          f"{megabytes / statistics.median(ours):.0f} MB/s (median of {args.runs}; each: "
+          f"{' '.join(f'{value:.3f}' for value in ours)}); cp + sync of the same size: "
+          f"{statistics.median(copies):.3f} s = {megabytes / statistics.median(copies):.0f} MB/s; "
           f"ratio segflow / cp time {statistics.median(ours) / statistics.median(copies):.2f}; "
-          f"dd with direct I/O + fsync: {statistics.median(direct_copies):.2f} s = "
+          f"dd with direct I/O + fsync: {statistics.median(direct_copies):.3f} s = "
           f"{megabytes / statistics.median(direct_copies):.0f} MB/s; "
           f"whole export stage {statistics.median(stages):.2f} s")
-    sqlite_loads, sqlite_references = [], []
-    sqlite_out, sqlite_pipeline = os.path.join(work, "sqlite-out"), os.path.join(work, "sqlite.yaml")
-    with open(sqlite_pipeline, "w") as handle:
-        handle.write(PIPELINE.format(name="export-bench-sqlite", data=os.path.abspath(args.data), out=sqlite_out,
-                                     database=SQLITE_DATABASE))
+
+    port = postgres["SEGFLOW_TEST_POSTGRES"].split(":")[1]
+    pipeline, out = write_pipeline(work, "export-bench-postgres", args.data, POSTGRES_DATABASE.format(port=port))
+    current = os.path.join(out, "current")
+    env = dict(os.environ, SEGFLOW_TEST_PGPASSWORD=postgres["SEGFLOW_TEST_PGPASSWORD"])
+    loads, references = [], []
     for _ in range(args.runs):
-        subprocess.run([args.binary, "run", sqlite_pipeline, "--log-level", "quiet"], check=True)
-        current = os.path.join(sqlite_out, "current")
-        with open(os.path.join(current, "run.json")) as handle:
-            sqlite_loads.append(json.load(handle)["stage_seconds"]["database_load"])
-        sqlite_references.append(timed_sqlite_import(os.path.join(sqlite_out, "bench.sqlite"),
-                                                     os.path.realpath(os.path.join(current, "customers.csv")), work))
+        loads.append(run_pipeline(args, pipeline, out, env)["stage_seconds"]["database_load"])
+        references.append(timed_reference_copy(postgres, os.path.realpath(os.path.join(current, "customers.csv"))))
     print(f"PostgreSQL, 1M customers: segflow load (COPY, primary key, ANALYZE) {statistics.median(loads):.2f} s; "
           f"psql \\copy of customers.csv + the same key and ANALYZE {statistics.median(references):.2f} s; "
           f"ratio segflow / psql {statistics.median(loads) / statistics.median(references):.2f} (medians of {args.runs})")
+
+    pipeline, out = write_pipeline(work, "export-bench-sqlite", args.data, SQLITE_DATABASE)
+    current = os.path.join(out, "current")
+    sqlite_loads, sqlite_references = [], []
+    for _ in range(args.runs):
+        sqlite_loads.append(run_pipeline(args, pipeline, out)["stage_seconds"]["database_load"])
+        sqlite_references.append(timed_sqlite_import(os.path.join(out, "bench.sqlite"),
+                                                     os.path.realpath(os.path.join(current, "customers.csv")), work))
     print(f"SQLite, 1M customers: segflow load (staging table, rows, swap) {statistics.median(sqlite_loads):.2f} s; "
           f"sqlite3 .import of customers.csv into the same schema {statistics.median(sqlite_references):.2f} s; "
           f"ratio segflow / sqlite3 {statistics.median(sqlite_loads) / statistics.median(sqlite_references):.2f} "

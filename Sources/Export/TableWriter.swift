@@ -477,6 +477,12 @@ public enum TableWriter {
     static func integer(_ value: Int64, _ cursor: inout ByteCursor) {
         if value < 0 { cursor.put(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
+        // Counts, days and scores, the usual integers, by two digit pairs.
+        if magnitude < 10_000 {
+            let digits = UInt64(digitPair(magnitude / 100)) | UInt64(digitPair(magnitude % 100)) << 16
+            let leadingZeros = min((digits ^ 0x3030_3030).trailingZeroBitCount >> 3, 3)
+            return cursor.put(digits >> (8 * leadingZeros), count: 4 - leadingZeros)
+        }
         guard magnitude >= 100_000_000 else { return unpaddedDigits(magnitude, &cursor) }
         var high = magnitude / 100_000_000
         magnitude %= 100_000_000

@@ -4,11 +4,12 @@ import Dispatch
 /// (never "whoever finishes first"), and parts are combined in part order, so results do
 /// not depend on scheduling.
 public enum Parallel {
-    /// Worker count: the machine's active cores, or `SEGFLOW_THREADS` when set.
-    public static var workerCount: Int {
+    /// Worker count: the machine's active cores, or `SEGFLOW_THREADS` when set. Read once:
+    /// glibc reads the core count from /sys on every call, and a 1M-row export asks 60 times.
+    public static let workerCount: Int = {
         if let text = getenvString("SEGFLOW_THREADS"), let value = Int(text), value > 0 { return value }
         return max(1, ProcessInfoCores.active)
-    }
+    }()
 
     /// Runs `body(part)` for `part` in 0..<parts: concurrently, or in order on this thread
     /// when `workerCount` is 1 (`SEGFLOW_THREADS=1`).

@@ -208,7 +208,9 @@ struct InjectedFailure: Error {}
     }
 
     @Test func integersAndTimestampsAtTheirEdges() throws {
-        let integers: [Int64?] = [0, 1, -1, 9, 10, 99, 100, 99_999_999, 100_000_000, -100_000_000, 9_999_999_999_999_999,
+        // Every integer of up to four digits (written by digit pairs), then the edges of the
+        // eight-digit groups.
+        let integers: [Int64?] = (-10_001...10_001).map { $0 } + [99_999_999, 100_000_000, -100_000_000, 9_999_999_999_999_999,
                                  10_000_000_000_000_000, 1_234_567_890_123_456_789, .max, .min, nil]
         let integerText = try render(Table(rowCount: integers.count, columns: [Column("n", .integer(integers))]))
         #expect(integerText == "n\n" + integers.map { ($0.map(String.init) ?? "") + "\n" }.joined())
