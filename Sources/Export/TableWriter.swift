@@ -472,37 +472,35 @@ public enum TableWriter {
         UInt16(littleEndian: UnsafeRawPointer(digitPairs.utf8Start).loadUnaligned(fromByteOffset: 2 * Int(value), as: UInt16.self))
     }
 
-    /// Decimal text of an integer: groups of eight digits made at once (`eightDigits`), the
-    /// leading group without its zeros.
+    /// Decimal text of an integer. Below 10,000 (counts, days, scores: the usual integers)
+    /// from two digit pairs; above, groups of eight digits made at once (`eightDigits`). The
+    /// leading group goes without its zeros.
     static func integer(_ value: Int64, _ cursor: inout ByteCursor) {
         if value < 0 { cursor.put(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        // Counts, days and scores, the usual integers, by two digit pairs.
         if magnitude < 10_000 {
             let digits = UInt64(digitPair(magnitude / 100)) | UInt64(digitPair(magnitude % 100)) << 16
-            let leadingZeros = min((digits ^ 0x3030_3030).trailingZeroBitCount >> 3, 3)
-            return cursor.put(digits >> (8 * leadingZeros), count: 4 - leadingZeros)
+            return putWithoutLeadingZeros(digits, width: 4, &cursor)
         }
-        guard magnitude >= 100_000_000 else { return unpaddedDigits(magnitude, &cursor) }
+        guard magnitude >= 100_000_000 else { return putWithoutLeadingZeros(eightDigits(magnitude), width: 8, &cursor) }
         var high = magnitude / 100_000_000
         magnitude %= 100_000_000
         if high >= 100_000_000 {
-            unpaddedDigits(high / 100_000_000, &cursor)
+            putWithoutLeadingZeros(eightDigits(high / 100_000_000), width: 8, &cursor)
             high %= 100_000_000
             cursor.put(eightDigits(high))
         } else {
-            unpaddedDigits(high, &cursor)
+            putWithoutLeadingZeros(eightDigits(high), width: 8, &cursor)
         }
         cursor.put(eightDigits(magnitude))
     }
 
-    /// `value` (below 10^8) without leading zeros: its eight digits, shifted past the "0" bytes
-    /// in front, which are the low bytes equal to "0" (all but the last for 0 itself).
+    /// `width` ASCII digits (the first in the lowest byte, at most 8) without leading zeros:
+    /// shifted past the low bytes equal to "0", all but the last for 0 itself.
     @inline(__always)
-    static func unpaddedDigits(_ value: UInt64, _ cursor: inout ByteCursor) {
-        let digits = eightDigits(value)
-        let leadingZeros = min((digits ^ 0x3030_3030_3030_3030).trailingZeroBitCount >> 3, 7)
-        cursor.put(digits >> (8 * leadingZeros), count: 8 - leadingZeros)
+    static func putWithoutLeadingZeros(_ digits: UInt64, width: Int, _ cursor: inout ByteCursor) {
+        let leadingZeros = min((digits ^ 0x3030_3030_3030_3030).trailingZeroBitCount >> 3, width - 1)
+        cursor.put(digits >> (8 * leadingZeros), count: width - leadingZeros)
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, the same text as `CivilTime.timestampString`, built in
