@@ -98,32 +98,8 @@ public struct FeatureBuilder: Sendable {
 
     /// The output table: identity columns, then the asked-for groups' columns.
     public func table(_ features: CustomerFeatures) -> Table {
-        var table = Table(rowCount: features.count, columns: [
-            Column("customer_id", .text(features.customerID)),
-            Column("first_purchase", .timestamp(features.firstPurchase.map { $0 })),
-            Column("last_purchase", .timestamp(features.lastPurchase.map { $0 })),
-        ])
-        for group in groups {
-            switch group {
-            case .recency:
-                table.append(Column("recency_days", .integer(features.recencyDays.map { $0 })))
-            case .frequency:
-                table.append(Column("frequency", .integer(features.frequency.map { $0 })))
-            case .monetary:
-                table.append(Column("monetary_total", .real(features.monetaryTotal)))
-                table.append(Column("monetary_mean", .real(features.monetaryMean)))
-            case .tenure:
-                table.append(Column("tenure_days", .integer(features.tenureDays.map { $0 })))
-            case .interpurchase:
-                table.append(Column("interpurchase_mean_days", .real(features.interpurchaseMeanDays)))
-                table.append(Column("interpurchase_std_days", .real(features.interpurchaseStdDays)))
-            case .currentValue:
-                table.append(Column("current_value", .real(features.currentValue)))
-            case .trend:
-                table.append(Column("purchase_rate_trend", .real(features.purchaseRateTrend)))
-            }
-        }
-        return table
+        let descriptors = FeatureDescriptor.all.filter { $0.group.map(groups.contains) ?? true }
+        return Table(rowCount: features.count, columns: descriptors.map { $0.column(of: features) })
     }
 }
 
@@ -177,24 +153,15 @@ public struct CustomerFeatures: Sendable, Equatable {
     public var count: Int { customerID.count }
 
     /// Names of the numeric features, as their `customers.csv` columns are named.
-    public static let numericNames = [
-        "recency_days", "frequency", "monetary_total", "monetary_mean", "tenure_days",
-        "interpurchase_mean_days", "interpurchase_std_days", "current_value", "purchase_rate_trend",
-    ]
+    public static let numericNames = FeatureDescriptor.all.filter(\.isNumeric).map(\.name)
 
     /// A numeric feature by column name (NaN where undefined), or nil for an unknown name.
     public func values(named name: String) -> [Double]? {
-        switch name {
-        case "recency_days": return recencyDays.map(Double.init)
-        case "frequency": return frequency.map(Double.init)
-        case "monetary_total": return monetaryTotal
-        case "monetary_mean": return monetaryMean
-        case "tenure_days": return tenureDays.map(Double.init)
-        case "interpurchase_mean_days": return interpurchaseMeanDays
-        case "interpurchase_std_days": return interpurchaseStdDays
-        case "current_value": return currentValue
-        case "purchase_rate_trend": return purchaseRateTrend
-        default: return nil
+        guard let descriptor = FeatureDescriptor.named(name), descriptor.isNumeric else { return nil }
+        switch descriptor.column(of: self).values {
+        case .integer(let values): return values.map { $0.map(Double.init) ?? .nan }
+        case .real(let values): return values
+        case .text, .timestamp: return nil
         }
     }
 

@@ -17,6 +17,20 @@ public struct Column: Sendable, Equatable {
         self.values = values
     }
 
+    /// What a column holds, known before any value is computed.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        case text, integer, real, timestamp
+    }
+
+    public var kind: Kind {
+        switch values {
+        case .text: return .text
+        case .integer: return .integer
+        case .real: return .real
+        case .timestamp: return .timestamp
+        }
+    }
+
     public var count: Int {
         switch values {
         case .text(let v): return v.count
@@ -24,6 +38,17 @@ public struct Column: Sendable, Equatable {
         case .real(let v): return v.count
         case .timestamp(let v): return v.count
         }
+    }
+}
+
+/// A column's name and kind: what a stage will add, known from the pipeline file alone.
+public struct ColumnSchema: Sendable, Equatable {
+    public var name: String
+    public var kind: Column.Kind
+
+    public init(_ name: String, _ kind: Column.Kind) {
+        self.name = name
+        self.kind = kind
     }
 }
 

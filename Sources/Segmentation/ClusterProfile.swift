@@ -60,28 +60,15 @@ public struct ClusterProfile: Sendable, Equatable {
 
 /// Short readable names for clusters, from the features that set them apart most.
 enum ClusterLabeler {
-    /// (word when the cluster is above the population, word when below), by feature.
-    static let vocabulary: [String: (high: String, low: String)] = [
-        "monetary_total": ("high value", "low spend"),
-        "frequency": ("frequent", "infrequent"),
-        "recency_days": ("long gone", "recent"),
-        "monetary_mean": ("big baskets", "small baskets"),
-        "tenure_days": ("long-standing", "newcomers"),
-        "interpurchase_mean_days": ("slow to return", "quick to return"),
-        "interpurchase_std_days": ("irregular", "regular"),
-        "current_value": ("spending now", "quiet lately"),
-        "purchase_rate_trend": ("accelerating", "slowing"),
-    ]
-
     /// The words of the (at most three) features with |z| >= 0.5, strongest first; a cluster
     /// whose customers bought once is "one-time" rather than "infrequent".
     static func label(_ profile: ClusterProfile, using names: Set<String>) -> String {
-        let strongest = profile.features.filter { abs($0.zScore) >= 0.5 && vocabulary[$0.name] != nil && names.contains($0.name) }
+        let strongest = profile.features.filter { abs($0.zScore) >= 0.5 && FeatureDescriptor.named($0.name)?.clusterWords != nil && names.contains($0.name) }
             .sorted { abs($0.zScore) != abs($1.zScore) ? abs($0.zScore) > abs($1.zScore) : $0.name < $1.name }
             .prefix(3)
         guard !strongest.isEmpty else { return "typical" }
         return strongest.map { summary -> String in
-            let words = vocabulary[summary.name]!
+            let words = FeatureDescriptor.named(summary.name)!.clusterWords!
             if summary.name == "frequency", summary.zScore < 0, summary.median == 1 { return "one-time" }
             return summary.zScore > 0 ? words.high : words.low
         }.joined(separator: ", ")

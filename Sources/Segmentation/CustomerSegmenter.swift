@@ -39,6 +39,9 @@ public struct CustomerSegments: Sendable, Equatable {
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
     }
 
+    /// The names and kinds of `columns`, known before any customer is segmented.
+    public static let schema = CustomerSegments().columns.map { ColumnSchema($0.name, $0.kind) }
+
     /// The columns added to customers.csv, in their documented order.
     public var columns: [Column] {
         [

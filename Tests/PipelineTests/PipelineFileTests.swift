@@ -109,14 +109,42 @@ let configErrorCases: [(yaml: String, expected: String)] = [
      + "  hint: add a 'segment: {kmeans: {k: 6}}' section, or remove the export"),
 ]
 
+/// The customers table's columns with no segment or churn section.
+let featureColumns = "customer_id, first_purchase, last_purchase, recency_days, frequency, monetary_total, monetary_mean, tenure_days, interpurchase_mean_days, interpurchase_std_days, current_value, purchase_rate_trend"
+
+/// (pipeline file, exact diagnostics): exports that do not fit the tables the stages will
+/// produce, refused when the file is loaded, before any data is read.
+let schemaErrorCases: [(yaml: String, expected: String)] = [
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, columns: [customer_id, colour]}"),
+     "p.yaml:7:66: error: 'outputs.files.columns': the customers table has no column 'colour'\n  hint: its columns: " + featureColumns),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, rename: {frequency: customer_id}}"),
+     "p.yaml:7:52: error: 'outputs.files.rename' gives 'frequency' the name 'customer_id', which another column of this output already has\n"
+     + "  hint: choose a name no other written column has, or leave one of them out of 'columns'"),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, columns: [customer_id, customer_id]}"),
+     "p.yaml:7:66: error: 'outputs.files.columns' lists 'customer_id' twice\n  hint: keep one of them"),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: 'f/{value}.csv', split_by: frequency}"),
+     "p.yaml:7:63: error: 'outputs.files.split_by': 'frequency' is a column of integers; files are split by a text column\n  hint: text columns: customer_id"),
+    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: c, columns: [customer_id, clv]}]}]}"),
+     "p.yaml:8:90: error: 'outputs.databases.tables.columns': the customers table has no column 'clv'\n  hint: its columns: " + featureColumns),
+    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: c, rename: {clv: value}}]}]}"),
+     "p.yaml:8:76: error: 'outputs.databases.tables.rename': the customers table has no column 'clv'\n  hint: its columns: " + featureColumns),
+    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: ./rejected.csv}"),
+     "p.yaml:7:23: error: './rejected.csv' is written by every run (manifest.json, run.json, rejected.csv, model_report.json, assignments.csv, migration.csv, movers.csv, report.html); choose another name"),
+]
+
 @Suite struct PipelineFileTests {
+    @Test(arguments: schemaErrorCases)
+    func refusesExportsThatDoNotFitTheSchema(yaml: String, expected: String) {
+        #expect(diagnostics(yaml) == expected)
+    }
+
     @Test func minimalFileGetsDocumentedDefaults() throws {
         let pipeline = try parse(validPipeline)
         #expect(pipeline.name == "t")
         #expect(pipeline.asOf == .latest)
-        #expect(pipeline.dedupe == .order)
-        #expect(pipeline.returns == .net)
-        #expect(pipeline.maxRejected == .count(0))
+        #expect(pipeline.clean.dedupe == .order)
+        #expect(pipeline.clean.returns == .net)
+        #expect(pipeline.clean.maxRejected == .count(0))
         #expect(pipeline.features == FeatureGroup.allCases)
         #expect(pipeline.transactions.timeFormat == .iso8601)
         #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ",")))
@@ -142,6 +170,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
               date_range: {from: 2020-01-01, to: 2026-06-30}
               winsorize: 0.99
             features: [monetary, recency]
+            segment: {}
             outputs:
               directory: x
               keep_runs: 3
@@ -164,11 +193,11 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(pipeline.transactions.columns.order == nil)
         #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ";")))
         #expect(pipeline.transactions.timeFormat == .pattern(try TimePattern("%d/%m/%Y")))
-        #expect(pipeline.dedupe == .row)
-        #expect(pipeline.returns == .drop)
-        #expect(pipeline.maxRejected == .fraction(0.005))
-        #expect(pipeline.dateRange == CivilTime.daysFromCivil(year: 2020, month: 1, day: 1)...CivilTime.daysFromCivil(year: 2026, month: 6, day: 30))
-        #expect(pipeline.winsorizeQuantile == 0.99)
+        #expect(pipeline.clean.dedupe == .row)
+        #expect(pipeline.clean.returns == .drop)
+        #expect(pipeline.clean.maxRejected == .fraction(0.005))
+        #expect(pipeline.clean.dateRange?.days == CivilTime.daysFromCivil(year: 2020, month: 1, day: 1)...CivilTime.daysFromCivil(year: 2026, month: 6, day: 30))
+        #expect(pipeline.clean.winsorizeQuantile == 0.99)
         #expect(pipeline.features == [.monetary, .recency])
     }
 
@@ -194,14 +223,14 @@ let configErrorCases: [(yaml: String, expected: String)] = [
               value: {measure: current, tiers: [0.1, 0.4, 0.8], current_window_days: 30}
               lifecycle: {new_within_days: 14, trend_window_days: 90, growth_ratio: 2}
             """)
-        let rules = try #require(pipeline.segmentation)
+        let rules = try #require(pipeline.segment?.rules)
         #expect(rules.rfmSegments.map(\.name) == ["Best", "Rest"])
         #expect(rules.valueMeasure == .current)
         #expect(rules.tierCutoffs == [0.1, 0.4, 0.8])
         #expect(rules.lifecycle.newWithinDays == 14)
         #expect(rules.lifecycle.growthRatio == 2)
         #expect(pipeline.featureWindows == FeatureWindows(currentValueDays: 30, trendDays: 90))
-        #expect(try parse(validPipeline).segmentation == nil)
+        #expect(try parse(validPipeline).segment == nil)
     }
 
     @Test func kmeansSectionDecodes() throws {
@@ -217,7 +246,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
                 algorithm: minibatch
                 batch_size: 2048
             """)
-        let rules = try #require(pipeline.segmentation?.clustering)
+        let rules = try #require(pipeline.segment?.kmeans?.rules)
         #expect(rules.features == [ClusteringFeature(name: "frequency"),
                                    ClusteringFeature(name: "monetary_mean", transform: .log1p, scaling: .robust, weight: 2)])
         #expect(rules.clusterCount == .auto(3...9))
@@ -226,7 +255,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(rules.precision == .float64)
         #expect(rules.algorithm == .miniBatch(batchSize: 2048))
         let fixed = try parse(validPipeline + "segment:\n  kmeans: {k: 4, k_range: [2, 5]}\n")
-        #expect(fixed.segmentation?.clustering?.clusterCount == .fixed(4))
+        #expect(fixed.segment?.kmeans?.rules.clusterCount == .fixed(4))
         #expect(fixed.warnings.map(\.message) == ["'segment.kmeans.k_range' is not used: k is fixed at 4"])
     }
 
@@ -241,7 +270,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
               clv: {months: 24, monthly_discount_rate: 0.02, margin: 0.25}
               risk: {medium: 0.2, high: 0.5, c: 0.5}
             """)
-        let rules = try #require(pipeline.churn)
+        let rules = try #require(pipeline.churn?.rules)
         #expect(!rules.classifier)
         #expect(rules.horizonDays == 91)
         #expect(rules.unitDays == 1)
@@ -266,6 +295,8 @@ let configErrorCases: [(yaml: String, expected: String)] = [
                 {postgres: {host: db.internal, port: 6432, database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD,
                             schema: marketing, tls: require, lock_timeout_seconds: 300},
                  tables: [{table: customers, name: segflow_customers, columns: [customer_id, clv], rename: {customer_id: id}}]}]}
+
+            churn: {}
             """)
         let databases = try parse(yaml).outputs.databases
         #expect(databases.count == 2)
@@ -283,13 +314,128 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         #expect(databases[1].displayName == "postgres segflow@db.internal:6432/crm")
     }
 
-    /// Every key the validator accepts is documented in docs/pipeline-file.md.
-    @Test func everyKeyIsDocumented() throws {
+    /// Every key of every section's field table is documented in docs/pipeline-file.md, with
+    /// the default the code uses.
+    @Test func everyKeyIsDocumentedWithItsDefault() throws {
         let docs = try String(contentsOfFile: "docs/pipeline-file.md", encoding: .utf8)
-        for (section, table) in PipelineFile.keyTables {
-            for key in table.allowed {
-                let path = section.isEmpty ? key : "\(section).\(key)"
-                #expect(docs.contains("`\(path)`"), "docs/pipeline-file.md does not document `\(path)`")
+        let rows = Dictionary(docs.split(separator: "\n").compactMap { line -> (String, [String])? in
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 4, cells[1].hasPrefix("`"), cells[1].hasSuffix("`") else { return nil }
+            return (String(cells[1].dropFirst().dropLast()), cells)
+        }, uniquingKeysWith: { first, _ in first })
+        for field in allFields() {
+            let row = rows[field.path]
+            #expect(row != nil, "docs/pipeline-file.md has no row for `\(field.path)`")
+            guard let row, let defaultText = field.info.defaultText else { continue }
+            let documented = row[3].replacingOccurrences(of: "`", with: "")
+            #expect(documented == defaultText, "docs/pipeline-file.md gives `\(field.path)` the default '\(documented)', the code '\(defaultText)'")
+        }
+    }
+
+    /// Every key, fed a value of the wrong type and one out of range, gets an error at the
+    /// value's line and column, and the file is refused.
+    @Test func everyKeyRejectsWrongValuesAtTheirPosition() throws {
+        var checked = 0
+        for field in allFields() {
+            for sample in [field.info.shape.wrongTypeSample, field.info.shape.outOfRangeSample].compactMap({ $0 }) {
+                let yaml = pipelineSetting(field.path, to: sample)
+                let text = diagnostics(yaml)
+                let line = yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("\(field.info.key): \(sample)") }
+                let expectedLine = try #require(line, "no line sets \(field.path) in\n\(yaml)") + 1
+                #expect(text.contains("p.yaml:\(expectedLine):"), "\(field.path): \(sample) gave \(text.isEmpty ? "no error" : text)\n\(yaml)")
+                #expect(text.contains("error:"), "\(field.path): \(sample) is accepted")
+                checked += 1
+            }
+        }
+        #expect(checked > 100)
+    }
+}
+
+/// Every key of the pipeline file with its dotted path, walked from the field tables.
+func allFields() -> [(path: String, info: FieldInfo)] {
+    func walk(_ fields: [FieldInfo], under prefix: String) -> [(path: String, info: FieldInfo)] {
+        fields.flatMap { info -> [(path: String, info: FieldInfo)] in
+            let path = prefix.isEmpty ? info.key : "\(prefix).\(info.key)"
+            switch info.shape {
+            case .section(let nested), .list(.section(let nested)): return [(path, info)] + walk(nested, under: path)
+            default: return [(path, info)]
+            }
+        }
+    }
+    return walk(PipelineFile.Sections.fields.map(\.info), under: "")
+}
+
+/// A valid pipeline file with the key at `path` set to `value`, in block style so the key
+/// has a line of its own, and with every key the sections on the way require.
+func pipelineSetting(_ path: String, to value: String) -> String {
+    var root = ConfigTree.map([
+        ("name", .scalar("t")),
+        ("inputs", .map([("transactions", .map([("path", .scalar("data.csv")),
+                                                ("columns", .map([("customer", .scalar("c")), ("time", .scalar("t")), ("amount", .scalar("a"))]))]))])),
+        ("outputs", .map([("directory", .scalar("out")), ("files", .list([.map([("table", .scalar("customers")), ("path", .scalar("c.csv"))])]))])),
+    ])
+    let keys = path.split(separator: ".").map(String.init)
+    root.set(keys[...], to: value, under: "")
+    return root.lines(indent: "").joined(separator: "\n") + "\n"
+}
+
+/// A YAML document as ordered keys, for writing test files in block style.
+indirect enum ConfigTree {
+    case scalar(String)
+    case map([(String, ConfigTree)])
+    case list([ConfigTree])
+
+    /// The first item a list needs before the key under test, by list path.
+    static let listItems: [String: ConfigTree] = [
+        "outputs.files": .map([("table", .scalar("customers")), ("path", .scalar("c.csv"))]),
+        "outputs.databases": .map([("sqlite", .scalar("s.db")), ("tables", .list([.map([("table", .scalar("customers")), ("name", .scalar("c"))])]))]),
+        "outputs.databases.tables": .map([("table", .scalar("customers")), ("name", .scalar("c"))]),
+        "segment.rfm.segments": .map([("name", .scalar("x")), ("r", .scalar("1-5")), ("f", .scalar("1-5"))]),
+        "segment.kmeans.features": .map([("name", .scalar("frequency"))]),
+    ]
+
+    mutating func set(_ keys: ArraySlice<String>, to value: String, under prefix: String) {
+        guard let key = keys.first else {
+            self = .scalar(value)
+            return
+        }
+        let here = prefix.isEmpty ? key : "\(prefix).\(key)"
+        var entries: [(String, ConfigTree)] = []
+        if case .map(let existing) = self { entries = existing }
+        var child = entries.first { $0.0 == key }?.1 ?? .map([])
+        if keys.count > 1, let item = Self.listItems[here] {
+            var first = item
+            if here == "outputs.databases", keys.dropFirst().first == "postgres" {
+                first = .map([("postgres", .map([("database", .scalar("d")), ("user", .scalar("u"))])),
+                              ("tables", .list([.map([("table", .scalar("customers")), ("name", .scalar("c"))])]))])
+            }
+            if case .list(let items) = child, let existing = items.first { first = existing }
+            first.set(keys.dropFirst(), to: value, under: here)
+            child = .list([first])
+        } else {
+            child.set(keys.dropFirst(), to: value, under: here)
+        }
+        if let index = entries.firstIndex(where: { $0.0 == key }) {
+            entries[index].1 = child
+        } else {
+            entries.append((key, child))
+        }
+        self = .map(entries)
+    }
+
+    func lines(indent: String) -> [String] {
+        switch self {
+        case .scalar(let value): return [indent + value]
+        case .map(let entries):
+            return entries.flatMap { key, value -> [String] in
+                if case .scalar(let text) = value { return ["\(indent)\(key): \(text)"] }
+                return ["\(indent)\(key):"] + value.lines(indent: indent + "  ")
+            }
+        case .list(let items):
+            return items.flatMap { item -> [String] in
+                var lines = item.lines(indent: indent + "  ")
+                lines[0] = indent + "- " + lines[0].dropFirst(indent.count + 2)
+                return lines
             }
         }
     }

@@ -5,33 +5,60 @@ import Yams
 /// what to do) for each problem instead of stopping at the first.
 final class ConfigReader {
     let file: String
-    /// The accepted keys of each mapping, by key path ("" is the top level).
-    let keyTables: [String: KeyTable]
     private(set) var diagnostics: [Diagnostic] = []
+    /// Where each value was written, by indexed key path ("outputs.files[1].columns[0]"), so
+    /// checks after decoding, and stages at run time, can point at the line that set it.
+    private(set) var locations: [String: SourceLocation] = [:]
 
-    init(file: String, keyTables: [String: KeyTable]) {
+    init(file: String) {
         self.file = file
-        self.keyTables = keyTables
     }
 
     func location(_ node: Node?) -> SourceLocation {
         SourceLocation(file: file, line: node?.mark?.line, column: node?.mark?.column)
     }
 
+    func record(_ node: Node, at indexedPath: String) {
+        locations[indexedPath] = location(node)
+    }
+
     func error(_ node: Node?, _ message: String, hint: String? = nil) {
         diagnostics.append(.error(at: location(node), message, hint: hint))
+    }
+
+    func error(at location: SourceLocation?, _ message: String, hint: String? = nil) {
+        diagnostics.append(.error(at: location ?? SourceLocation(file: file), message, hint: hint))
     }
 
     func warning(_ node: Node?, _ message: String, hint: String? = nil) {
         diagnostics.append(.warning(at: location(node), message, hint: hint))
     }
 
+    /// Reads a section from its field table: unknown keys (with the closest known key),
+    /// missing required keys, every key's value, then the section's own cross-key rules.
+    /// Nil when the node is no mapping.
+    func decode<Section: ConfigSection>(_ type: Section.Type, _ node: Node, _ context: FieldContext) -> Section? {
+        let fields = Section.fields
+        let examples = Dictionary(fields.compactMap { field in field.example.map { (field.key, $0) } }, uniquingKeysWith: { first, _ in first })
+        guard let entries = mapping(node, at: context.path, allowed: fields.map(\.key),
+                                    required: fields.filter(\.info.required).map(\.key), examples: examples) else { return nil }
+        var section = Section()
+        for field in fields {
+            guard let value = entries[field.key] else { continue }
+            let path = context.path.isEmpty ? field.key : "\(context.path).\(field.key)"
+            let indexedPath = context.indexedPath.isEmpty ? field.key : "\(context.indexedPath).\(field.key)"
+            record(value, at: indexedPath)
+            field.decode(value, FieldContext(reader: self, path: path, indexedPath: indexedPath), &section)
+        }
+        Section.check(&section, SectionContext(reader: self, node: node, entries: entries, path: context.path, indexedPath: context.indexedPath))
+        return section
+    }
+
     /// A mapping's entries by key. Unknown keys are reported with the closest known key;
     /// missing required keys are reported at the mapping.
-    func mapping(_ node: Node, at path: String) -> [String: Node]? {
-        guard let keys = keyTables[path] else { preconditionFailure("no key table for '\(path)'") }
+    func mapping(_ node: Node, at path: String, allowed: [String], required: [String] = [], examples: [String: String] = [:]) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {
-            error(node, "'\(path)' must be a mapping of keys to values", hint: "expected keys: \(keys.allowed.joined(separator: ", "))")
+            error(node, "'\(path)' must be a mapping of keys to values", hint: "expected keys: \(allowed.joined(separator: ", "))")
             return nil
         }
         var entries: [String: Node] = [:]
@@ -40,18 +67,18 @@ final class ConfigReader {
                 error(keyNode, "keys in '\(path)' must be plain words")
                 continue
             }
-            if keys.allowed.contains(key) {
+            if allowed.contains(key) {
                 entries[key] = value
             } else {
-                let suggestion = Suggestion.closest(to: key, among: keys.allowed)
+                let suggestion = Suggestion.closest(to: key, among: allowed)
                 let where_ = path.isEmpty ? "at the top level" : "in '\(path)'"
                 error(keyNode, "unknown key '\(key)' \(where_)" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                      hint: suggestion == nil ? "known keys: \(keys.allowed.joined(separator: ", "))" : nil)
+                      hint: suggestion == nil ? "known keys: \(allowed.joined(separator: ", "))" : nil)
             }
         }
-        for required in keys.required where entries[required] == nil {
-            error(node, "missing required key '\(required)' \(path.isEmpty ? "at the top level" : "in '\(path)'")",
-                  hint: keys.example[required].map { "add it, for example: \(required): \($0)" })
+        for key in required where entries[key] == nil {
+            error(node, "missing required key '\(key)' \(path.isEmpty ? "at the top level" : "in '\(path)'")",
+                  hint: examples[key].map { "add it, for example: \(key): \($0)" })
         }
         return entries
     }
@@ -119,26 +146,27 @@ final class ConfigReader {
         return days
     }
 
+    /// `90d` or `13w`, in days; the count is read as text, so no value can overflow.
+    func duration(_ node: Node, at path: String, in days: ClosedRange<Int>) -> Int? {
+        let text = node.string ?? ""
+        guard case .scalar = node, let unit = text.last, unit == "d" || unit == "w",
+              let count = Int(text.dropLast()), count > 0 else {
+            error(node, "'\(path)' must be a number of days or weeks, e.g. 90d or 13w")
+            return nil
+        }
+        let (total, overflow) = count.multipliedReportingOverflow(by: unit == "w" ? 7 : 1)
+        guard !overflow, days.contains(total) else {
+            error(node, "'\(path)' must be between \(days.lowerBound) and \(days.upperBound) days, got \(text)")
+            return nil
+        }
+        return total
+    }
+
     func sequence(_ node: Node, at path: String) -> [Node]? {
         guard case .sequence(let sequence) = node else {
             error(node, "'\(path)' must be a list")
             return nil
         }
         return Array(sequence)
-    }
-}
-
-/// The keys one section of the pipeline file accepts: the single table that both
-/// validation and the docs test read.
-struct KeyTable: Sendable {
-    let allowed: [String]
-    let required: [String]
-    /// An example value per key, used in "add it, for example" hints.
-    let example: [String: String]
-
-    init(allowed: [String], required: [String] = [], example: [String: String] = [:]) {
-        self.allowed = allowed
-        self.required = required
-        self.example = example
     }
 }

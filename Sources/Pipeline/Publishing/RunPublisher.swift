@@ -1,0 +1,217 @@
+import Churn
+import DatabaseExport
+import Features
+import Export
+import Foundation
+import History
+import Ingest
+import Report
+import SegflowCore
+import Segmentation
+
+/// Publishes what a run's stages made: the export files, the run's own files (rejected rows,
+/// assignments, migration, model report, manifest, run record, report page), the database
+/// tables and the metrics. Every file is written into the run's staging directory; databases
+/// swap after every file is complete; then the run is published at once.
+struct RunPublisher {
+    let pipeline: PipelineFile
+    let runs: RunDirectory
+    let started: Date
+    /// Read when the run starts, so a missing password fails it before its work, not after.
+    private let passwords: [Int: String]
+
+    init(pipeline: PipelineFile, runs: RunDirectory, started: Date) throws {
+        self.pipeline = pipeline
+        self.runs = runs
+        self.started = started
+        self.passwords = try Self.databasePasswords(pipeline)
+    }
+
+    func publish(_ context: inout RunContext) throws -> RunOutcome {
+        var clock = StageClock()
+        guard let ingested = context.ingested else { preconditionFailure("publishing follows the ingest stage") }
+        let customers = context.customers
+        let runID = runs.newRunID(at: started)
+        let staged = try runs.begin(runID: runID)
+        var written: [Manifest.Output] = []
+        var fileSeconds: [String: Double] = [:]
+        func write(_ path: String, _ table: Table, as format: TableFormat = .csv(protectFormulas: true), name: String) throws {
+            var fileClock = StageClock()
+            try staged.write(path) { try TableWriter.write(table, as: format, to: $0) }
+            fileSeconds[path] = fileClock.lap()
+            written.append(Manifest.Output(name: name, path: path, rows: table.rowCount))
+        }
+        func write(_ path: String, json: some Encodable, name: String) throws {
+            let data = try JSONOutput.encode(json)
+            try staged.write(path) { try $0.write(bytes: [UInt8](data)) }
+            written.append(Manifest.Output(name: name, path: path, rows: 1))
+        }
+        let segmentsTable = ClusterStage.segmentsTable(context.clustering?.profiles ?? [])
+        for spec in pipeline.outputs.files {
+            // The columns were checked against the schema when the file was loaded.
+            for file in try spec.files(of: spec.source == .customers ? customers : segmentsTable) {
+                try write(file.path, file.table, as: spec.format, name: spec.source.rawValue)
+            }
+        }
+        if let churnReport = context.churnReport { try write(RunFiles.modelReport, json: churnReport, name: "model_report") }
+        try write(RunFiles.rejected, Self.rejectedTable(ingested.rejected), name: "rejected")
+        let assignments = Assignments(customers: customers)
+        try write(RunFiles.assignments, assignments.table, name: "assignments")
+        let previousRunID = runs.currentRun()
+        var migration: Migration?
+        if let previousRunID {
+            let previousPath = "\(runs.runsPath)/\(previousRunID)/\(RunFiles.assignments)"
+            if let previous = try? Assignments.read(path: previousPath) {
+                migration = Migration(from: previous, to: assignments)
+            } else {
+                context.warnings.append(.warning(at: SourceLocation(file: previousPath), "the previous run has no readable assignments: no migration this time"))
+            }
+        }
+        if let migration {
+            try write(RunFiles.migration, migration.flowTable, name: "migration")
+            try write(RunFiles.movers, migration.moverTable, name: "movers")
+        }
+        context.stageReports.append(StageReport(stage: "export", rowsIn: customers.rowCount, rowsOut: customers.rowCount, seconds: clock.lap()))
+        let stagedDatabases = try stageDatabases(customers: customers, segments: segmentsTable)
+        defer { for database in stagedDatabases { database.tables.discard() } }
+        if !pipeline.outputs.databases.isEmpty {
+            let rows = stagedDatabases.flatMap(\.loaded).reduce(0) { $0 + $1.rows }
+            context.stageReports.append(StageReport(stage: "database_load", rowsIn: rows, rowsOut: rows, seconds: clock.lap()))
+        }
+
+        var manifest = self.manifest(context, ingested: ingested, outputs: written, migration: migration)
+        if !stagedDatabases.isEmpty { manifest.databaseTables = stagedDatabases.flatMap(\.loaded) }
+        try staged.write(RunFiles.manifest) { try $0.write(bytes: [UInt8](try manifest.encoded())) }
+        let record = RunRecord(runID: runID, previousRunID: previousRunID, startedAt: ISO8601DateFormatter().string(from: started),
+                               totalSeconds: Date().timeIntervalSince(started),
+                               stageSeconds: Dictionary(uniqueKeysWithValues: context.stageReports.map { ($0.stage, $0.seconds) }),
+                               fileSeconds: fileSeconds)
+        try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
+        let report = reportContent(context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration)
+        try staged.write(RunFiles.report) { try $0.write(RunReportPage.html(report)) }
+        // Databases swap after every file is complete and synced, and before the files are
+        // published: a failed swap leaves `current` on the previous run.
+        FaultInjection.point("before-database-swap")
+        for (index, database) in stagedDatabases.enumerated() {
+            try databaseStep(index) { try database.tables.publish() }
+        }
+        try staged.publish()
+        runs.prune(keeping: pipeline.outputs.keepRuns)
+        let metrics = RunMetrics(pipeline: pipeline.name, manifest: manifest, record: record, finishedAt: Date())
+        try OutputTransaction.write("\(runs.root)/metrics.prom", bytes: Array(metrics.text.utf8))
+        return RunOutcome(manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration,
+                          warnings: context.warnings)
+    }
+
+    private func manifest(_ context: RunContext, ingested: IngestResult, outputs: [Manifest.Output], migration: Migration?) -> Manifest {
+        let churn = context.churnReport
+        return Manifest(
+            segflowVersion: SegflowVersion.current,
+            pipeline: .init(name: pipeline.name, path: pipeline.path, xxh64: pipeline.fingerprint),
+            asOf: CivilTime.dateString(days: context.asOfDay),
+            inputs: [.init(name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
+                           xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)],
+            stages: context.stageReports, rejectedRows: ingested.rejected.count, outputs: outputs,
+            randomSeeds: pipeline.segment?.kmeans.map { ["kmeans": $0.rules.seed] } ?? [:],
+            segmentation: context.segmentationSummary, clustering: context.clusteringSummary,
+            churn: churn.map { report in
+                Manifest.Churn(purchaseModel: report.purchaseModel, parameters: report.parameters, logLikelihood: report.logLikelihood,
+                               horizonDays: report.horizonDays, rocAUC: report.classifierEvaluation?.rocAUC,
+                               logLoss: report.classifierEvaluation?.logLoss, brierScore: report.classifierEvaluation?.brierScore,
+                               topDecileLift: report.classifierEvaluation?.topDecileLift,
+                               topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings)
+            },
+            migration: migration.map { Manifest.Migration(newCustomers: $0.newCustomers, goneCustomers: $0.goneCustomers,
+                                                           unchangedCustomers: $0.unchangedCustomers, movers: $0.movers.count) })
+    }
+
+    private func reportContent(_ context: RunContext, manifest: Manifest, record: RunRecord, rejected: [RejectedRow],
+                               migration: Migration?) -> ReportContent {
+        var report = ReportContent(manifest: manifest, record: record)
+        report.rejectedByReason = Self.rejectedByReason(rejected)
+        report.paretoCurve = context.paretoCurve
+        report.segmentValues = context.segmentValues
+        if let profiles = context.clustering?.profiles {
+            report.clusterFeatureNames = CustomerFeatures.numericNames.filter { name in profiles.first?.features.contains { $0.name == name } == true }
+            report.clusterZScores = profiles.map { profile in
+                report.clusterFeatureNames.map { name in profile.features.first { $0.name == name }?.zScore ?? .nan }
+            }
+        }
+        report.churn = context.churnReport
+        report.migration = migration
+        return report
+    }
+
+    /// The value of each PostgreSQL target's password variable, by target index.
+    private static func databasePasswords(_ pipeline: PipelineFile) throws -> [Int: String] {
+        var passwords: [Int: String] = [:]
+        for (index, target) in pipeline.outputs.databases.enumerated() {
+            guard case .postgres(let settings) = target.connection, let variable = settings.passwordVariable else { continue }
+            guard let password = getenvString(variable), !password.isEmpty else {
+                throw SegflowError(.config, at: pipeline.locations["outputs.databases[\(index)].postgres.password_env"] ?? SourceLocation(file: pipeline.path),
+                                   "outputs.databases[\(index)].postgres.password_env: the environment variable \(variable) is not set",
+                                   hint: "set \(variable) in the job's environment to the password of '\(settings.user)'; "
+                                       + "the password never goes in the pipeline file")
+            }
+            passwords[index] = password
+        }
+        return passwords
+    }
+
+    private struct StagedDatabase {
+        var tables: any StagedTables
+        var loaded: [Manifest.DatabaseTable]
+    }
+
+    /// Loads every database's tables under staging names; nothing is visible to readers yet.
+    /// A failure discards what was staged in the databases before it.
+    private func stageDatabases(customers: Table, segments: Table) throws -> [StagedDatabase] {
+        var staged: [StagedDatabase] = []
+        do {
+            for (index, var target) in pipeline.outputs.databases.enumerated() {
+                if case .sqlite(let path) = target.connection, !path.hasPrefix("/") {
+                    target.connection = .sqlite(path: "\(runs.root)/\(path)")
+                }
+                let loads = try target.tables.map { spec in try spec.load(from: spec.source == .customers ? customers : segments) }
+                let tables = try databaseStep(index) {
+                    try DatabaseExporter.stage(loads, into: target.connection, password: passwords[index])
+                }
+                staged.append(StagedDatabase(tables: tables, loaded: zip(target.tables, loads).map { spec, load in
+                    // As configured, so the manifest does not depend on --output.
+                    Manifest.DatabaseTable(database: pipeline.outputs.databases[index].displayName, table: load.name,
+                                           source: spec.source.rawValue, rows: load.table.rowCount)
+                }))
+            }
+        } catch {
+            for database in staged { database.tables.discard() }
+            throw error
+        }
+        return staged
+    }
+
+    /// A database step, its failure told with the target it concerns.
+    private func databaseStep<T>(_ index: Int, _ step: () throws -> T) throws -> T {
+        do {
+            return try step()
+        } catch let failure as DatabaseFailure {
+            let target = pipeline.outputs.databases[index]
+            throw SegflowError(.io, at: pipeline.locations["outputs.databases[\(index)]"] ?? SourceLocation(file: pipeline.path),
+                               "outputs.databases[\(index)] (\(target.displayName)): \(failure.message)", hint: failure.hint)
+        }
+    }
+
+    /// Rejected rows per reason, the reason cut before its first comma ("expected 5 fields").
+    static func rejectedByReason(_ rows: [RejectedRow]) -> [(reason: String, rows: Int)] {
+        var counts: [String: Int] = [:]
+        for row in rows { counts[String(row.reason.prefix { $0 != "," }), default: 0] += 1 }
+        return counts.map { ($0.key, $0.value) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
+    }
+
+    static func rejectedTable(_ rows: [RejectedRow]) -> Table {
+        Table(rowCount: rows.count, columns: [
+            Column("line", .integer(rows.map { Int64($0.line) })),
+            Column("reason", .text(rows.map(\.reason))),
+            Column("record", .text(rows.map(\.record))),
+        ])
+    }
+}

@@ -1,0 +1,136 @@
+import Churn
+import Export
+import Features
+import SegflowCore
+
+/// `churn`: the purchase and spend models, CLV and the supervised churn model.
+public struct ChurnSection: ConfigSection, Equatable {
+    public enum Model: String, Sendable, CaseIterable {
+        /// The supervised churn model (logistic regression).
+        case logistic
+        /// The purchase model's scores only.
+        case none
+    }
+
+    public enum TimeUnit: String, Sendable, CaseIterable {
+        case week, day
+    }
+
+    var model = Model.logistic
+    var timeUnit = TimeUnit.week
+    var fitted = ChurnRules()
+    var clv = CLVSection()
+    var risk = RiskSection()
+
+    public init() {}
+
+    /// What the churn stage runs with.
+    public var rules: ChurnRules {
+        var rules = fitted
+        rules.classifier = model == .logistic
+        rules.unitDays = timeUnit == .week ? 7 : 1
+        rules.clvMonths = clv.months
+        rules.monthlyDiscountRate = clv.monthlyDiscountRate
+        rules.margin = clv.margin
+        rules.mediumRisk = risk.medium
+        rules.highRisk = risk.high
+        rules.inverseRegularization = risk.inverseRegularization
+        return rules
+    }
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .choice("model", \.model, doc: "The supervised churn model; `none` keeps the purchase model's scores only."),
+            .choice("purchase_model", \.fitted.purchaseModel, doc: "The model behind p_alive, expected purchases and clv."),
+            .duration("horizon", \.fitted.horizonDays, in: 1...3650,
+                      doc: "Horizon of the expected purchases, of the churn label and of the holdout."),
+            .choice("time_unit", \.timeUnit, doc: "Time unit of the purchase and spend model fits."),
+            .number("penalizer", \.fitted.penalizer, in: 0...100, doc: "L2 penalty on the purchase and spend model parameters."),
+            .section("clv", \.clv, doc: "Customer lifetime value."),
+            .section("risk", \.risk, doc: "The churn model's regularisation and risk bands."),
+        ]
+    }
+}
+
+/// `churn.clv`.
+public struct CLVSection: ConfigSection, Equatable {
+    var months = ChurnRules().clvMonths
+    var monthlyDiscountRate = ChurnRules().monthlyDiscountRate
+    var margin = ChurnRules().margin
+
+    public init() {}
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .integer("months", \.months, in: 1...1200, doc: "CLV horizon in months."),
+            .number("monthly_discount_rate", \.monthlyDiscountRate, in: 0...1, doc: "Discount rate per month."),
+            .number("margin", \.margin, in: 0...1, doc: "Profit margin applied to spend."),
+        ]
+    }
+}
+
+/// `churn.risk`.
+public struct RiskSection: ConfigSection, Equatable {
+    var medium = ChurnRules().mediumRisk
+    var high = ChurnRules().highRisk
+    var inverseRegularization = ChurnRules().inverseRegularization
+
+    public init() {}
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .number("medium", \.medium, in: 0...1, doc: "churn_risk is `medium` from this probability."),
+            .number("high", \.high, in: 0...1, doc: "churn_risk is `high` from this probability."),
+            .number("c", \.inverseRegularization, in: 1e-6...1e6, doc: "Inverse L2 regularisation of the churn model."),
+        ]
+    }
+
+    static func check(_ section: inout Self, _ context: SectionContext) {
+        if section.medium > section.high {
+            context.error(nil, "'\(context.path).medium' must not exceed '\(context.path).high'")
+        }
+    }
+}
+
+/// Purchase model, spend model, CLV, next purchase and the churn model's scores.
+enum ChurnStage: PipelineStage {
+    static let name = "churn"
+
+    static func customerColumns(_ config: ChurnSection) -> [ColumnSchema] {
+        let rules = config.rules
+        var columns = [ColumnSchema("p_alive", .real), ColumnSchema("expected_purchases_\(rules.horizonDays)d", .real),
+                       ColumnSchema("clv", .real), ColumnSchema("expected_next_purchase", .text)]
+        if rules.classifier { columns += [ColumnSchema("churn_probability", .real), ColumnSchema("churn_risk", .text)] }
+        return columns
+    }
+
+    static func run(_ config: ChurnSection, _ context: inout RunContext) throws {
+        let rules = config.rules
+        guard let builder = context.featureBuilder else { preconditionFailure("churn runs after features") }
+        let (scores, report): (ChurnScores, ChurnReport)
+        do {
+            (scores, report) = try ChurnAnalysis(rules: rules, features: builder).run(context.grouped, current: context.features)
+        } catch let error as ChurnError {
+            switch error {
+            case .tooLittleHistory:
+                throw SegflowError(.data, at: context.location(of: "churn.horizon"), "churn: \(error)", hint: "shorten churn.horizon, or move as_of later")
+            case .fit:
+                throw SegflowError(.data, at: context.location(of: "churn"), "churn: \(error)",
+                                   hint: "try churn.penalizer: 0.001, or check that customers make repeat purchases")
+            }
+        }
+        let customers = context.features.count
+        context.customers.append(Column("p_alive", .real(scores.probabilityAlive)))
+        context.customers.append(Column("expected_purchases_\(rules.horizonDays)d", .real(scores.expectedPurchases)))
+        context.customers.append(Column("clv", .real(scores.clv)))
+        context.customers.append(Column("expected_next_purchase", .text(scores.expectedNextPurchase.map { $0.map(CivilTime.dateString) ?? "" })))
+        var counts = [StageReport.Count("customers_scored", customers)]
+        if rules.classifier {
+            context.customers.append(Column("churn_probability", .real(scores.churnProbability)))
+            context.customers.append(Column("churn_risk", .text(scores.churnRisk)))
+            for level in ["high", "medium", "low"] { counts.append(.init("risk_\(level)", scores.churnRisk.filter { $0 == level }.count)) }
+        }
+        context.stageReports.append(StageReport(stage: name, rowsIn: customers, rowsOut: customers, counts: counts))
+        context.churnReport = report
+    }
+}

@@ -1,0 +1,205 @@
+import Export
+import Features
+import SegflowCore
+import Segmentation
+import Yams
+
+/// `segment.kmeans`: behavioural clusters by k-means.
+public struct ClusterSection: ConfigSection, Equatable {
+    public enum Algorithm: String, Sendable, CaseIterable {
+        case lloyd, minibatch
+    }
+
+    /// What clustering runs with; `check` folds the keys below into it.
+    public var rules = ClusteringRules()
+    var features: [ClusterFeatureItem]?
+    var autoK = false
+    var kRange = 2...12
+    var algorithm = Algorithm.lloyd
+    var batchSize = 4096
+
+    public init() {}
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .custom("features", shape: .list(.section(ClusterFeatureItem.fields.map(\.info))),
+                    defaultText: ClusteringRules().features.map(\.name).joined(separator: ", ") + ", each log1p",
+                    doc: "The numeric features clustered on.") { node, context, section in
+                guard let items = context.reader.sequence(node, at: context.path) else { return }
+                if items.isEmpty { context.error(node, "'\(context.path)' is empty", hint: "list at least one feature, e.g. [frequency]") }
+                section.features = items.enumerated().compactMap { index, item in
+                    let itemContext = FieldContext(reader: context.reader, path: context.path, indexedPath: "\(context.indexedPath)[\(index)]")
+                    context.reader.record(item, at: itemContext.indexedPath)
+                    if case .scalar = item {
+                        guard let name = context.reader.string(item, at: context.path) else { return nil }
+                        var feature = ClusterFeatureItem()
+                        feature.feature.name = name
+                        return ClusterFeatureItem.checkName(feature, item, context.reader, context.path)
+                    }
+                    return context.reader.decode(ClusterFeatureItem.self, item, itemContext)
+                }
+            },
+            .custom("k", shape: .other("whole number 1..1000 or auto"), defaultText: kText(ClusteringRules().clusterCount),
+                    doc: "Number of clusters, or search `k_range`.") { node, context, section in
+                if node.string == "auto" {
+                    section.autoK = true
+                } else if let k = context.reader.integer(node, at: context.path, in: 1...1000) {
+                    section.rules.clusterCount = .fixed(k)
+                }
+            },
+            .custom("k_range", shape: .list(.integer(1...1000)), defaultText: "[2, 12]",
+                    doc: "With `k: auto`, the k searched.") { node, context, section in
+                guard let items = context.reader.sequence(node, at: context.path) else { return }
+                let bounds = items.compactMap { context.reader.integer($0, at: context.path, in: 1...1000) }
+                if bounds.count == 2, bounds[0] <= bounds[1] {
+                    section.kRange = bounds[0]...bounds[1]
+                } else if bounds.count == items.count {
+                    context.error(node, "'\(context.path)' must be [lowest, highest], e.g. [2, 12]")
+                }
+            },
+            .choice("algorithm", \.algorithm, doc: "`lloyd`: full passes; `minibatch`: random batches per step."),
+            .integer("batch_size", \.batchSize, in: 16...10_000_000, doc: "Rows per mini-batch step."),
+            .integer("restarts", \.rules.restarts, in: 1...100, doc: "k-means++ starts per k; the lowest inertia is kept."),
+            .integer("max_iter", \.rules.maxIterations, in: 1...100_000, doc: "Lloyd iterations at most."),
+            .number("tol", \.rules.tolerance, in: 0...1, doc: "Stops when the squared centre shift is at most tol x the mean variance."),
+            .custom("seed", shape: .integer(0...Int.max), defaultText: String(ClusteringRules().seed),
+                    doc: "Same seed, same clusters.") { node, context, section in
+                if let value = context.reader.integer(node, at: context.path, in: 0...Int.max) { section.rules.seed = UInt64(value) }
+            },
+            .choice("precision", \.rules.precision, doc: "Arithmetic of the distance step."),
+            .integer("silhouette_sample", \.rules.silhouetteSample, in: 100...1_000_000,
+                     doc: "Customers in the stratified sample for the silhouette."),
+        ]
+    }
+
+    static func check(_ section: inout Self, _ context: SectionContext) {
+        if let items = section.features {
+            var seen = Set<String>()
+            for (index, item) in items.enumerated() where !seen.insert(item.feature.name).inserted {
+                context.reader.error(at: context.reader.locations["\(context.indexedPath).features[\(index)]"],
+                                     "feature '\(item.feature.name)' is listed twice in '\(context.path).features'")
+            }
+            section.rules.features = items.map(\.feature)
+        }
+        if section.autoK {
+            section.rules.clusterCount = .auto(section.kRange)
+        } else if case .fixed(let k) = section.rules.clusterCount, context.entries["k"] != nil, context.entries["k_range"] != nil {
+            context.warning("k_range", "'\(context.path).k_range' is not used: k is fixed at \(k)", hint: "set 'k: auto' to search the range")
+        }
+        switch section.algorithm {
+        case .lloyd:
+            section.rules.algorithm = .lloyd
+            if context.entries["batch_size"] != nil {
+                context.warning("batch_size", "'\(context.path).batch_size' is not used without 'algorithm: minibatch'")
+            }
+        case .minibatch: section.rules.algorithm = .miniBatch(batchSize: section.batchSize)
+        }
+    }
+
+    static func kText(_ count: ClusteringRules.ClusterCount) -> String {
+        switch count {
+        case .fixed(let k): return String(k)
+        case .auto: return "auto"
+        }
+    }
+}
+
+/// One entry of `segment.kmeans.features`: a feature name, or `{name, transform, scaling, weight}`.
+struct ClusterFeatureItem: ConfigSection, Equatable {
+    var feature = ClusteringFeature(name: "")
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .text("name", \.feature.name, required: true, example: "frequency", doc: "A numeric feature column."),
+            .choice("transform", \.feature.transform, doc: "log(1 + x) for long right tails; needs x > -1."),
+            .choice("scaling", \.feature.scaling, doc: "After the transform: z-score, robust (median/IQR) or none."),
+            .number("weight", \.feature.weight, in: 0...100, doc: "Multiplies the scaled feature."),
+        ]
+    }
+
+    static func check(_ section: inout Self, _ context: SectionContext) {
+        guard !section.feature.name.isEmpty else { return }
+        if checkName(section, context.node, context.reader, context.path) == nil { section.feature.name = "" }
+    }
+
+    /// The item when its name is a numeric feature; otherwise nil, with the error told.
+    static func checkName(_ item: Self, _ node: Node, _ reader: ConfigReader, _ path: String) -> Self? {
+        let names = CustomerFeatures.numericNames
+        guard !names.contains(item.feature.name) else { return item }
+        let suggestion = Suggestion.closest(to: item.feature.name, among: names)
+        reader.error(node, "'\(path)' has no feature '\(item.feature.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                     hint: "features: \(names.joined(separator: ", "))")
+        return nil
+    }
+}
+
+/// k-means clusters over the customers' features, their profiles and labels.
+enum ClusterStage: PipelineStage {
+    static let name = "cluster"
+
+    static func customerColumns(_ config: ClusterSection) -> [ColumnSchema] {
+        [ColumnSchema("cluster", .integer), ColumnSchema("cluster_label", .text)]
+    }
+
+    /// The `segments` table: one row per cluster, then mean, median and z-score of every feature.
+    static let segmentsSchema: [ColumnSchema] = [
+        ColumnSchema("cluster", .integer), ColumnSchema("label", .text), ColumnSchema("customers", .integer),
+        ColumnSchema("share", .real), ColumnSchema("value_share", .real),
+    ] + CustomerFeatures.numericNames.flatMap { name in
+        ["mean", "median", "z"].map { ColumnSchema("\(name)_\($0)", .real) }
+    }
+
+    static func run(_ config: ClusterSection, _ context: inout RunContext) throws {
+        let rules = config.rules
+        let (result, report) = try cluster(rules, context)
+        context.customers.append(Column("cluster", .integer(result.labels.map { Int64($0) })))
+        context.customers.append(Column("cluster_label", .text(result.clusterLabels)))
+        context.stageReports.append(report)
+        context.clusteringSummary = Manifest.Clustering(
+            k: result.clusterCount, rule: result.rule, seed: rules.seed, precision: rules.precision.rawValue,
+            inertia: result.inertia, iterations: result.iterations,
+            candidates: result.candidates.map { .init(k: $0.k, inertia: $0.inertia, silhouette: $0.silhouette) },
+            clusters: result.profiles.map { .init(cluster: $0.cluster, label: $0.label, customers: $0.customers,
+                                                  share: $0.share, valueShare: $0.valueShare) },
+            note: result.note)
+        context.clustering = result
+    }
+
+    /// k-means with its failures told at the key that can fix them.
+    private static func cluster(_ rules: ClusteringRules, _ context: RunContext) throws -> (ClusteringResult, StageReport) {
+        do {
+            return try CustomerClustering(rules: rules).cluster(context.features)
+        } catch ClusteringError.tooFewCustomers(let k, let count) {
+            throw context.error(.config, at: "segment.kmeans.k", "\(k) clusters asked for, but the run has only \(count) customers",
+                                hint: "lower segment.kmeans.k (or the k_range), or check why so few customers survived cleaning")
+        } catch ClusteringError.input(.notFinite(let feature, let count)) {
+            throw context.error(.config, at: "segment.kmeans.features",
+                                "'\(feature)' has no value for \(count) customers (e.g. inter-purchase times need two purchases)",
+                                hint: "cluster on features every customer has, such as recency_days, frequency, monetary_total, tenure_days")
+        } catch ClusteringError.input(.transformDomain(let feature, let count)) {
+            throw context.error(.config, at: "segment.kmeans.features",
+                                "log1p of '\(feature)' is undefined for \(count) customers with values <= -1 (net returns)",
+                                hint: "use 'transform: none' with 'scaling: robust' for this feature")
+        } catch ClusteringError.unknownFeature(let name) {
+            throw context.error(.config, at: "segment.kmeans.features", "no feature named '\(name)'")
+        }
+    }
+
+    /// The `segments` table of the run's clusters (no rows without clustering).
+    static func segmentsTable(_ profiles: [ClusterProfile]) -> Table {
+        var table = Table(rowCount: profiles.count, columns: [
+            Column("cluster", .integer(profiles.map { Int64($0.cluster) })),
+            Column("label", .text(profiles.map(\.label))),
+            Column("customers", .integer(profiles.map { Int64($0.customers) })),
+            Column("share", .real(profiles.map(\.share))),
+            Column("value_share", .real(profiles.map(\.valueShare))),
+        ])
+        for name in CustomerFeatures.numericNames {
+            func summary(_ profile: ClusterProfile) -> ClusterProfile.FeatureSummary? { profile.features.first { $0.name == name } }
+            table.append(Column("\(name)_mean", .real(profiles.map { summary($0)?.mean ?? .nan })))
+            table.append(Column("\(name)_median", .real(profiles.map { summary($0)?.median ?? .nan })))
+            table.append(Column("\(name)_z", .real(profiles.map { summary($0)?.zScore ?? .nan })))
+        }
+        return table
+    }
+}

@@ -1,0 +1,40 @@
+import Features
+import SegflowCore
+import Yams
+
+/// Builds one row per customer: the identity columns and the asked-for feature groups. Every
+/// feature is computed whatever the list says, since later stages read them.
+enum FeaturesStage: PipelineStage {
+    static let name = "features"
+
+    /// `features`: the groups whose columns are written.
+    static let field = ConfigField<PipelineFile.Sections>.custom(
+        "features", shape: .list(.choice(FeatureGroup.allCases.map(\.rawValue))), defaultText: "all",
+        doc: "Which per-customer feature columns to write."
+    ) { node, context, sections in
+        guard let items = context.reader.sequence(node, at: context.path) else { return }
+        sections.features = items.compactMap { context.reader.choice($0, at: context.path, as: FeatureGroup.self) }
+        var seen = Set<FeatureGroup>()
+        for item in items {
+            if let feature = FeatureGroup(rawValue: item.string ?? ""), !seen.insert(feature).inserted {
+                context.warning(item, "feature '\(feature.rawValue)' is listed twice")
+            }
+        }
+    }
+
+    static func customerColumns(_ config: [FeatureGroup]) -> [ColumnSchema] {
+        let groups = Set(config)
+        return FeatureDescriptor.all.filter { $0.group.map(groups.contains) ?? true }.map { ColumnSchema($0.name, $0.kind) }
+    }
+
+    static func run(_ config: [FeatureGroup], _ context: inout RunContext) throws {
+        let pipeline = context.pipeline
+        let builder = FeatureBuilder(groups: config, asOfDay: context.asOfDay, returnsArePurchases: pipeline.clean.returns == .keep,
+                                     windows: pipeline.featureWindows)
+        let (features, report) = builder.build(context.grouped)
+        context.customers = builder.table(features)
+        context.features = features
+        context.featureBuilder = builder
+        context.stageReports.append(report)
+    }
+}

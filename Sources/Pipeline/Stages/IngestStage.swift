@@ -1,0 +1,135 @@
+import Foundation
+import Ingest
+import SegflowCore
+import Yams
+
+/// `inputs`: the files a run reads. Today one kind, `transactions`.
+public struct InputsSection: ConfigSection, Equatable {
+    public var transactions = TransactionsSection()
+
+    public init() {}
+
+    static var fields: [ConfigField<Self>] {
+        [.section("transactions", \.transactions, required: true, doc: "The transaction file.")]
+    }
+}
+
+/// `inputs.transactions`: one delimited file of transactions and how to read it.
+public struct TransactionsSection: ConfigSection, Equatable {
+    public var path = ""
+    public var columns = TransactionColumnsSection()
+    public var timeFormat = TimeFormat.iso8601
+    public var separator = FieldSeparator.byte(UInt8(ascii: ","))
+    public var hasHeader = true
+
+    public init() {}
+
+    /// The file as the reader takes it.
+    public var input: TransactionInput {
+        TransactionInput(path: path, columns: TransactionColumns(customer: columns.customer, order: columns.order, time: columns.time,
+                                                                 amount: columns.amount),
+                         timeFormat: timeFormat, separator: separator, hasHeader: hasHeader)
+    }
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .text("path", \.path, required: true, example: "SampleData/transactions.csv", doc: "The file; `.csv` or `.csv.gz`."),
+            .section("columns", \.columns, required: true, example: "{customer: customer_id, order: order_id, time: ts, amount: amount}",
+                     doc: "Which header names hold what segflow needs."),
+            .custom("time_format", shape: .other("iso8601, date, epoch_seconds, or a pattern"), defaultText: "iso8601",
+                    doc: "How times are written.") { node, context, section in
+                guard let text = context.reader.string(node, at: context.path) else { return }
+                switch text {
+                case "iso8601": section.timeFormat = .iso8601
+                case "date": section.timeFormat = .date
+                case "epoch_seconds": section.timeFormat = .epochSeconds
+                default:
+                    if text.contains("%") {
+                        do throws(TimePatternError) { section.timeFormat = .pattern(try TimePattern(text)) } catch {
+                            context.error(node, "'\(context.path)': \(error.message)")
+                        }
+                    } else {
+                        let suggestion = Suggestion.closest(to: text, among: ["iso8601", "date", "epoch_seconds"])
+                        context.error(node, "'\(context.path)' cannot be '\(text)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                                      hint: "use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'")
+                    }
+                }
+            },
+            .custom("delimiter", shape: .other("one character, tab, or whitespace"), defaultText: ",",
+                    doc: "The field separator.") { node, context, section in
+                guard let text = context.reader.string(node, at: context.path) else { return }
+                let resolved = text == "tab" || text == "\\t" ? "\t" : text
+                if text == "whitespace" {
+                    section.separator = .blanks
+                } else if resolved.utf8.count == 1, let byte = resolved.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 {
+                    section.separator = .byte(byte)
+                } else {
+                    context.error(node, "'\(context.path)' must be a single character other than a quote or line break, or 'whitespace'",
+                                  hint: "for example ',' or ';' or 'tab'")
+                }
+            },
+            .bool("header", \.hasHeader, doc: "Whether the first row names the columns."),
+        ]
+    }
+}
+
+/// `inputs.transactions.columns`: which header names hold the transaction fields.
+public struct TransactionColumnsSection: ConfigSection, Equatable {
+    public var customer = ""
+    public var order: String?
+    public var time = ""
+    public var amount = ""
+
+    public init() {}
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .text("customer", \.customer, required: true, example: "customer_id", doc: "Customer id."),
+            .text("order", \.order, doc: "Order id."),
+            .text("time", \.time, required: true, example: "ts", doc: "Transaction time."),
+            .text("amount", \.amount, required: true, example: "amount", doc: "Amount; negative for returns."),
+        ]
+    }
+
+    static func check(_ section: inout Self, _ context: SectionContext) {
+        let roles: [(key: String, name: String?)] = [("customer", section.customer), ("order", section.order),
+                                                     ("time", section.time), ("amount", section.amount)]
+        for (index, role) in roles.enumerated() {
+            guard let name = role.name, !name.isEmpty else { continue }
+            if let other = roles[(index + 1)...].first(where: { $0.name == name }) {
+                context.error(nil, "column '\(name)' is mapped to both '\(role.key)' and '\(other.key)' in '\(context.path)'",
+                              hint: "each of customer, order, time and amount needs its own column")
+            }
+        }
+    }
+}
+
+/// Reads the transaction file within the rejection budget, and fixes the run's as-of day.
+enum IngestStage: PipelineStage {
+    static let name = "ingest"
+
+    static func customerColumns(_ config: InputsSection) -> [ColumnSchema] { [] }
+
+    static func run(_ config: InputsSection, _ context: inout RunContext) throws {
+        let reader = TransactionReader(input: config.transactions.input, budget: context.pipeline.clean.maxRejected)
+        let ingested = try reader.read(progress: context.progress)
+        context.stageReports.append(StageReport(stage: name, rowsIn: ingested.recordCount, rowsOut: ingested.transactions.count,
+                                                counts: [.init("rejected", ingested.rejected.count)]))
+        context.asOfDay = try asOfDay(context, newestTime: ingested.newestTime)
+        context.ingested = ingested
+    }
+
+    private static func asOfDay(_ context: RunContext, newestTime: Int64?) throws -> Int64 {
+        if let override = context.asOfOverride { return override }
+        switch context.pipeline.asOf {
+        case .day(let day): return day
+        case .latest:
+            guard let newestTime else {
+                throw SegflowError(.data, at: SourceLocation(file: context.pipeline.transactions.path),
+                                   "no transaction was accepted, so 'as_of: latest' has no date",
+                                   hint: "check the file and rejected rows, or set as_of to a date")
+            }
+            return CivilTime.day(ofSeconds: newestTime) + 1
+        }
+    }
+}
