@@ -13,14 +13,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        // PostgreSQL's own client library: COPY, TLS modes and authentication as psql does them,
+        // without a network stack of our own to build.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(
             name: "CZlib",
@@ -37,11 +42,9 @@ let package = Package(
         .target(
             name: "DatabaseExport",
             dependencies: [
-                "SegflowCore", "Export",
+                "SegflowCore", "Export", "CLibPQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "Statistics"),
@@ -74,8 +77,7 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(
             name: "DatabaseExportTests",
-            dependencies: ["DatabaseExport", "Export", "Ingest", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
-                           .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["DatabaseExport", "Export", "Ingest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "DatabaseExport", "Features", "Segmentation", "Churn", "TestSupport"]),

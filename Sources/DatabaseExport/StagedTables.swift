@@ -36,62 +36,6 @@ public enum DatabaseExporter {
     }
 }
 
-/// Runs async work to completion from synchronous code, on the calling thread: the task
-/// prefers an executor that the waiting thread itself drains. Waiting on a semaphore for a
-/// task on the shared pool could deadlock when the caller is itself one of the pool's few
-/// threads (as under a test runner); this cannot.
-func waitFor<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
-    let executor = CallingThreadExecutor()
-    let outcome = Outcome<T>()
-    Task(executorPreference: executor) {
-        do { outcome.result = .success(try await operation()) } catch { outcome.result = .failure(error) }
-        executor.finish()
-    }
-    executor.runUntilFinished()
-    return try outcome.result!.get()
-}
-
-/// Written by the task, read by the waiting thread after the executor's last job.
-private final class Outcome<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
-}
-
-/// A task executor whose jobs run on the thread that calls `runUntilFinished`.
-private final class CallingThreadExecutor: TaskExecutor, @unchecked Sendable {
-    private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []
-    private var finished = false
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func finish() {
-        condition.lock()
-        finished = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    func runUntilFinished() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty && !finished { condition.wait() }
-            if jobs.isEmpty {
-                condition.unlock()
-                return
-            }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job.runSynchronously(on: asUnownedTaskExecutor())
-        }
-    }
-}
-
 /// A name in double quotes, for SQL text: names are checked by `DatabaseTableSpec.isValidName`
 /// or are column names, whose quotes are doubled.
 func quoted(_ name: String) -> String {

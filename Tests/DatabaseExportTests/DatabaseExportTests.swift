@@ -2,7 +2,6 @@ import DatabaseExport
 import Export
 import Foundation
 import GRDB
-import PostgresNIO
 import SegflowCore
 import Testing
 import TestSupport
@@ -119,34 +118,34 @@ struct PostgresExportTests {
         try staged.publish()
     }
 
-    func selectAll(_ name: String) async throws -> [[String?]] {
-        try await server.rows("SELECT customer_id, label, orders::text, value::text, extract(epoch FROM first_seen)::bigint::text FROM \(name) ORDER BY value NULLS FIRST")
+    func selectAll(_ name: String) throws -> [[String?]] {
+        try server.rows("SELECT customer_id, label, orders::text, value::text, extract(epoch FROM first_seen)::bigint::text FROM \(name) ORDER BY value NULLS FIRST")
     }
 
-    @Test func everyValueRoundTripsAndTheTableIsReplaced() async throws {
+    @Test func everyValueRoundTripsAndTheTableIsReplaced() throws {
         let name = server.uniqueTableName("roundtrip")
         let sortedByOrders: ([[String?]]) -> [[String?]] = { rows in [rows[1], rows[2], rows[0], rows[3]] }
         try export(awkwardTable(version: 1), as: name)
-        #expect(try await selectAll(name) == sortedByOrders(awkwardRowsAsText(version: 1)))
+        #expect(try selectAll(name) == sortedByOrders(awkwardRowsAsText(version: 1)))
         try export(awkwardTable(version: 2), as: name)
-        #expect(try await selectAll(name) == sortedByOrders(awkwardRowsAsText(version: 2)))
-        let types = try await server.rows("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = '\(name)' ORDER BY ordinal_position")
+        #expect(try selectAll(name) == sortedByOrders(awkwardRowsAsText(version: 2)))
+        let types = try server.rows("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = '\(name)' ORDER BY ordinal_position")
         #expect(types == [["customer_id", "text"], ["label", "text"], ["orders", "bigint"], ["value", "double precision"],
                           ["first_seen", "timestamp with time zone"]])
-        let key = try await server.rows("SELECT conname::text FROM pg_constraint WHERE conrelid = '\(name)'::regclass AND contype = 'p'")
+        let key = try server.rows("SELECT conname::text FROM pg_constraint WHERE conrelid = '\(name)'::regclass AND contype = 'p'")
         #expect(key == [["\(name)_pkey"]])
-        let leftovers = try await server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(name)%'")
+        let leftovers = try server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(name)%'")
         #expect(leftovers == [[name]])
     }
 
-    @Test func aFailedLoadLeavesThePublishedTable() async throws {
+    @Test func aFailedLoadLeavesThePublishedTable() throws {
         let name = server.uniqueTableName("failed")
         try export(awkwardTable(version: 1), as: name)
         var duplicate = awkwardTable(version: 2)
         duplicate = duplicate.selecting(rows: [0, 1, 2, 3, 0])
         #expect(throws: DatabaseFailure.self) { try export(duplicate, as: name) }
-        #expect(try await selectAll(name).map { $0[2] } == [nil, "-7", "1", "1"])
-        let leftovers = try await server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(name)%'")
+        #expect(try selectAll(name).map { $0[2] } == [nil, "-7", "1", "1"])
+        let leftovers = try server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(name)%'")
         #expect(leftovers == [[name]])
     }
 
@@ -161,9 +160,9 @@ struct PostgresExportTests {
         try DatabaseExporter.stage([TableLoad(name: name, table: old, primaryKey: "customer_id")], into: .postgres(server.settings),
                                    password: server.password).publish()
         let summary = "SELECT count(*)::text, min(version)::text, max(version)::text FROM \(name)"
-        let reader = try await server.connect()
-        try await reader.query("BEGIN", logger: server.logger)
-        #expect(try await server.rows(summary, on: reader) == [["20000", "1", "1"]])
+        let reader = try server.connect()
+        try reader.execute("BEGIN")
+        #expect(try reader.rows(summary) == [["20000", "1", "1"]])
 
         // The second export loads, then waits at the swap for the reader's lock.
         let exportDone = DispatchSemaphore(value: 0)
@@ -178,38 +177,44 @@ struct PostgresExportTests {
         }
         var waited = false
         for _ in 0..<600 {
-            let waiting = try await server.rows("SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE%\(name)%'")
+            let waiting = try server.rows("SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE%\(name)%'")
             if waiting == [["1"]] { waited = true; break }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         #expect(waited, "the export never reached the swap")
-        #expect(try await server.rows(summary, on: reader) == [["20000", "1", "1"]])
+        #expect(try reader.rows(summary) == [["20000", "1", "1"]])
         // A reader that starts now queues behind the swap, and then finds the new table
         // under the name (not "relation does not exist", not the dropped old one).
-        async let queuedReader = server.rows(summary)
+        let queuedDone = DispatchSemaphore(value: 0)
+        let queuedRows = RowsBox()
+        Thread.detachNewThread {
+            queuedRows.result = Result { try PostgresTestServer.rows(summary) }
+            queuedDone.signal()
+        }
         try await Task.sleep(nanoseconds: 200_000_000)
-        try await reader.query("COMMIT", logger: server.logger)
-        #expect(try await queuedReader == [["30000", "2", "2"]])
+        try reader.execute("COMMIT")
+        queuedDone.wait()
+        #expect(try queuedRows.result?.get() == [["30000", "2", "2"]])
         exportDone.wait()
         #expect(exportFailure.error == nil, "\(String(describing: exportFailure.error))")
-        #expect(try await server.rows(summary, on: reader) == [["30000", "2", "2"]])
-        try await reader.close()
+        #expect(try reader.rows(summary) == [["30000", "2", "2"]])
+        reader.close()
     }
 
     @Test func aReaderHoldingTheTableTooLongCallsTheSwapOff() async throws {
         let name = server.uniqueTableName("timeout")
         try export(awkwardTable(version: 1), as: name)
-        let reader = try await server.connect()
-        try await reader.query("BEGIN", logger: server.logger)
-        _ = try await server.rows("SELECT count(*) FROM \(name)", on: reader)
+        let reader = try server.connect()
+        try reader.execute("BEGIN")
+        _ = try reader.rows("SELECT count(*) FROM \(name)")
         var settings = server.settings
         settings.lockTimeoutSeconds = 1
         let error = #expect(throws: DatabaseFailure.self) { try export(awkwardTable(version: 2), as: name, settings: settings) }
         #expect(error?.message.contains("55P03") == true)
         #expect(error?.hint.contains("lock_timeout_seconds") == true)
-        try await reader.query("COMMIT", logger: server.logger)
-        try await reader.close()
-        #expect(try await selectAll(name).map { $0[2] } == [nil, "-7", "1", "1"])
+        try reader.execute("COMMIT")
+        reader.close()
+        #expect(try selectAll(name).map { $0[2] } == [nil, "-7", "1", "1"])
     }
 
     @Test func aWrongPasswordIsNamedButNeverShown() throws {
@@ -223,6 +228,20 @@ struct PostgresExportTests {
         #expect(!text.contains("hunter2"))
     }
 
+    /// The test server has no TLS: `prefer` falls back to plain TCP, as libpq's sslmode does,
+    /// and `require` refuses to send anything over plain TCP.
+    @Test func tlsModesAreLibpqSSLModes() throws {
+        var settings = server.settings
+        settings.tls = .prefer
+        let name = server.uniqueTableName("tls")
+        try export(awkwardTable(version: 1), as: name, settings: settings)
+        #expect(try server.rows("SELECT count(*)::text FROM \(name)") == [["4"]])
+        settings.tls = .require
+        let error = #expect(throws: DatabaseFailure.self) { try export(awkwardTable(version: 2), as: name, settings: settings) }
+        #expect(error?.message == "the PostgreSQL server at \(settings.host):\(settings.port) does not offer TLS")
+        #expect(try selectAll(name).map { $0[2] } == [nil, "-7", "1", "1"])
+    }
+
     @Test func aServerThatIsNotThereGetsAClearError() throws {
         var settings = server.settings
         settings.port = 1
@@ -233,6 +252,12 @@ struct PostgresExportTests {
     }
 }
 
+/// Written by one thread before it signals, read by the test after the wait.
 final class ErrorBox: @unchecked Sendable {
     var error: (any Error)?
+}
+
+/// Written by one thread before it signals, read by the test after the wait.
+final class RowsBox: @unchecked Sendable {
+    var result: Result<[[String?]], any Error>?
 }

@@ -31,14 +31,14 @@ struct PipelineDatabaseTests {
 
     /// Every cell of a PostgreSQL table as customers.csv writes it: times as ISO 8601 UTC,
     /// NULL as the empty cell.
-    func postgresRows(_ table: String, columns: [String]) async throws -> [[String]] {
-        let types = try await server.rows("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = '\(table)'")
+    func postgresRows(_ table: String, columns: [String]) throws -> [[String]] {
+        let types = try server.rows("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = '\(table)'")
         let typeOf = Dictionary(uniqueKeysWithValues: types.map { ($0[0]!, $0[1]!) })
         let list = columns.map { name in
             typeOf[name] == "timestamp with time zone"
                 ? "to_char(\(name) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" : "\(name)::text"
         }
-        return try await server.rows("SELECT \(list.joined(separator: ", ")) FROM \(table) ORDER BY customer_id COLLATE \"C\"")
+        return try server.rows("SELECT \(list.joined(separator: ", ")) FROM \(table) ORDER BY customer_id COLLATE \"C\"")
             .map { $0.map { $0 ?? "" } }
     }
 
@@ -69,14 +69,14 @@ struct PipelineDatabaseTests {
         #expect(!first.stdout.contains(server.password) && !first.stderr.contains(server.password))
 
         let csv = try publishedCustomers(directory)
-        expectSameRows(try await postgresRows(table, columns: csv.header), csv.rows, "PostgreSQL")
+        expectSameRows(try postgresRows(table, columns: csv.header), csv.rows, "PostgreSQL")
         let sqlite = try await DatabaseQueue(path: directory.file("out/segments.sqlite")).read { database in
             try Row.fetchAll(database, sql: "SELECT * FROM customers ORDER BY customer_id").map { row in
                 csv.header.map { name in (row[name] as DatabaseValue).storage.value.map { "\($0)" } ?? "" }
             }
         }
         expectSameRows(sqlite, csv.rows, "SQLite", relative: 1e-11)
-        #expect(try await server.rows("SELECT count(*)::text FROM \(table)_segments") == [["\(try directory.read("out/current/segments.csv").split(separator: "\n").count - 1)"]])
+        #expect(try server.rows("SELECT count(*)::text FROM \(table)_segments") == [["\(try directory.read("out/current/segments.csv").split(separator: "\n").count - 1)"]])
         let manifest = try directory.read("out/current/manifest.json")
         #expect(manifest.contains("\"table\" : \"\(table)\""))
         #expect(!manifest.contains(server.password))
@@ -85,8 +85,8 @@ struct PipelineDatabaseTests {
         let killed = try CLI.run(["run", path, "--output", directory.file("out"), "--as-of", "2024-03-01"],
                                  environment: ["SEGFLOW_KILL_AT": "before-database-swap"])
         #expect(killed.status != 0)
-        expectSameRows(try await postgresRows(table, columns: csv.header), csv.rows, "PostgreSQL after a killed run")
-        #expect(try await server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(table)%' ORDER BY 1")
+        expectSameRows(try postgresRows(table, columns: csv.header), csv.rows, "PostgreSQL after a killed run")
+        #expect(try server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(table)%' ORDER BY 1")
                     == [[table], ["\(table)_segments"]])
         #expect(try publishedCustomers(directory).rows == csv.rows)
     }

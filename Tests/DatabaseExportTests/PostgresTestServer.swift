@@ -1,7 +1,5 @@
 import DatabaseExport
 import Foundation
-import Logging
-import PostgresNIO
 
 /// The throw-away server that scripts/test starts with scripts/postgres-test-server and
 /// announces in SEGFLOW_TEST_POSTGRES (host:port) and SEGFLOW_TEST_PGPASSWORD.
@@ -22,34 +20,16 @@ enum PostgresTestServer {
 
     static var password: String { environment[passwordVariable] ?? "" }
 
-    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-
-    static func connect() async throws -> PostgresConnection {
-        let settings = settings
-        let configuration = PostgresConnection.Configuration(host: settings.host, port: settings.port, username: settings.user,
-                                                             password: password, database: settings.database, tls: .disable)
-        return try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+    /// A session of the test's own, as a reader beside the export.
+    static func connect() throws -> PostgresSession {
+        try PostgresSession(settings, password: password)
     }
 
-    /// Every row of a query, each cell as text (nil for NULL).
-    static func rows(_ sql: String, on connection: PostgresConnection) async throws -> [[String?]] {
-        var rows: [[String?]] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-            rows.append(try row.map { try $0.decode(String?.self) })
-        }
-        return rows
-    }
-
-    static func rows(_ sql: String) async throws -> [[String?]] {
-        let connection = try await connect()
-        do {
-            let result = try await rows(sql, on: connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+    /// Every row of a query on a fresh session, each cell as text (nil for NULL).
+    static func rows(_ sql: String) throws -> [[String?]] {
+        let session = try connect()
+        defer { session.close() }
+        return try session.rows(sql)
     }
 
     /// A table name no other test uses.
