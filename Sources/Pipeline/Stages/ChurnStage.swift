@@ -71,9 +71,20 @@ public struct CLVSection: ConfigSection, Equatable {
 
 /// `churn.risk`.
 public struct RiskSection: ConfigSection, Equatable {
+    /// How `churn_risk` bands are drawn from `churn_probability`.
+    public enum Bands: String, Sendable, CaseIterable {
+        /// Fixed probability thresholds: `medium` and `high`.
+        case probability
+        /// Shares of the scored customers, highest probability first: `high_share`, `medium_share`.
+        case quantile
+    }
+
     var medium = ChurnRules().mediumRisk
     var high = ChurnRules().highRisk
     var inverseRegularization = ChurnRules().inverseRegularization
+    var bands = Bands.probability
+    var highShare = 0.1
+    var mediumShare = 0.2
 
     public init() {}
 
@@ -82,6 +93,9 @@ public struct RiskSection: ConfigSection, Equatable {
             .number("medium", \.medium, in: 0...1, doc: "churn_risk is `medium` from this probability."),
             .number("high", \.high, in: 0...1, doc: "churn_risk is `high` from this probability."),
             .number("c", \.inverseRegularization, in: 1e-6...1e6, doc: "Inverse L2 regularisation of the churn model."),
+            .choice("bands", \.bands, doc: "Probability thresholds, or shares of the scored customers."),
+            .number("high_share", \.highShare, in: 0...1, doc: "With `bands: quantile`, the share of customers at `high` risk."),
+            .number("medium_share", \.mediumShare, in: 0...1, doc: "With `bands: quantile`, the share at `medium` risk, after the high ones."),
         ]
     }
 
@@ -89,6 +103,29 @@ public struct RiskSection: ConfigSection, Equatable {
         if section.medium > section.high {
             context.error(nil, "'\(context.path).medium' must not exceed '\(context.path).high'")
         }
+        if section.highShare + section.mediumShare > 1 {
+            context.error("medium_share", "'\(context.path).high_share' and '\(context.path).medium_share' add up to more than 1",
+                          hint: "they are shares of the same customers, e.g. high_share: 0.1, medium_share: 0.2")
+        }
+        let unused = section.bands == .quantile ? ["medium", "high"] : ["high_share", "medium_share"]
+        for key in unused where context.entries[key] != nil {
+            context.warning(key, "'\(context.path).\(key)' is not used with 'bands: \(section.bands.rawValue)'")
+        }
+    }
+
+    /// `churn_risk` by shares: a customer is `high` when their probability is at least that
+    /// of the customer at rank ceil(high_share x n), highest first, and `medium` likewise at
+    /// rank ceil((high_share + medium_share) x n). Customers with equal probabilities share
+    /// a band, so a band can exceed its share by the ties at its boundary.
+    func quantileBands(_ probabilities: [Double]) -> [String] {
+        let ranked = probabilities.filter { !$0.isNaN }.sorted(by: >)
+        func threshold(_ share: Double) -> Double {
+            // The small allowance keeps 0.1 x 1000 at rank 100, not 101.
+            let rank = Int((share * Double(ranked.count) - 1e-9).rounded(.up))
+            return rank < 1 ? .infinity : ranked[min(rank, ranked.count) - 1]
+        }
+        let high = threshold(highShare), medium = threshold(highShare + mediumShare)
+        return probabilities.map { $0 >= high ? "high" : $0 >= medium ? "medium" : "low" }
     }
 }
 
@@ -107,7 +144,7 @@ enum ChurnStage: PipelineStage {
     static func run(_ config: ChurnSection, _ context: inout RunContext) throws {
         let rules = config.rules
         guard let builder = context.featureBuilder else { preconditionFailure("churn runs after features") }
-        let (scores, report): (ChurnScores, ChurnReport)
+        var (scores, report): (ChurnScores, ChurnReport)
         do {
             (scores, report) = try ChurnAnalysis(rules: rules, features: builder).run(context.grouped, current: context.features)
         } catch let error as ChurnError {
@@ -119,6 +156,7 @@ enum ChurnStage: PipelineStage {
                                    hint: "try churn.penalizer: 0.001, or check that customers make repeat purchases")
             }
         }
+        if config.risk.bands == .quantile { scores.churnRisk = config.risk.quantileBands(scores.churnProbability) }
         let customers = context.features.count
         context.customers.append(Column("p_alive", .real(scores.probabilityAlive)))
         context.customers.append(Column("expected_purchases_\(rules.horizonDays)d", .real(scores.expectedPurchases)))
