@@ -134,6 +134,13 @@ public final class BufferedFileWriter {
     }
 }
 
+/// The background queue shares the writer with the caller. That is safe though the checker
+/// cannot see it: the queue writes only a buffer the caller has handed over and will not
+/// fill again until `free` is signalled; it records failures in a `Mutex`; and the one
+/// variable both sides change, `direct`, is read and written by the caller only in `flush`,
+/// after `drained.wait()` has ordered every background write before it.
+extension BufferedFileWriter: @unchecked Sendable {}
+
 /// `O_DIRECT`, which Swift's Glibc module does not export; its value differs by architecture.
 #if os(Linux) && (arch(x86_64) || arch(i386))
 let directIOFlag: Int32 = 0o40000

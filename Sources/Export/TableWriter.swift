@@ -108,10 +108,8 @@ public enum TableWriter {
                 }
             }
             // Columns as raw views for the row loop: reading an array through its enum case
-            // per cell would retain and release it every time. `table` outlives the views.
-            withExtendedLifetime(table) {
-                let views = table.columns.map(ColumnView.init)
-                defer { for view in views { view.release() } }
+            // per cell would retain and release it every time.
+            ColumnView.withViews(of: table.columns[...]) { views in
                 let (isJSON, separator) = (format == .jsonLines, format.fieldSeparator)
                 length = TableWriter.format(into: &storage, capacity: capacity) { cursor in
                     views.withUnsafeBufferPointer { views in
@@ -154,16 +152,33 @@ public enum TableWriter {
             case real(UnsafeBufferPointer<Double>, PreformattedReals)
             case timestamp(UnsafeBufferPointer<Int64?>)
 
-            /// Allocates what the column's cells are formatted with; `release` frees it.
-            init(_ column: Column) {
+            /// Calls `body` with a view of each column. The columns' `withUnsafeBufferPointer`
+            /// scopes are nested, one per column, so every pointer is used only inside the
+            /// scope that gave it; what the views allocate is freed when `body` returns.
+            static func withViews(of columns: ArraySlice<Column>, _ body: ([ColumnView]) -> Void) {
+                var views: [ColumnView] = []
+                views.reserveCapacity(columns.count)
+                nest(columns, &views, body)
+                for view in views { view.release() }
+            }
+
+            private static func nest(_ columns: ArraySlice<Column>, _ views: inout [ColumnView], _ body: ([ColumnView]) -> Void) {
+                guard let column = columns.first else { return body(views) }
+                let rest = columns.dropFirst()
                 switch column.values {
                 case .text(let values):
-                    let memo = UnsafeMutablePointer<RepeatedText>.allocate(capacity: 1)
-                    memo.initialize(to: RepeatedText(active: true))
-                    self = .text(values.withUnsafeBufferPointer { $0 }, memo)
-                case .integer(let values): self = .integer(values.withUnsafeBufferPointer { $0 })
-                case .real(let values): self = .real(values.withUnsafeBufferPointer { $0 }, PreformattedReals())
-                case .timestamp(let values): self = .timestamp(values.withUnsafeBufferPointer { $0 })
+                    values.withUnsafeBufferPointer { values in
+                        let memo = UnsafeMutablePointer<RepeatedText>.allocate(capacity: 1)
+                        memo.initialize(to: RepeatedText(active: true))
+                        views.append(.text(values, memo))
+                        nest(rest, &views, body)
+                    }
+                case .integer(let values):
+                    values.withUnsafeBufferPointer { views.append(.integer($0)); nest(rest, &views, body) }
+                case .real(let values):
+                    values.withUnsafeBufferPointer { views.append(.real($0, PreformattedReals())); nest(rest, &views, body) }
+                case .timestamp(let values):
+                    values.withUnsafeBufferPointer { views.append(.timestamp($0)); nest(rest, &views, body) }
                 }
             }
 

@@ -6,6 +6,10 @@ import Darwin
 import SegflowCore
 
 /// A reusable, growable byte buffer holding one chunk of whole records.
+///
+/// Unchecked: the reader fills its chunks on its own thread, then worker threads only read
+/// them, and it fills them again only after `Parallel.forEach` has returned, so a chunk is
+/// never written while another thread reads it.
 final class ChunkBuffer: @unchecked Sendable {
     private(set) var storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
     var count = 0

@@ -18,7 +18,13 @@ public enum Parallel {
             for part in 0..<parts { body(part) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+        // `body` is not @Sendable: callers write each part's result into a slot of their own
+        // buffer. That is safe because the parts' slots are disjoint and concurrentPerform
+        // returns only once every part has run.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: parts) { part in body(part) }
+        }
     }
 
     /// The `part`-th of `parts` contiguous, near-equal slices of `0..<count`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Ingest
 import Pipeline
 import SegflowCore
@@ -46,10 +47,10 @@ struct RunCommand: ParsableCommand {
 }
 
 /// One self-overwriting line on stderr while the input is read: percent and rows/s.
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: Sendable {
     private let enabled: Bool
     private let started = Date()
-    private var shown = false
+    private let shown = Mutex(false)
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -60,11 +61,11 @@ final class ProgressLine: @unchecked Sendable {
         let line = String(format: "\rreading %5.1f%%  %@ rows  %@ rows/s ", percent,
                           Formatting.count(progress.records), Formatting.count(Int(Double(progress.records) / seconds)))
         FileHandle.standardError.write(Data(line.utf8))
-        shown = true
+        shown.withLock { $0 = true }
     }
 
     func finish() {
-        guard shown else { return }
+        guard shown.withLock({ $0 }) else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -8,16 +8,16 @@ enum FeaturesStage: PipelineStage {
     static let name = "features"
 
     /// `features`: the groups whose columns are written.
-    static let field = ConfigField<PipelineFile.Sections>.custom(
-        "features", shape: .list(.choice(FeatureGroup.allCases.map(\.rawValue))), defaultText: "all",
-        doc: "Which per-customer feature columns to write."
-    ) { node, context, sections in
-        guard let items = context.reader.sequence(node, at: context.path) else { return }
-        sections.features = items.compactMap { context.reader.choice($0, at: context.path, as: FeatureGroup.self) }
-        var seen = Set<FeatureGroup>()
-        for item in items {
-            if let feature = FeatureGroup(rawValue: item.string ?? ""), !seen.insert(feature).inserted {
-                context.warning(item, "feature '\(feature.rawValue)' is listed twice")
+    static var field: ConfigField<PipelineFile.Sections> {
+        .custom("features", shape: .list(.choice(FeatureGroup.allCases.map(\.rawValue))), defaultText: "all",
+                doc: "Which per-customer feature columns to write.") { node, context, sections in
+            guard let items = context.reader.sequence(node, at: context.path) else { return }
+            sections.features = items.compactMap { context.reader.choice($0, at: context.path, as: FeatureGroup.self) }
+            var seen = Set<FeatureGroup>()
+            for item in items {
+                if let feature = FeatureGroup(rawValue: item.string ?? ""), !seen.insert(feature).inserted {
+                    context.warning(item, "feature '\(feature.rawValue)' is listed twice")
+                }
             }
         }
     }
