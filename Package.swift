@@ -55,7 +55,9 @@ let package = Package(
         .target(name: "Report", dependencies: ["SegflowCore", "Export", "Churn", "History"]),
         .target(
             name: "Pipeline",
-            dependencies: ["SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "DatabaseExport", "History", "Report", "Yams"]
+            dependencies: [
+                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "DatabaseExport", "History", "Report", "Yams",
+            ]
         ),
         .executableTarget(
             name: "segflow",
@@ -80,7 +82,8 @@ let package = Package(
             dependencies: ["DatabaseExport", "Export", "Ingest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "DatabaseExport", "Features", "Segmentation", "Churn", "TestSupport"]),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "Export", "DatabaseExport", "Features", "Segmentation", "Churn", "TestSupport"]),
         .testTarget(name: "SampleGeneratorTests", dependencies: ["SampleGenerator", "Ingest", "Export", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

@@ -15,8 +15,10 @@ public struct BGNBDModel: PurchaseModel {
     public var iterations: Int
     public var optimizer: String
 
-    public init(r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double = .nan, iterations: Int = 0,
-                optimizer: String = "") {
+    public init(
+        r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double = .nan, iterations: Int = 0,
+        optimizer: String = ""
+    ) {
         self.r = r
         self.alpha = alpha
         self.a = a
@@ -84,9 +86,10 @@ public struct BGNBD: Sendable {
             throw ModelFitError(reason: "the BG/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = best.point.map(exp)
-        return BGNBDModel(r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3],
-                          logLikelihood: -(best.value - penalty(parameters)) * data.totalWeight, iterations: best.iterations,
-                          optimizer: best.method.rawValue)
+        return BGNBDModel(
+            r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3],
+            logLikelihood: -(best.value - penalty(parameters)) * data.totalWeight, iterations: best.iterations,
+            optimizer: best.method.rawValue)
     }
 
     private func penalty(_ parameters: [Double]) -> Double { penalizer * parameters.reduce(0) { $0 + $1 * $1 } }
@@ -102,14 +105,15 @@ public struct BGNBD: Sendable {
         let logBetaAB = SpecialFunctions.logBeta(a, b), logGammaR = SpecialFunctions.logGamma(r), logAlpha = log(alpha)
         let digammaA1 = SpecialFunctions.digamma(a + 1)
         let perX = data.xLevels.map { x in
-            XTerms(x: x,
-                   common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
-                   logBeta1: SpecialFunctions.logBeta(a, b + x),
-                   logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
-                   digammaRX: SpecialFunctions.digamma(r + x),
-                   digammaBX: SpecialFunctions.digamma(b + x),
-                   digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
-                   digammaABX: SpecialFunctions.digamma(a + b + x))
+            XTerms(
+                x: x,
+                common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
+                logBeta1: SpecialFunctions.logBeta(a, b + x),
+                logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
+                digammaRX: SpecialFunctions.digamma(r + x),
+                digammaBX: SpecialFunctions.digamma(b + x),
+                digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
+                digammaABX: SpecialFunctions.digamma(a + b + x))
         }
         let logAlphaTime = data.timeLevels.map { log(alpha + $0) }
         let inverseAlphaTime = data.timeLevels.map { 1 / (alpha + $0) }
@@ -171,8 +175,10 @@ public struct BGNBD: Sendable {
         }
         // Terms that are the same for every row are added once, times the total weight.
         let n = data.totalWeight
-        let gradient = [sums[1] + n * (logAlpha - digammaR), sums[2] + n * r / alpha,
-                        sums[3] - n * (digammaA - digammaAB), sums[4] - n * (digammaB - digammaAB)]
+        let gradient = [
+            sums[1] + n * (logAlpha - digammaR), sums[2] + n * r / alpha,
+            sums[3] - n * (digammaA - digammaAB), sums[4] - n * (digammaB - digammaAB),
+        ]
         let parameters = [r, alpha, a, b]
         let value = -sums[0] / n + penalty(parameters)
         // Chain rule to log-parameters: d/dlogθ = θ · d/dθ; the penalty θ² gives 2θ².

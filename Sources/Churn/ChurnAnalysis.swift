@@ -78,7 +78,8 @@ public enum ChurnError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .tooLittleHistory(let needed, let available):
-            return "churn needs \(needed) days of history before as_of (twice the horizon) to train and check its models; the data covers \(available)"
+            return
+                "churn needs \(needed) days of history before as_of (twice the horizon) to train and check its models; the data covers \(available)"
         case .fit(let reason): return reason
         }
     }
@@ -124,7 +125,10 @@ public struct ChurnAnalysis: Sendable {
             warnings.append("Gamma-Gamma not fitted (\(error)); clv is empty")
         }
         if let spend, abs(spend.frequencySpendCorrelation) > 0.3 {
-            warnings.append(String(format: "frequency and spend are correlated (ρ = %.2f): Gamma-Gamma assumes they are not, so clv may be biased", spend.frequencySpendCorrelation))
+            warnings.append(
+                String(
+                    format: "frequency and spend are correlated (ρ = %.2f): Gamma-Gamma assumes they are not, so clv may be biased",
+                    spend.frequencySpendCorrelation))
         }
 
         var index: [String: Int] = [:]
@@ -149,8 +153,9 @@ public struct ChurnAnalysis: Sendable {
                                 alive[customer] = model.probabilityAlive(x: x, tx: tx, t: t)
                                 expected[customer] = model.expectedPurchases(horizon: horizonUnits, x: x, tx: tx, t: t)
                                 guard let value else { continue }
-                                clv[customer] = value.clv(x: x, tx: tx, t: t, meanSpend: summary.spend[row], months: rules.clvMonths,
-                                                          monthlyDiscountRate: rules.monthlyDiscountRate, margin: rules.margin)
+                                clv[customer] = value.clv(
+                                    x: x, tx: tx, t: t, meanSpend: summary.spend[row], months: rules.clvMonths,
+                                    monthlyDiscountRate: rules.monthlyDiscountRate, margin: rules.margin)
                                 next[customer] = value.daysToNextPurchase(x: x, tx: tx, t: t).map { asOfDay + Int64($0.rounded()) }
                             }
                         }
@@ -205,14 +210,16 @@ public struct ChurnAnalysis: Sendable {
     private func snapshot(_ transactions: CustomerTransactions, at day: Int64) throws -> Snapshot {
         let known = transactions.truncated(before: day * CivilTime.secondsPerDay)
         let summary = RepeatPurchaseSummary(known, asOfDay: day, unitDays: rules.unitDays)
-        return Snapshot(day: day, known: known, summary: summary, model: try fitPurchases(summary),
-                        purchaseDaysAfter: Self.purchaseDays(transactions, in: day..<(day + Int64(rules.horizonDays))))
+        return Snapshot(
+            day: day, known: known, summary: summary, model: try fitPurchases(summary),
+            purchaseDaysAfter: Self.purchaseDays(transactions, in: day..<(day + Int64(rules.horizonDays))))
     }
 
     /// Features at the snapshot's day and labels "no purchase in the following horizon".
     private func labelledWindow(_ snapshot: Snapshot) -> (Matrix<Double>, [Bool]) {
-        let builder = FeatureBuilder(groups: features.groups, asOfDay: snapshot.day, returnsArePurchases: features.returnsArePurchases,
-                                     windows: features.windows)
+        let builder = FeatureBuilder(
+            groups: features.groups, asOfDay: snapshot.day, returnsArePurchases: features.returnsArePurchases,
+            windows: features.windows)
         let (values, _) = builder.build(snapshot.known)
         let summary = snapshot.summary, model = snapshot.model
         var index: [String: Int] = [:]
@@ -220,12 +227,18 @@ public struct ChurnAnalysis: Sendable {
         let horizonUnits = Double(rules.horizonDays) / rules.unitDays
         var alive: [Double] = [], expected: [Double] = []
         for id in values.customerID {
-            guard let row = index[id] else { alive.append(1); expected.append(0); continue }
+            guard let row = index[id] else {
+                alive.append(1)
+                expected.append(0)
+                continue
+            }
             alive.append(model.probabilityAlive(x: summary.x[row], tx: summary.tx[row], t: summary.t[row]))
             expected.append(model.expectedPurchases(horizon: horizonUnits, x: summary.x[row], tx: summary.tx[row], t: summary.t[row]))
         }
-        return (Self.classifierMatrix(values, probabilityAlive: alive, expected: expected),
-                values.customerID.map { (snapshot.purchaseDaysAfter[$0] ?? 0) == 0 })
+        return (
+            Self.classifierMatrix(values, probabilityAlive: alive, expected: expected),
+            values.customerID.map { (snapshot.purchaseDaysAfter[$0] ?? 0) == 0 }
+        )
     }
 
     static func classifierMatrix(_ values: CustomerFeatures, probabilityAlive: [Double], expected: [Double]) -> Matrix<Double> {
@@ -259,16 +272,18 @@ public struct ChurnAnalysis: Sendable {
     static func purchaseDays(_ transactions: CustomerTransactions, in window: Range<Int64>) -> [String: Int] {
         var result: [String: Int] = [:]
         for customer in 0..<transactions.customerCount {
-            let days = Set(transactions.rows(of: customer).compactMap { row -> Int64? in
-                let day = CivilTime.day(ofSeconds: transactions.time[row])
-                return window.contains(day) && transactions.amount[row] >= 0 ? day : nil
-            })
+            let days = Set(
+                transactions.rows(of: customer).compactMap { row -> Int64? in
+                    let day = CivilTime.day(ofSeconds: transactions.time[row])
+                    return window.contains(day) && transactions.amount[row] >= 0 ? day : nil
+                })
             result[transactions.customerIDs[customer]] = days.count
         }
         return result
     }
 
-    private func holdoutBuckets(_ model: any PurchaseModel, _ summary: RepeatPurchaseSummary, actual: [String: Int]) -> [ChurnReport.FrequencyBucket] {
+    private func holdoutBuckets(_ model: any PurchaseModel, _ summary: RepeatPurchaseSummary, actual: [String: Int]) -> [ChurnReport.FrequencyBucket]
+    {
         let horizonUnits = Double(rules.horizonDays) / rules.unitDays
         var predicted = [Double](repeating: 0, count: 8), observed = [Double](repeating: 0, count: 8), counts = [Int](repeating: 0, count: 8)
         for row in 0..<summary.count {
@@ -278,9 +293,10 @@ public struct ChurnAnalysis: Sendable {
             observed[bucket] += Double(actual[summary.customerIDs[row]] ?? 0)
         }
         return (0..<8).filter { counts[$0] > 0 }.map { bucket in
-            ChurnReport.FrequencyBucket(repeatPurchases: bucket == 7 ? "7+" : String(bucket), customers: counts[bucket],
-                                        predictedMean: predicted[bucket] / Double(counts[bucket]),
-                                        actualMean: observed[bucket] / Double(counts[bucket]))
+            ChurnReport.FrequencyBucket(
+                repeatPurchases: bucket == 7 ? "7+" : String(bucket), customers: counts[bucket],
+                predictedMean: predicted[bucket] / Double(counts[bucket]),
+                actualMean: observed[bucket] / Double(counts[bucket]))
         }
     }
 }

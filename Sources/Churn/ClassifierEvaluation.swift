@@ -36,10 +36,12 @@ public struct ClassifierEvaluation: Sendable, Equatable, Codable {
         let positives = outcomes.filter { $0 }.count
         positiveRate = n > 0 ? Double(positives) / Double(n) : 0
         let epsilon = 1e-15
-        logLoss = n > 0 ? -zip(probabilities, outcomes).reduce(0) { total, pair in
-            let p = min(max(pair.0, epsilon), 1 - epsilon)
-            return total + (pair.1 ? log(p) : log(1 - p))
-        } / Double(n) : 0
+        logLoss =
+            n > 0
+            ? -zip(probabilities, outcomes).reduce(0) { total, pair in
+                let p = min(max(pair.0, epsilon), 1 - epsilon)
+                return total + (pair.1 ? log(p) : log(1 - p))
+            } / Double(n) : 0
         brierScore = n > 0 ? zip(probabilities, outcomes).reduce(0) { $0 + pow($1.0 - ($1.1 ? 1 : 0), 2) } / Double(n) : 0
 
         let order = probabilities.indices.sorted { probabilities[$0] < probabilities[$1] }
@@ -53,7 +55,8 @@ public struct ClassifierEvaluation: Sendable, Equatable, Codable {
             start = end
         }
         let negatives = n - positives
-        rocAUC = positives > 0 && negatives > 0
+        rocAUC =
+            positives > 0 && negatives > 0
             ? (rankSum - Double(positives) * Double(positives + 1) / 2) / (Double(positives) * Double(negatives)) : nil
 
         let top = Int((Double(n) * 0.1).rounded(.up))
@@ -75,7 +78,9 @@ public struct ClassifierEvaluation: Sendable, Equatable, Codable {
 
         calibration = (0..<10).map { bin in
             let lower = Double(bin) / 10, upper = Double(bin + 1) / 10
-            let members = probabilities.indices.filter { probabilities[$0] >= lower && (probabilities[$0] < upper || (bin == 9 && probabilities[$0] <= 1)) }
+            let members = probabilities.indices.filter {
+                probabilities[$0] >= lower && (probabilities[$0] < upper || (bin == 9 && probabilities[$0] <= 1))
+            }
             return CalibrationBin(
                 lower: lower, upper: upper, count: members.count,
                 meanPredicted: members.isEmpty ? nil : members.reduce(0) { $0 + probabilities[$1] } / Double(members.count),

@@ -50,12 +50,16 @@ public struct GammaGamma: Sendable {
             var perX: [Double: (logGammas: Double, digammaPQ: Double, digammaP: Double)] = [:]
             for index in 0..<x.count {
                 let px = p * x[index], denominator = x[index] * z[index] + gamma
-                let terms = perX[x[index]] ?? {
-                    let computed = (SpecialFunctions.logGamma(px + q) - SpecialFunctions.logGamma(px),
-                                    SpecialFunctions.digamma(px + q), SpecialFunctions.digamma(px))
-                    perX[x[index]] = computed
-                    return computed
-                }()
+                let terms =
+                    perX[x[index]]
+                    ?? {
+                        let computed = (
+                            SpecialFunctions.logGamma(px + q) - SpecialFunctions.logGamma(px),
+                            SpecialFunctions.digamma(px + q), SpecialFunctions.digamma(px)
+                        )
+                        perX[x[index]] = computed
+                        return computed
+                    }()
                 let logDenominator = log(denominator), logZ = log(z[index]), logX = log(x[index])
                 total += terms.logGammas - logGammaQ + q * logG + (px - 1) * logZ + px * logX - (px + q) * logDenominator
                 dP += x[index] * (terms.digammaPQ - terms.digammaP + logZ + logX - logDenominator)
@@ -75,8 +79,9 @@ public struct GammaGamma: Sendable {
         let covariance = zip(x, z).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanZ) }
         let spreadX = x.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }.squareRoot()
         let spreadZ = z.reduce(0) { $0 + ($1 - meanZ) * ($1 - meanZ) }.squareRoot()
-        return GammaGammaModel(p: parameters[0], q: parameters[1], gamma: parameters[2],
-                               logLikelihood: -(result.value - penalizer * parameters.reduce(0) { $0 + $1 * $1 }) * n,
-                               frequencySpendCorrelation: spreadX > 0 && spreadZ > 0 ? covariance / (spreadX * spreadZ) : 0)
+        return GammaGammaModel(
+            p: parameters[0], q: parameters[1], gamma: parameters[2],
+            logLikelihood: -(result.value - penalizer * parameters.reduce(0) { $0 + $1 * $1 }) * n,
+            frequencySpendCorrelation: spreadX > 0 && spreadZ > 0 ? covariance / (spreadX * spreadZ) : 0)
     }
 }

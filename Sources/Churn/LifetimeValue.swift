@@ -17,8 +17,10 @@ public struct LifetimeValue: Sendable {
     /// CLV over `months` 30-day months, discrete and discounted monthly, as lifetimes'
     /// `customer_lifetime_value`: Σᵢ margin · E[spend] · (E[Y(i)] − E[Y(i−1)]) / (1 + d)ⁱ,
     /// where E[Y(i)] is the expected number of purchases in the next i months.
-    public func clv(x: Double, tx: Double, t: Double, meanSpend: Double, months: Int, monthlyDiscountRate: Double,
-                    margin: Double) -> Double {
+    public func clv(
+        x: Double, tx: Double, t: Double, meanSpend: Double, months: Int, monthlyDiscountRate: Double,
+        margin: Double
+    ) -> Double {
         let perPurchase = margin * spend.expectedSpend(x: x, meanSpend: meanSpend)
         let month = 30 / unitDays
         var value = 0.0, previous = 0.0

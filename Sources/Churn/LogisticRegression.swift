@@ -58,8 +58,10 @@ public struct LogisticRegression: Sendable {
         let sampleLabels = sampleRows.map { labels[$0] }
         if sampleLabels.contains(true), sampleLabels.contains(false) {
             let sampleDesign = sampleRows.flatMap { design[($0 * width)..<($0 * width + width)] }
-            if let warm = try? newton(design: sampleDesign, width: width, labels: sampleLabels,
-                                      lambda: lambda * Double(sampleRows.count) / Double(n), from: start) {
+            if let warm = try? newton(
+                design: sampleDesign, width: width, labels: sampleLabels,
+                lambda: lambda * Double(sampleRows.count) / Double(n), from: start)
+            {
                 start = warm.beta
             }
         }
@@ -68,7 +70,9 @@ public struct LogisticRegression: Sendable {
     }
 
     /// Newton's method from `start` on a design with the intercept in column 0 (not penalised).
-    private func newton(design: [Double], width: Int, labels: [Bool], lambda: Double, from start: [Double]) throws -> (beta: [Double], iterations: Int) {
+    private func newton(design: [Double], width: Int, labels: [Bool], lambda: Double, from start: [Double]) throws -> (
+        beta: [Double], iterations: Int
+    ) {
         var beta = start
         for iteration in 1...maxIterations {
             let sums = Self.gradientAndHessian(design: design, width: width, labels: labels, beta: beta)

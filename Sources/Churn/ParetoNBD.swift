@@ -15,8 +15,10 @@ public struct ParetoNBDModel: Sendable, Equatable {
     public var iterations: Int
     public var optimizer: String
 
-    public init(r: Double, alpha: Double, s: Double, beta: Double, logLikelihood: Double = .nan, iterations: Int = 0,
-                optimizer: String = "") {
+    public init(
+        r: Double, alpha: Double, s: Double, beta: Double, logLikelihood: Double = .nan, iterations: Int = 0,
+        optimizer: String = ""
+    ) {
         self.r = r
         self.alpha = alpha
         self.s = s
@@ -52,8 +54,10 @@ public struct ParetoNBDModel: Sendable, Equatable {
 
     /// The likelihood as common + ln(e^alive + e^dead): `alive` for a customer still alive at
     /// T, `dead` for one who died between t_x and T (−∞ when t_x = T).
-    static func likelihoodTerms(r: Double, alpha: Double, s: Double, beta: Double, x: Double, tx: Double,
-                                t: Double) -> (common: Double, alive: Double, dead: Double) {
+    static func likelihoodTerms(
+        r: Double, alpha: Double, s: Double, beta: Double, x: Double, tx: Double,
+        t: Double
+    ) -> (common: Double, alive: Double, dead: Double) {
         let rsx = r + s + x
         let common = SpecialFunctions.logGamma(r + x) - SpecialFunctions.logGamma(r) + r * log(alpha) + s * log(beta)
         let alive = -(r + x) * log(alpha + t) - s * log(beta + t)
@@ -86,10 +90,13 @@ public struct ParetoNBD: Sendable {
         func value(_ logParameters: [Double], _ data: WeightedSummary) -> Double {
             let p = logParameters.map(exp)
             let total = Parallel.sum(count: data.count, width: 1) { rows in
-                [rows.reduce(0) { sum, row in
-                    sum + data.weight[row] * ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3])
-                        .logLikelihood(x: data.x(row), tx: data.tx(row), t: data.t(row))
-                }]
+                [
+                    rows.reduce(0) { sum, row in
+                        sum + data.weight[row]
+                            * ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3])
+                            .logLikelihood(x: data.x(row), tx: data.tx(row), t: data.t(row))
+                    }
+                ]
             }[0]
             return -total / data.totalWeight + penalizer * p.reduce(0) { $0 + $1 * $1 }
         }
@@ -110,8 +117,9 @@ public struct ParetoNBD: Sendable {
             throw ModelFitError(reason: "the Pareto/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let p = result.point.map(exp)
-        return ParetoNBDModel(r: p[0], alpha: p[1], s: p[2], beta: p[3],
-                              logLikelihood: -(result.value - penalizer * p.reduce(0) { $0 + $1 * $1 }) * data.totalWeight,
-                              iterations: result.iterations, optimizer: result.method.rawValue)
+        return ParetoNBDModel(
+            r: p[0], alpha: p[1], s: p[2], beta: p[3],
+            logLikelihood: -(result.value - penalizer * p.reduce(0) { $0 + $1 * $1 }) * data.totalWeight,
+            iterations: result.iterations, optimizer: result.method.rawValue)
     }
 }

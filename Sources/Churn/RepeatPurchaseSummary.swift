@@ -117,8 +117,12 @@ struct WeightedSummary {
     }
 
     /// The row arrays as buffers, for inner loops without bounds checks.
-    func withRowBuffers<Result>(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>,
-                                         UnsafeBufferPointer<Double>) -> Result) -> Result {
+    func withRowBuffers<Result>(
+        _ body: (
+            UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>,
+            UnsafeBufferPointer<Double>
+        ) -> Result
+    ) -> Result {
         xCode.withUnsafeBufferPointer { x in
             txCode.withUnsafeBufferPointer { tx in
                 tCode.withUnsafeBufferPointer { t in weight.withUnsafeBufferPointer { body(x, tx, t, $0) } }
@@ -129,8 +133,10 @@ struct WeightedSummary {
     /// The minimum of a model's objective over this data, through `RobustMinimizer`. On large
     /// inputs the search first runs on every 16th row; the full data then starts from that
     /// optimum, with the curvature learned there, and needs a few iterations only.
-    func minimize(from starts: [[Double]], minimizer: RobustMinimizer = RobustMinimizer(),
-                  _ objective: ([Double], WeightedSummary) -> (value: Double, gradient: [Double])) -> Minimum? {
+    func minimize(
+        from starts: [[Double]], minimizer: RobustMinimizer = RobustMinimizer(),
+        _ objective: ([Double], WeightedSummary) -> (value: Double, gradient: [Double])
+    ) -> Minimum? {
         var starts = starts, curvature = LBFGS.Curvature()
         if count >= 100_000 {
             let sample = sample(stride: 16)

@@ -17,8 +17,10 @@ public struct Cleaner: Sendable {
         counts.append(.init("after_as_of_removed", Self.removeRows(from: &table) { time, _ in time >= cutoff }))
 
         if let range = rules.dateRange {
-            counts.append(.init("outside_date_range_removed",
-                                Self.removeRows(from: &table) { time, _ in !range.contains(CivilTime.day(ofSeconds: time)) }))
+            counts.append(
+                .init(
+                    "outside_date_range_removed",
+                    Self.removeRows(from: &table) { time, _ in !range.contains(CivilTime.day(ofSeconds: time)) }))
         }
 
         switch rules.returns {
@@ -112,8 +114,9 @@ public struct Cleaner: Sendable {
                 }
             }
         }
-        return CustomerTransactions(customerIDs: table.customerIDs, rowStart: rowStart,
-                                    orderKey: orderKey, time: time, amount: amount)
+        return CustomerTransactions(
+            customerIDs: table.customerIDs, rowStart: rowStart,
+            orderKey: orderKey, time: time, amount: amount)
     }
 
     /// Removes duplicates customer by customer, keeping the first occurrence; returns the
@@ -143,7 +146,8 @@ public struct Cleaner: Sendable {
                                     if useSet { seen.removeAll(keepingCapacity: true) }
                                     let first = write
                                     for row in rows {
-                                        let key = policy == .order
+                                        let key =
+                                            policy == .order
                                             ? RowKey(order: orderKey[row], time: 0, amountBits: amount[row] < 0 ? 1 : 0)
                                             : RowKey(order: orderKey[row], time: time[row], amountBits: amount[row].bitPattern)
                                         if useSet {

@@ -32,8 +32,10 @@ public struct CleaningRules: Sendable, Equatable {
     public var winsorizeQuantile: Double?
     public var dedupe: DedupePolicy
 
-    public init(cutoff: Int64, dateRange: ClosedRange<Int64>? = nil, returns: ReturnsPolicy = .net,
-                winsorizeQuantile: Double? = nil, dedupe: DedupePolicy = .order) {
+    public init(
+        cutoff: Int64, dateRange: ClosedRange<Int64>? = nil, returns: ReturnsPolicy = .net,
+        winsorizeQuantile: Double? = nil, dedupe: DedupePolicy = .order
+    ) {
         self.cutoff = cutoff
         self.dateRange = dateRange
         self.returns = returns

@@ -80,8 +80,9 @@ public final class PostgresSession {
 
     private func open() throws -> OpaquePointer {
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            throw DatabaseFailure("the connection to PostgreSQL at \(settings.host):\(settings.port) was lost",
-                                  hint: "check the server's log; the old tables were kept")
+            throw DatabaseFailure(
+                "the connection to PostgreSQL at \(settings.host):\(settings.port) was lost",
+                hint: "check the server's log; the old tables were kept")
         }
         return connection
     }
@@ -97,7 +98,7 @@ public final class PostgresSession {
 
     private static func connect(_ parameters: [(String, String)]) -> OpaquePointer? {
         let keys = parameters.map { strdup($0.0) }, values = parameters.map { strdup($0.1) }
-        defer { (keys + values).forEach { free($0) } }
+        defer { for text in keys + values { free(text) } }
         let keyPointers = keys.map { UnsafePointer($0) } + [nil], valuePointers = values.map { UnsafePointer($0) } + [nil]
         return PQconnectdbParams(keyPointers, valuePointers, 0)
     }
@@ -130,15 +131,17 @@ public final class PostgresSession {
             return serverFailure(message: "database \"\(settings.database)\" does not exist", state: "3D000", settings)
         }
         if reason.contains("no password supplied") {
-            return DatabaseFailure("the PostgreSQL server at \(server) asks for a password",
-                                   hint: "set outputs.databases.postgres.password_env to the variable that holds it")
+            return DatabaseFailure(
+                "the PostgreSQL server at \(server) asks for a password",
+                hint: "set outputs.databases.postgres.password_env to the variable that holds it")
         }
         if reason.contains("server does not support SSL") {
             return DatabaseFailure("the PostgreSQL server at \(server) does not offer TLS", hint: "set tls: prefer or tls: disable")
         }
         let line = reason.split(separator: "\n").first.map(String.init) ?? reason
-        return DatabaseFailure("cannot connect to PostgreSQL at \(server): \(line)",
-                               hint: "check that the server runs and listens there, and outputs.databases.postgres.host/port")
+        return DatabaseFailure(
+            "cannot connect to PostgreSQL at \(server): \(line)",
+            hint: "check that the server runs and listens there, and outputs.databases.postgres.host/port")
     }
 
     static func serverFailure(message: String, state: String, _ settings: PostgresSettings) -> DatabaseFailure {
@@ -154,11 +157,15 @@ public final class PostgresSession {
         case "42501":
             return DatabaseFailure(text, hint: "grant '\(settings.user)' CREATE on the schema and ownership of the exported tables")
         case "55P03":
-            return DatabaseFailure(text, hint: "a reader kept the table open for over \(settings.lockTimeoutSeconds) s, so the swap was "
-                                   + "called off and the old tables kept; raise lock_timeout_seconds or find the long transaction in pg_stat_activity")
+            return DatabaseFailure(
+                text,
+                hint: "a reader kept the table open for over \(settings.lockTimeoutSeconds) s, so the swap was "
+                    + "called off and the old tables kept; raise lock_timeout_seconds or find the long transaction in pg_stat_activity")
         case "2BP01":
-            return DatabaseFailure(text, hint: "views or foreign keys depend on the table, so it cannot be swapped; "
-                                   + "drop them or build them on a table segflow does not replace. The old tables were kept")
+            return DatabaseFailure(
+                text,
+                hint: "views or foreign keys depend on the table, so it cannot be swapped; "
+                    + "drop them or build them on a table segflow does not replace. The old tables were kept")
         case "53100":
             return DatabaseFailure(text, hint: "free space on the database server; the old tables were kept")
         default:

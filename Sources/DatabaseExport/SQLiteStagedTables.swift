@@ -29,8 +29,9 @@ final class SQLiteStagedTables: StagedTables {
         } catch let error as DatabaseError {
             throw Self.failure(error, path: path)
         } catch let error as SegflowError {
-            throw DatabaseFailure("cannot create the database's directory: \(error.diagnostics.first?.message ?? "\(error)")",
-                                  hint: "check the path and permissions of \(path)")
+            throw DatabaseFailure(
+                "cannot create the database's directory: \(error.diagnostics.first?.message ?? "\(error)")",
+                hint: "check the path and permissions of \(path)")
         }
     }
 
@@ -75,8 +76,13 @@ final class SQLiteStagedTables: StagedTables {
                     // shared array's subscript would copy the whole column for every cell.
                     var cell = values[row]
                     _ = cell.withUTF8 { text in
-                        if text.isEmpty { sqlite3_bind_null(handle, parameter) }
-                        else { sqlite3_bind_text(handle, parameter, UnsafeRawPointer(text.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(text.count), transient) }
+                        if text.isEmpty {
+                            sqlite3_bind_null(handle, parameter)
+                        } else {
+                            sqlite3_bind_text(
+                                handle, parameter, UnsafeRawPointer(text.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(text.count),
+                                transient)
+                        }
                     }
                 case .integer(let values):
                     if let value = values[row] { sqlite3_bind_int64(handle, parameter, value) } else { sqlite3_bind_null(handle, parameter) }

@@ -27,8 +27,10 @@ public struct DatabaseFailure: Error, Sendable, Equatable {
 public enum DatabaseExporter {
     /// Loads `tables` into staging tables of the database. `password` is the value of the
     /// target's password variable, resolved by the caller.
-    public static func stage(_ tables: [TableLoad], into connection: DatabaseTarget.Connection,
-                             password: String? = nil) throws -> any StagedTables {
+    public static func stage(
+        _ tables: [TableLoad], into connection: DatabaseTarget.Connection,
+        password: String? = nil
+    ) throws -> any StagedTables {
         switch connection {
         case .sqlite(let path): return try SQLiteStagedTables(path: path, tables: tables)
         case .postgres(let settings): return try PostgresStagedTables(settings: settings, password: password, tables: tables)

@@ -19,8 +19,10 @@ public struct ExportSpec: Sendable, Equatable {
     public var rename: [String: String]
     public var splitBy: String?
 
-    public init(source: Source, path: String, format: TableFormat, columns: [String]? = nil, rename: [String: String] = [:],
-                splitBy: String? = nil) {
+    public init(
+        source: Source, path: String, format: TableFormat, columns: [String]? = nil, rename: [String: String] = [:],
+        splitBy: String? = nil
+    ) {
         self.source = source
         self.path = path
         self.format = format
@@ -55,7 +57,10 @@ public struct ExportSpec: Sendable, Equatable {
         var used: Set<String> = []
         return order.map { value in
             var slug = Self.slug(value), suffix = 2
-            while used.contains(slug) { slug = "\(Self.slug(value))_\(suffix)"; suffix += 1 }
+            while used.contains(slug) {
+                slug = "\(Self.slug(value))_\(suffix)"
+                suffix += 1
+            }
             used.insert(slug)
             return (path.replacingOccurrences(of: "{value}", with: slug), selected.selecting(rows: rowsByValue[value]!))
         }

@@ -63,8 +63,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var lifecycleStages: [Group]
         public var statuses: [Group]
 
-        public init(pareto: ParetoFigures, valueMeasure: String, rfmSegments: [Group], valueTiers: [Group],
-                    lifecycleStages: [Group], statuses: [Group]) {
+        public init(
+            pareto: ParetoFigures, valueMeasure: String, rfmSegments: [Group], valueTiers: [Group],
+            lifecycleStages: [Group], statuses: [Group]
+        ) {
             self.pareto = pareto
             self.valueMeasure = valueMeasure
             self.rfmSegments = rfmSegments
@@ -113,8 +115,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var clusters: [Cluster]
         public var note: String?
 
-        public init(k: Int, rule: String, seed: UInt64, precision: String, inertia: Double, iterations: Int,
-                    candidates: [Candidate], clusters: [Cluster], note: String?) {
+        public init(
+            k: Int, rule: String, seed: UInt64, precision: String, inertia: Double, iterations: Int,
+            candidates: [Candidate], clusters: [Cluster], note: String?
+        ) {
             self.k = k
             self.rule = rule
             self.seed = seed
@@ -140,8 +144,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var topDecileCapture: Double?
         public var warnings: [String]
 
-        public init(purchaseModel: String, parameters: [String: Double], logLikelihood: Double, horizonDays: Int, rocAUC: Double?,
-                    logLoss: Double?, brierScore: Double?, topDecileLift: Double?, topDecileCapture: Double?, warnings: [String]) {
+        public init(
+            purchaseModel: String, parameters: [String: Double], logLikelihood: Double, horizonDays: Int, rocAUC: Double?,
+            logLoss: Double?, brierScore: Double?, topDecileLift: Double?, topDecileCapture: Double?, warnings: [String]
+        ) {
             self.purchaseModel = purchaseModel
             self.parameters = parameters
             self.logLikelihood = logLikelihood
@@ -201,9 +207,11 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
     }
 
-    public init(segflowVersion: String, pipeline: Pipeline, asOf: String, inputs: [Input],
-                stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-                segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, migration: Migration? = nil) {
+    public init(
+        segflowVersion: String, pipeline: Pipeline, asOf: String, inputs: [Input],
+        stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
+        segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, migration: Migration? = nil
+    ) {
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
         self.asOf = asOf
@@ -249,8 +257,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// Seconds to format, write and sync each exported table, by path in the run.
     public var fileSeconds: [String: Double]
 
-    public init(runID: String, previousRunID: String?, startedAt: String, totalSeconds: Double, stageSeconds: [String: Double],
-                fileSeconds: [String: Double] = [:]) {
+    public init(
+        runID: String, previousRunID: String?, startedAt: String, totalSeconds: Double, stageSeconds: [String: Double],
+        fileSeconds: [String: Double] = [:]
+    ) {
         self.runID = runID
         self.previousRunID = previousRunID
         self.startedAt = startedAt

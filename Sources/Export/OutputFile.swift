@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import SegflowCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A buffered writer over a file descriptor that reports failures as `SegflowError(.io)`
 /// naming the file.
@@ -143,11 +144,11 @@ extension BufferedFileWriter: @unchecked Sendable {}
 
 /// `O_DIRECT`, which Swift's Glibc module does not export; its value differs by architecture.
 #if os(Linux) && (arch(x86_64) || arch(i386))
-let directIOFlag: Int32 = 0o40000
+    let directIOFlag: Int32 = 0o40000
 #elseif os(Linux) && (arch(arm64) || arch(arm))
-let directIOFlag: Int32 = 0o200000
+    let directIOFlag: Int32 = 0o200000
 #else
-let directIOFlag: Int32 = 0
+    let directIOFlag: Int32 = 0
 #endif
 
 /// Creates (or truncates) `path` for writing, with direct I/O where the file system offers it.
@@ -163,7 +164,8 @@ func openForWriting(_ path: String) -> Int32 {
 enum OutputFailure {
     static func write(path: String, errno code: Int32) -> SegflowError {
         let reason = String(cString: strerror(code))
-        let hint = code == ENOSPC || code == EDQUOT
+        let hint =
+            code == ENOSPC || code == EDQUOT
             ? "free space on the disk that holds \(path) and run again; earlier outputs were left as they were"
             : "check permissions and free space for \(path); earlier outputs were left as they were"
         return SegflowError(.io, at: SourceLocation(file: path), "cannot write output: \(reason)", hint: hint)
@@ -267,8 +269,9 @@ public func makeDirectories(_ path: String) throws {
     for component in path.split(separator: "/") {
         current += "/\(component)"
         if mkdir(current, 0o755) != 0, errno != EEXIST {
-            throw SegflowError(.io, at: SourceLocation(file: path), "cannot create output directory: \(String(cString: strerror(errno)))",
-                               hint: "check that the output path is writable, or pass --output DIR")
+            throw SegflowError(
+                .io, at: SourceLocation(file: path), "cannot create output directory: \(String(cString: strerror(errno)))",
+                hint: "check that the output path is writable, or pass --output DIR")
         }
     }
 }

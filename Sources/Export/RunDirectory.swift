@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import SegflowCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The published outputs of a pipeline, kept as a history of runs:
 ///
@@ -44,7 +45,10 @@ public struct RunDirectory: Sendable {
         let stamp = CivilTime.timestampString(seconds: seconds).filter { $0 != "-" && $0 != ":" }
         let existing = Set(publishedRuns())
         var id = stamp, suffix = 2
-        while existing.contains(id) { id = "\(stamp)-\(suffix)"; suffix += 1 }
+        while existing.contains(id) {
+            id = "\(stamp)-\(suffix)"
+            suffix += 1
+        }
         return id
     }
 
@@ -151,9 +155,10 @@ public final class RunLock {
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(descriptor)
-            throw SegflowError(.busy, at: SourceLocation(file: path),
-                               "another run of this pipeline is writing to \(directory.root)\(holder.isEmpty ? "" : " (\(holder))")",
-                               hint: "wait for it to finish, or check that no stuck segflow process is left; the lock frees itself when that process ends")
+            throw SegflowError(
+                .busy, at: SourceLocation(file: path),
+                "another run of this pipeline is writing to \(directory.root)\(holder.isEmpty ? "" : " (\(holder))")",
+                hint: "wait for it to finish, or check that no stuck segflow process is left; the lock frees itself when that process ends")
         }
         ftruncate(descriptor, 0)
         let note = "pid \(getpid())\n"

@@ -29,11 +29,13 @@ public struct RunMetrics {
                 lines.append("segflow_\(name){\(labels)} \(Self.number(sample.value))")
             }
         }
-        metric("last_success_timestamp_seconds", "Unix time the last successful run finished.",
-               [([], finishedAt.timeIntervalSince1970.rounded())])
+        metric(
+            "last_success_timestamp_seconds", "Unix time the last successful run finished.",
+            [([], finishedAt.timeIntervalSince1970.rounded())])
         metric("run_duration_seconds", "Wall-clock seconds of the last successful run.", [([], record.totalSeconds)])
-        metric("stage_duration_seconds", "Seconds per stage of the last successful run.",
-               record.stageSeconds.sorted { $0.key < $1.key }.map { ([("stage", $0.key)], $0.value) })
+        metric(
+            "stage_duration_seconds", "Seconds per stage of the last successful run.",
+            record.stageSeconds.sorted { $0.key < $1.key }.map { ([("stage", $0.key)], $0.value) })
         metric("rows_in", "Rows into each stage.", manifest.stages.map { ([("stage", $0.stage)], Double($0.rowsIn)) })
         metric("rows_out", "Rows out of each stage.", manifest.stages.map { ([("stage", $0.stage)], Double($0.rowsOut)) })
         metric("rejected_rows", "Input rows rejected as malformed.", [([], Double(manifest.rejectedRows))])
@@ -41,8 +43,9 @@ public struct RunMetrics {
             metric("customers", "Customers per RFM segment.", segmentation.rfmSegments.map { ([("rfm_segment", $0.name)], Double($0.customers)) })
         }
         if let clustering = manifest.clustering {
-            metric("cluster_customers", "Customers per k-means cluster.",
-                   clustering.clusters.map { ([("cluster", String($0.cluster)), ("label", $0.label)], Double($0.customers)) })
+            metric(
+                "cluster_customers", "Customers per k-means cluster.",
+                clustering.clusters.map { ([("cluster", String($0.cluster)), ("label", $0.label)], Double($0.customers)) })
         }
         if let auc = manifest.churn?.rocAUC {
             metric("churn_auc", "Holdout ROC AUC of the churn model.", [([], auc)])

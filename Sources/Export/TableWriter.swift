@@ -1,6 +1,6 @@
+import CFormatKernels
 import Foundation
 import SegflowCore
-import CFormatKernels
 
 /// How a table is written. Both formats end lines with `\n`; missing values are empty cells
 /// in CSV and `null` in JSON; timestamps are ISO 8601 UTC text.
@@ -25,8 +25,10 @@ public enum TableWriter {
     /// customers about 15% slower, 32,768 rows twice as slow.
     static let rowsPerBlock = 8_192
 
-    public static func write(_ table: Table, as format: TableFormat = .csv(protectFormulas: true), to writer: BufferedFileWriter,
-                             workers: Int = Parallel.workerCount) throws {
+    public static func write(
+        _ table: Table, as format: TableFormat = .csv(protectFormulas: true), to writer: BufferedFileWriter,
+        workers: Int = Parallel.workerCount
+    ) throws {
         var chunks = Chunks(table, as: format, workers: workers)
         while let chunk = chunks.next() { try chunk.withUnsafeBytes { try writer.write($0) } }
     }
@@ -100,13 +102,16 @@ public enum TableWriter {
             let capacity = Self.capacity(table, rows: rows, format: format)
             let format = self.format
             // JSON keys are escaped once per block, not once per cell.
-            let keys: [[UInt8]] = format != .jsonLines ? [] : table.columnNames.map { name in
-                formatted(capacity: 6 * name.utf8.count + 3) { cursor in
-                    var name = name
-                    name.withUTF8 { jsonString($0, &cursor) }
-                    cursor.put(UInt8(ascii: ":"))
+            let keys: [[UInt8]] =
+                format != .jsonLines
+                ? []
+                : table.columnNames.map { name in
+                    formatted(capacity: 6 * name.utf8.count + 3) { cursor in
+                        var name = name
+                        name.withUTF8 { jsonString($0, &cursor) }
+                        cursor.put(UInt8(ascii: ":"))
+                    }
                 }
-            }
             // Columns as raw views for the row loop: reading an array through its enum case
             // per cell would retain and release it every time.
             ColumnView.withViews(of: table.columns[...]) { views in
@@ -174,11 +179,20 @@ public enum TableWriter {
                         nest(rest, &views, body)
                     }
                 case .integer(let values):
-                    values.withUnsafeBufferPointer { views.append(.integer($0)); nest(rest, &views, body) }
+                    values.withUnsafeBufferPointer {
+                        views.append(.integer($0))
+                        nest(rest, &views, body)
+                    }
                 case .real(let values):
-                    values.withUnsafeBufferPointer { views.append(.real($0, PreformattedReals())); nest(rest, &views, body) }
+                    values.withUnsafeBufferPointer {
+                        views.append(.real($0, PreformattedReals()))
+                        nest(rest, &views, body)
+                    }
                 case .timestamp(let values):
-                    values.withUnsafeBufferPointer { views.append(.timestamp($0)); nest(rest, &views, body) }
+                    values.withUnsafeBufferPointer {
+                        views.append(.timestamp($0))
+                        nest(rest, &views, body)
+                    }
                 }
             }
 
@@ -335,8 +349,10 @@ public enum TableWriter {
         /// Writes the cell of `row`: copied when seen before, else by `format`, then kept.
         /// Only while `active`. Stores whole words: the buffer needs 32 bytes to spare.
         @inline(__always)
-        mutating func put(_ values: UnsafeBufferPointer<String>, row: Int, _ cursor: inout ByteCursor,
-                          format: (inout ByteCursor) -> Void) {
+        mutating func put(
+            _ values: UnsafeBufferPointer<String>, row: Int, _ cursor: inout ByteCursor,
+            format: (inout ByteCursor) -> Void
+        ) {
             let key = UnsafeRawPointer(values.baseAddress! + row).loadUnaligned(as: SIMD2<UInt64>.self)
             let mixed = key[0] &* 0x9E37_79B9_7F4A_7C15 ^ key[1] &* 0xC2B2_AE3D_27D4_EB4F
             var slot = Int(truncatingIfNeeded: mixed >> 57)
@@ -357,8 +373,9 @@ public enum TableWriter {
             let length = cursor.pointer - start
             guard length <= Self.longestCell else { return }
             let bytes = UnsafeRawPointer(start)
-            entries[slot] = Entry(key: key, head: bytes.loadUnaligned(as: UInt128.self),
-                                  tail: bytes.loadUnaligned(fromByteOffset: 16, as: UInt128.self), length: length)
+            entries[slot] = Entry(
+                key: key, head: bytes.loadUnaligned(as: UInt128.self),
+                tail: bytes.loadUnaligned(fromByteOffset: 16, as: UInt128.self), length: length)
             distinct += 1
             if distinct == Self.limit { active = false }
         }
@@ -443,7 +460,9 @@ public enum TableWriter {
         cursor.put(UInt8(ascii: "\""))
         for byte in text {
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): cursor.put(UInt8(ascii: "\\")); cursor.put(byte)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                cursor.put(UInt8(ascii: "\\"))
+                cursor.put(byte)
             case 10: cursor.put(ascii: "\\n")
             case 13: cursor.put(ascii: "\\r")
             case 9: cursor.put(ascii: "\\t")
@@ -568,8 +587,14 @@ public enum TableWriter {
             if abs(shift) == 23 { scaled = shift > 0 ? scaled * 10 : scaled / 10 }
             // Half away from zero, exactly: below 2^44 adding 0.5 rounds nothing.
             let rounded = UInt64(scaled + 0.5)
-            if rounded >= 1_000_000_000_000 { exponent += 1; continue }
-            if rounded < 100_000_000_000 { exponent -= 1; continue }
+            if rounded >= 1_000_000_000_000 {
+                exponent += 1
+                continue
+            }
+            if rounded < 100_000_000_000 {
+                exponent -= 1
+                continue
+            }
             significand = rounded
             break
         }

@@ -39,13 +39,16 @@ public struct FeatureBuilder: Sendable {
         }
         for part in parts { features.append(contentsOf: part) }
         let dropped = customerCount - features.count
-        let report = StageReport(stage: "features", rowsIn: transactions.rowCount, rowsOut: features.count,
-                                 counts: [.init("customers_without_purchase", dropped)])
+        let report = StageReport(
+            stage: "features", rowsIn: transactions.rowCount, rowsOut: features.count,
+            counts: [.init("customers_without_purchase", dropped)])
         return (features, report)
     }
 
-    private func summarize(_ customer: Int, _ transactions: CustomerTransactions, into result: inout CustomerFeatures,
-                           scratch orders: inout OrderScratch) {
+    private func summarize(
+        _ customer: Int, _ transactions: CustomerTransactions, into result: inout CustomerFeatures,
+        scratch orders: inout OrderScratch
+    ) {
         orders.removeAll()
         var spend = 0.0, currentSpend = 0.0
         let currentFrom = (asOfDay - Int64(windows.currentValueDays)) * CivilTime.secondsPerDay

@@ -35,8 +35,10 @@ public struct FeatureDescriptor: Sendable {
     public let doc: String
     private let values: @Sendable (CustomerFeatures) -> Column.Values
 
-    init(_ name: String, _ group: FeatureGroup?, _ kind: Column.Kind, words: (high: String, low: String)? = nil, doc: String,
-         values: @escaping @Sendable (CustomerFeatures) -> Column.Values) {
+    init(
+        _ name: String, _ group: FeatureGroup?, _ kind: Column.Kind, words: (high: String, low: String)? = nil, doc: String,
+        values: @escaping @Sendable (CustomerFeatures) -> Column.Values
+    ) {
         self.name = name
         self.group = group
         self.kind = kind
@@ -57,23 +59,41 @@ public struct FeatureDescriptor: Sendable {
         FeatureDescriptor("customer_id", nil, .text, doc: "The customer id, byte for byte as in the input.") { .text($0.customerID) },
         FeatureDescriptor("first_purchase", nil, .timestamp, doc: "Time of the first purchase (UTC).") { .timestamp($0.firstPurchase.map { $0 }) },
         FeatureDescriptor("last_purchase", nil, .timestamp, doc: "Time of the last purchase (UTC).") { .timestamp($0.lastPurchase.map { $0 }) },
-        FeatureDescriptor("recency_days", .recency, .integer, words: ("long gone", "recent"),
-                          doc: "Days from the last purchase's date to as_of.") { .integer($0.recencyDays.map { $0 }) },
-        FeatureDescriptor("frequency", .frequency, .integer, words: ("frequent", "infrequent"),
-                          doc: "Number of purchases (orders).") { .integer($0.frequency.map { $0 }) },
-        FeatureDescriptor("monetary_total", .monetary, .real, words: ("high value", "low spend"),
-                          doc: "Sum of amounts, returns netted under `returns: net`.") { .real($0.monetaryTotal) },
-        FeatureDescriptor("monetary_mean", .monetary, .real, words: ("big baskets", "small baskets"),
-                          doc: "monetary_total / frequency.") { .real($0.monetaryMean) },
-        FeatureDescriptor("tenure_days", .tenure, .integer, words: ("long-standing", "newcomers"),
-                          doc: "Days from the first purchase's date to as_of.") { .integer($0.tenureDays.map { $0 }) },
-        FeatureDescriptor("interpurchase_mean_days", .interpurchase, .real, words: ("slow to return", "quick to return"),
-                          doc: "Mean days between consecutive purchases; empty for one purchase.") { .real($0.interpurchaseMeanDays) },
-        FeatureDescriptor("interpurchase_std_days", .interpurchase, .real, words: ("irregular", "regular"),
-                          doc: "Population standard deviation of those gaps; empty for one purchase.") { .real($0.interpurchaseStdDays) },
-        FeatureDescriptor("current_value", .currentValue, .real, words: ("spending now", "quiet lately"),
-                          doc: "Spend in the last `segment.value.current_window_days` days.") { .real($0.currentValue) },
-        FeatureDescriptor("purchase_rate_trend", .trend, .real, words: ("accelerating", "slowing"),
-                          doc: "Purchase rate in the trend window over the rate before it.") { .real($0.purchaseRateTrend) },
+        FeatureDescriptor(
+            "recency_days", .recency, .integer, words: ("long gone", "recent"),
+            doc: "Days from the last purchase's date to as_of."
+        ) { .integer($0.recencyDays.map { $0 }) },
+        FeatureDescriptor(
+            "frequency", .frequency, .integer, words: ("frequent", "infrequent"),
+            doc: "Number of purchases (orders)."
+        ) { .integer($0.frequency.map { $0 }) },
+        FeatureDescriptor(
+            "monetary_total", .monetary, .real, words: ("high value", "low spend"),
+            doc: "Sum of amounts, returns netted under `returns: net`."
+        ) { .real($0.monetaryTotal) },
+        FeatureDescriptor(
+            "monetary_mean", .monetary, .real, words: ("big baskets", "small baskets"),
+            doc: "monetary_total / frequency."
+        ) { .real($0.monetaryMean) },
+        FeatureDescriptor(
+            "tenure_days", .tenure, .integer, words: ("long-standing", "newcomers"),
+            doc: "Days from the first purchase's date to as_of."
+        ) { .integer($0.tenureDays.map { $0 }) },
+        FeatureDescriptor(
+            "interpurchase_mean_days", .interpurchase, .real, words: ("slow to return", "quick to return"),
+            doc: "Mean days between consecutive purchases; empty for one purchase."
+        ) { .real($0.interpurchaseMeanDays) },
+        FeatureDescriptor(
+            "interpurchase_std_days", .interpurchase, .real, words: ("irregular", "regular"),
+            doc: "Population standard deviation of those gaps; empty for one purchase."
+        ) { .real($0.interpurchaseStdDays) },
+        FeatureDescriptor(
+            "current_value", .currentValue, .real, words: ("spending now", "quiet lately"),
+            doc: "Spend in the last `segment.value.current_window_days` days."
+        ) { .real($0.currentValue) },
+        FeatureDescriptor(
+            "purchase_rate_trend", .trend, .real, words: ("accelerating", "slowing"),
+            doc: "Purchase rate in the trend window over the rate before it."
+        ) { .real($0.purchaseRateTrend) },
     ]
 }

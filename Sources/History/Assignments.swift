@@ -37,16 +37,18 @@ public struct Assignments: Sendable, Equatable {
     public var presentDimensions: [String] { Self.dimensions.filter { values[$0] != nil } }
 
     public var table: Table {
-        Table(rowCount: customerIDs.count,
-              columns: [Column("customer_id", .text(customerIDs))] + presentDimensions.map { Column($0, .text(values[$0]!)) })
+        Table(
+            rowCount: customerIDs.count,
+            columns: [Column("customer_id", .text(customerIDs))] + presentDimensions.map { Column($0, .text(values[$0]!)) })
     }
 
     /// Reads a run's `assignments.csv`.
     public static func read(path: String) throws -> Assignments {
         let (header, records) = try CSVRecords.read(path: path)
         guard header.first == "customer_id", records.allSatisfy({ $0.count == header.count }) else {
-            throw SegflowError(.data, at: SourceLocation(file: path), "not an assignments file written by segflow",
-                               hint: "compare run directories that segflow wrote (they hold assignments.csv)")
+            throw SegflowError(
+                .data, at: SourceLocation(file: path), "not an assignments file written by segflow",
+                hint: "compare run directories that segflow wrote (they hold assignments.csv)")
         }
         var values: [String: [String]] = [:]
         for (index, name) in header.enumerated().dropFirst() where dimensions.contains(name) {

@@ -38,7 +38,9 @@ public struct Migration: Sendable, Equatable {
         for (row, id) in current.customerIDs.enumerated() {
             guard let old = previousRow[id] else {
                 newCustomers += 1
-                for dimension in dimensions { counts[dimension, default: [:]][Pair(Self.newCustomer, current.values[dimension]![row]), default: 0] += 1 }
+                for dimension in dimensions {
+                    counts[dimension, default: [:]][Pair(Self.newCustomer, current.values[dimension]![row]), default: 0] += 1
+                }
                 continue
             }
             seen[old] = true
@@ -55,7 +57,9 @@ public struct Migration: Sendable, Equatable {
         }
         for (row, wasSeen) in seen.enumerated() where !wasSeen {
             goneCustomers += 1
-            for dimension in dimensions { counts[dimension, default: [:]][Pair(previous.values[dimension]![row], Self.goneCustomer), default: 0] += 1 }
+            for dimension in dimensions {
+                counts[dimension, default: [:]][Pair(previous.values[dimension]![row], Self.goneCustomer), default: 0] += 1
+            }
         }
         for dimension in dimensions {
             let pairs = (counts[dimension] ?? [:]).sorted { ($0.key.from, $0.key.to) < ($1.key.from, $1.key.to) }
@@ -70,18 +74,22 @@ public struct Migration: Sendable, Equatable {
 
     /// migration.csv: dimension, from, to, customers.
     public var flowTable: Table {
-        Table(rowCount: flows.count, columns: [
-            Column("dimension", .text(flows.map(\.dimension))), Column("from", .text(flows.map(\.from))),
-            Column("to", .text(flows.map(\.to))), Column("customers", .integer(flows.map { Int64($0.customers) })),
-        ])
+        Table(
+            rowCount: flows.count,
+            columns: [
+                Column("dimension", .text(flows.map(\.dimension))), Column("from", .text(flows.map(\.from))),
+                Column("to", .text(flows.map(\.to))), Column("customers", .integer(flows.map { Int64($0.customers) })),
+            ])
     }
 
     /// movers.csv: customer_id, change, from, to.
     public var moverTable: Table {
-        Table(rowCount: movers.count, columns: [
-            Column("customer_id", .text(movers.map(\.customerID))), Column("change", .text(movers.map(\.change))),
-            Column("from", .text(movers.map(\.from))), Column("to", .text(movers.map(\.to))),
-        ])
+        Table(
+            rowCount: movers.count,
+            columns: [
+                Column("customer_id", .text(movers.map(\.customerID))), Column("change", .text(movers.map(\.change))),
+                Column("from", .text(movers.map(\.from))), Column("to", .text(movers.map(\.to))),
+            ])
     }
 
     /// One dimension's flows as a matrix: earlier values down, later values across, the

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CZlib
 import SegflowCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A forward-only stream of an input file's (decompressed) bytes.
 protocol ByteSource {
@@ -18,8 +19,9 @@ protocol ByteSource {
 
 func ioError(_ path: String, _ action: String, errno code: Int32) -> SegflowError {
     let reason = String(cString: strerror(code))
-    return SegflowError(.io, at: SourceLocation(file: path), "cannot \(action): \(reason)",
-                        hint: "check that the file exists and is readable by this user")
+    return SegflowError(
+        .io, at: SourceLocation(file: path), "cannot \(action): \(reason)",
+        hint: "check that the file exists and is readable by this user")
 }
 
 /// Reads a plain file with `read(2)`, hashing what it reads.
@@ -88,9 +90,10 @@ final class GzipByteSource: ByteSource {
                 let count = try file.read(into: compressed)
                 if count == 0 {
                     if memberOpen {
-                        throw SegflowError(.data, at: SourceLocation(file: file.path),
-                                           "gzip stream ends early: the file is truncated",
-                                           hint: "re-copy or re-export the file; `gzip -t FILE` checks it")
+                        throw SegflowError(
+                            .data, at: SourceLocation(file: file.path),
+                            "gzip stream ends early: the file is truncated",
+                            hint: "re-copy or re-export the file; `gzip -t FILE` checks it")
                     }
                     finished = true
                     break
@@ -105,9 +108,10 @@ final class GzipByteSource: ByteSource {
                 memberOpen = false
                 inflateReset(&stream)
             } else if status != Z_OK && status != Z_BUF_ERROR {
-                throw SegflowError(.data, at: SourceLocation(file: file.path),
-                                   "not a valid gzip file (zlib status \(status))",
-                                   hint: "check the file with `gzip -t FILE`, or drop the .gz suffix if it is plain CSV")
+                throw SegflowError(
+                    .data, at: SourceLocation(file: file.path),
+                    "not a valid gzip file (zlib status \(status))",
+                    hint: "check the file with `gzip -t FILE`, or drop the .gz suffix if it is plain CSV")
             }
         }
         return buffer.count - Int(stream.avail_out)

@@ -6,8 +6,9 @@ import SegflowCore
 public enum CSVRecords {
     public static func read(path: String) throws -> (header: [String], records: [[String]]) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SegflowError(.io, at: SourceLocation(file: path), "cannot read file",
-                               hint: "check that it exists and is readable")
+            throw SegflowError(
+                .io, at: SourceLocation(file: path), "cannot read file",
+                hint: "check that it exists and is readable")
         }
         return try data.withUnsafeBytes { bytes in
             var records: [[String]] = []

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SegflowCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What the header told us: the role of each field position, and the reasons used when a
 /// row is rejected (built once, not per row; they name columns, never values).
@@ -88,9 +89,15 @@ enum ChunkParser {
             let recordStart = position
             let recordLine = line
             // Blank lines (often a trailing one) are not records.
-            if base[position] == newline { position += 1; line += 1; continue }
+            if base[position] == newline {
+                position += 1
+                line += 1
+                continue
+            }
             if base[position] == carriageReturn, position + 1 < end, base[position + 1] == newline {
-                position += 2; line += 1; continue
+                position += 2
+                line += 1
+                continue
             }
             chunk.recordCount += 1
             var field = 0
@@ -111,8 +118,10 @@ enum ChunkParser {
                 failure = appendRow(&chunk, base: base, spans: spans, layout: layout)
             }
             if let failure {
-                chunk.rejected.append(RejectedRow(line: recordLine, reason: failure,
-                                                  record: recordText(base, from: recordStart, to: position)))
+                chunk.rejected.append(
+                    RejectedRow(
+                        line: recordLine, reason: failure,
+                        record: recordText(base, from: recordStart, to: position)))
             }
         }
         chunk.lineCount = line
@@ -123,8 +132,10 @@ enum ChunkParser {
     /// (a delimiter, a newline, or the end). Quoted fields may hold delimiters, newlines and
     /// doubled quotes; `line` counts the newlines inside them.
     @inline(__always)
-    static func scanField(_ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, delimiter: UInt8,
-                          line: inout Int, failure: inout String?) -> FieldSpan {
+    static func scanField(
+        _ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, delimiter: UInt8,
+        line: inout Int, failure: inout String?
+    ) -> FieldSpan {
         var span = FieldSpan()
         if position < end, base[position] == quote {
             position += 1
@@ -141,7 +152,8 @@ enum ChunkParser {
                 span.end = at
                 position = at + 1
                 if position < end, base[position] != delimiter, base[position] != newline,
-                   !(base[position] == carriageReturn && (position + 1 == end || base[position + 1] == newline)) {
+                    !(base[position] == carriageReturn && (position + 1 == end || base[position + 1] == newline))
+                {
                     failure = failure ?? "unexpected character after a closing quote"
                     // Skip the rest of the field so the record ends where a person sees it end.
                     while position < end, base[position] != delimiter, base[position] != newline { position += 1 }
@@ -188,8 +200,10 @@ enum ChunkParser {
     }
 
     @inline(__always)
-    static func nextField(_ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, separator: FieldSeparator,
-                          line: inout Int, failure: inout String?) -> FieldSpan {
+    static func nextField(
+        _ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, separator: FieldSeparator,
+        line: inout Int, failure: inout String?
+    ) -> FieldSpan {
         switch separator {
         case .byte(let delimiter):
             return scanField(base, &position, end: end, delimiter: delimiter, line: &line, failure: &failure)
@@ -205,8 +219,10 @@ enum ChunkParser {
     /// Steps over the separator after a field: true if another field of the same record
     /// follows, false at the end of the record (its newline consumed).
     @inline(__always)
-    static func moreFields(_ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, separator: FieldSeparator,
-                           line: inout Int) -> Bool {
+    static func moreFields(
+        _ base: UnsafePointer<UInt8>, _ position: inout Int, end: Int, separator: FieldSeparator,
+        line: inout Int
+    ) -> Bool {
         if case .byte(let delimiter) = separator, position < end, base[position] == delimiter {
             position += 1
             return true
@@ -232,8 +248,10 @@ enum ChunkParser {
 
     /// Parses the fields of an accepted-shape record; returns the rejection reason, if any.
     @inline(__always)
-    private static func appendRow(_ chunk: inout ParsedChunk, base: UnsafePointer<UInt8>, spans: [FieldSpan],
-                                  layout: RecordLayout) -> String? {
+    private static func appendRow(
+        _ chunk: inout ParsedChunk, base: UnsafePointer<UInt8>, spans: [FieldSpan],
+        layout: RecordLayout
+    ) -> String? {
         let customer = spans[Int(FieldRole.customer.rawValue)]
         guard customer.end > customer.start else { return layout.emptyCustomerReason }
         let timeSpan = spans[Int(FieldRole.time.rawValue)]
@@ -244,7 +262,8 @@ enum ChunkParser {
         if layout.hasOrderColumn {
             let order = spans[Int(FieldRole.order.rawValue)]
             guard order.end > order.start else { return layout.emptyOrderReason }
-            orderKey = order.hasDoubledQuotes
+            orderKey =
+                order.hasDoubledQuotes
                 ? unescape(base, order).withUnsafeBytes { Hashing.key($0) }
                 : Hashing.key(buffer(base, order))
         } else {

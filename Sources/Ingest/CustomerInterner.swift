@@ -1,8 +1,9 @@
 import SegflowCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Assigns each distinct customer id a dense index. The key space is split by hash into

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SegflowCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A reusable, growable byte buffer holding one chunk of whole records.
 ///
@@ -60,12 +61,14 @@ struct RecordSplitter {
         let buffer = ChunkBuffer()
         defer { buffer.release() }
         guard try nextChunk(into: buffer) else {
-            throw SegflowError(.data, at: SourceLocation(file: path, line: 1), "the file is empty: no header row",
-                               hint: "check that the export that produces this file ran")
+            throw SegflowError(
+                .data, at: SourceLocation(file: path, line: 1), "the file is empty: no header row",
+                hint: "check that the export that produces this file ran")
         }
         guard let header = ChunkParser.firstRecord(buffer.bytes, separator: separator), header.failure == nil else {
-            throw SegflowError(.data, at: SourceLocation(file: path, line: 1), "the header row is not valid CSV",
-                               hint: "the first line must list the column names, separated by the delimiter")
+            throw SegflowError(
+                .data, at: SourceLocation(file: path, line: 1), "the header row is not valid CSV",
+                hint: "the first line must list the column names, separated by the delimiter")
         }
         guard hasHeader else {
             carry = Array(buffer.bytes) + carry

@@ -41,7 +41,10 @@ public struct TimePattern: Sendable, Equatable {
         var pieces: [Piece] = []
         var bytes = Array(text.utf8)[...]
         while let byte = bytes.popFirst() {
-            guard byte == UInt8(ascii: "%") else { pieces.append(.literal(byte)); continue }
+            guard byte == UInt8(ascii: "%") else {
+                pieces.append(.literal(byte))
+                continue
+            }
             guard let directive = bytes.popFirst() else { throw TimePatternError(message: "pattern ends with a lone '%'") }
             switch directive {
             case UInt8(ascii: "Y"): pieces.append(.year4)
@@ -77,13 +80,27 @@ public struct TimePattern: Sendable, Equatable {
         }
         for piece in pieces {
             switch piece {
-            case .year4: guard let v = digits(min: 4, max: 4) else { return nil }; year = v
-            case .year2: guard let v = digits(min: 2, max: 2) else { return nil }; year = 2000 + v
-            case .month: guard let v = digits(min: 1, max: 2) else { return nil }; month = v
-            case .day: guard let v = digits(min: 1, max: 2) else { return nil }; day = v
-            case .hour: guard let v = digits(min: 1, max: 2) else { return nil }; hour = v
-            case .minute: guard let v = digits(min: 1, max: 2) else { return nil }; minute = v
-            case .second: guard let v = digits(min: 1, max: 2) else { return nil }; second = v
+            case .year4:
+                guard let v = digits(min: 4, max: 4) else { return nil }
+                year = v
+            case .year2:
+                guard let v = digits(min: 2, max: 2) else { return nil }
+                year = 2000 + v
+            case .month:
+                guard let v = digits(min: 1, max: 2) else { return nil }
+                month = v
+            case .day:
+                guard let v = digits(min: 1, max: 2) else { return nil }
+                day = v
+            case .hour:
+                guard let v = digits(min: 1, max: 2) else { return nil }
+                hour = v
+            case .minute:
+                guard let v = digits(min: 1, max: 2) else { return nil }
+                minute = v
+            case .second:
+                guard let v = digits(min: 1, max: 2) else { return nil }
+                second = v
             case .literal(let byte):
                 guard position < field.count, field[position] == byte else { return nil }
                 position += 1
@@ -111,7 +128,7 @@ public enum TimeParsing {
     @inlinable
     static func seconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int64? {
         guard (1...12).contains(month), day >= 1, day <= CivilTime.daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second < 61
+            hour < 24, minute < 60, second < 61
         else { return nil }
         return CivilTime.daysFromCivil(year: year, month: month, day: day) * CivilTime.secondsPerDay
             + Int64(hour * 3600 + minute * 60 + min(second, 59))
@@ -120,8 +137,8 @@ public enum TimeParsing {
     @inlinable
     static func date(_ field: UnsafeRawBufferPointer) -> (year: Int, month: Int, day: Int)? {
         guard field.count >= 10, field[4] == UInt8(ascii: "-"), field[7] == UInt8(ascii: "-"),
-              let century = twoDigits(field, 0), let yy = twoDigits(field, 2),
-              let month = twoDigits(field, 5), let day = twoDigits(field, 8)
+            let century = twoDigits(field, 0), let yy = twoDigits(field, 2),
+            let month = twoDigits(field, 5), let day = twoDigits(field, 8)
         else { return nil }
         return (century * 100 + yy, month, day)
     }
@@ -138,7 +155,7 @@ public enum TimeParsing {
         if field.count == 10 { return seconds(year: year, month: month, day: day, hour: 0, minute: 0, second: 0) }
         let separator = field[10]
         guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: " "), field.count >= 16,
-              field[13] == UInt8(ascii: ":"), let hour = twoDigits(field, 11), let minute = twoDigits(field, 14)
+            field[13] == UInt8(ascii: ":"), let hour = twoDigits(field, 11), let minute = twoDigits(field, 14)
         else { return nil }
         var position = 16
         var second = 0
@@ -172,7 +189,7 @@ public enum TimeParsing {
             }
         }
         guard position == field.count,
-              let local = seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+            let local = seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         else { return nil }
         return local - Int64(offsetSeconds)
     }

@@ -38,8 +38,10 @@ public struct TransactionInput: Sendable, Equatable {
     /// Without a header row, columns are named by 1-based position: "1", "2", ...
     public var hasHeader: Bool
 
-    public init(path: String, columns: TransactionColumns, timeFormat: TimeFormat = .iso8601,
-                separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true) {
+    public init(
+        path: String, columns: TransactionColumns, timeFormat: TimeFormat = .iso8601,
+        separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true
+    ) {
         self.path = path
         self.columns = columns
         self.timeFormat = timeFormat
@@ -87,7 +89,8 @@ public enum RejectionBudget: Sendable, Equatable, CustomStringConvertible {
 }
 
 enum FieldRole: UInt8 {
-    case ignored = 0, customer, order, time, amount
+    case ignored = 0
+    case customer, order, time, amount
 }
 
 extension TransactionColumns {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SegflowCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What ingest hands on: the accepted rows, the rejected ones, and facts for the manifest.
 public struct IngestResult: Sendable {
@@ -33,8 +34,10 @@ public struct TransactionReader {
     public var chunkBytes: Int
     public var workers: Int
 
-    public init(input: TransactionInput, budget: RejectionBudget = .fraction(1), chunkBytes: Int = 4 << 20,
-                workers: Int = Parallel.workerCount) {
+    public init(
+        input: TransactionInput, budget: RejectionBudget = .fraction(1), chunkBytes: Int = 4 << 20,
+        workers: Int = Parallel.workerCount
+    ) {
         self.input = input
         self.budget = budget
         self.chunkBytes = max(chunkBytes, 64)
@@ -66,7 +69,7 @@ public struct TransactionReader {
         var stoppedEarly = false
         let batchSize = workers * 2
         let buffers = (0..<batchSize).map { _ in ChunkBuffer() }
-        defer { buffers.forEach { $0.release() } }
+        defer { for buffer in buffers { buffer.release() } }
 
         while true {
             var filled = 0
@@ -99,7 +102,8 @@ public struct TransactionReader {
                                 let hash = chunk.customerHash[row]
                                 guard Int(hash >> 56) % shardCount == shard else { continue }
                                 let offset = chunk.customerOffset[row], length = Int(chunk.customerLength[row])
-                                let key = offset & ParsedChunk.unescapedFlag == 0
+                                let key =
+                                    offset & ParsedChunk.unescapedFlag == 0
                                     ? UnsafeRawBufferPointer(start: bytes.baseAddress! + Int(offset), count: length)
                                     : UnsafeRawBufferPointer(start: unescaped.baseAddress! + Int(offset & ~ParsedChunk.unescapedFlag), count: length)
                                 let globalRow = batchStartRow + chunkStartRow[index] + row
@@ -132,9 +136,10 @@ public struct TransactionReader {
 
         try checkBudget(rejected: rejected, records: records, stoppedEarly: stoppedEarly)
         finishInterning(&table, shards: shards)
-        return IngestResult(transactions: table, rejected: rejected, recordCount: records,
-                            fileBytes: splitter.fileBytesRead, fingerprint: splitter.fingerprint.hexDigest(),
-                            newestTime: newestTime == .min ? nil : newestTime)
+        return IngestResult(
+            transactions: table, rejected: rejected, recordCount: records,
+            fileBytes: splitter.fileBytesRead, fingerprint: splitter.fingerprint.hexDigest(),
+            newestTime: newestTime == .min ? nil : newestTime)
     }
 
     /// Renumbers customers from (shard, local) to the order of first appearance in the file.
@@ -173,9 +178,10 @@ public struct TransactionReader {
         let file = SourceLocation(file: input.path)
         let scope = stoppedEarly ? "the first \(records) data rows read (reading stopped there)" : "\(records) data rows"
         var diagnostics: [Diagnostic] = [
-            .error(at: file,
-                   "\(rejected.count) of \(scope) were rejected, more than max_rejected allows (\(budget)); nothing was written",
-                   hint: "fix the rows listed below (line: reason), or raise clean.max_rejected in the pipeline file if they are expected")
+            .error(
+                at: file,
+                "\(rejected.count) of \(scope) were rejected, more than max_rejected allows (\(budget)); nothing was written",
+                hint: "fix the rows listed below (line: reason), or raise clean.max_rejected in the pipeline file if they are expected")
         ]
         for row in rejected.prefix(10) {
             diagnostics.append(.error(at: SourceLocation(file: input.path, line: row.line), "rejected: \(row.reason)"))
@@ -189,16 +195,20 @@ public struct TransactionReader {
         for (role, name) in input.columns.named {
             let matches = names.indices.filter { names[$0] == name }
             if matches.count > 1 {
-                diagnostics.append(.error(at: SourceLocation(file: input.path, line: 1),
-                                          "the header has \(matches.count) columns named '\(name)'",
-                                          hint: "rename the duplicate columns in the file so the mapping is unambiguous"))
+                diagnostics.append(
+                    .error(
+                        at: SourceLocation(file: input.path, line: 1),
+                        "the header has \(matches.count) columns named '\(name)'",
+                        hint: "rename the duplicate columns in the file so the mapping is unambiguous"))
             } else if let index = matches.first {
                 roles[index] = role
             } else {
                 let suggestion = Suggestion.closest(to: name, among: names).map { "did you mean '\($0)'? " } ?? ""
-                diagnostics.append(.error(at: SourceLocation(file: input.path, line: 1),
-                                          "missing column '\(name)'; the header has: \(names.joined(separator: ", "))",
-                                          hint: "\(suggestion)fix inputs.transactions.columns in the pipeline file, or the file's header"))
+                diagnostics.append(
+                    .error(
+                        at: SourceLocation(file: input.path, line: 1),
+                        "missing column '\(name)'; the header has: \(names.joined(separator: ", "))",
+                        hint: "\(suggestion)fix inputs.transactions.columns in the pipeline file, or the file's header"))
             }
         }
         if !diagnostics.isEmpty { throw SegflowError(.data, diagnostics) }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CBLAS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// OpenBLAS picks its kernels once, when the library loads, from the CPU model. A CPU newer
 /// than the installed OpenBLAS (Debian 12's 0.3.21 does not know Emerald Rapids) or a virtual
@@ -26,11 +27,12 @@ public enum BLASKernels {
     /// set the variable, the choice stands, or the restart is impossible.
     public static func restartWithFasterKernelsIfNeeded() {
         #if os(Linux)
-        guard getenv("OPENBLAS_CORETYPE") == nil,
-              let flags = cpuFlags(), let core = replacement(for: current, cpuFlags: flags) else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
-        unsetenv("OPENBLAS_CORETYPE")  // exec failed: carry on with the kernels loaded
+            guard getenv("OPENBLAS_CORETYPE") == nil,
+                let flags = cpuFlags(), let core = replacement(for: current, cpuFlags: flags)
+            else { return }
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+            unsetenv("OPENBLAS_CORETYPE")  // exec failed: carry on with the kernels loaded
         #endif
     }
 

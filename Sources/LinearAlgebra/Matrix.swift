@@ -31,9 +31,10 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
         elements.withUnsafeBufferPointer { a in
             other.elements.withUnsafeBufferPointer { b in
                 result.elements.withUnsafeMutableBufferPointer { c in
-                    Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: other.columns, k: columns, alpha: alpha,
-                                a: a.baseAddress!, lda: columns, b: b.baseAddress!, ldb: other.columns,
-                                beta: accumulator == nil ? 0 : beta, c: c.baseAddress!, ldc: other.columns)
+                    Scalar.gemm(
+                        transposeA: false, transposeB: false, m: rows, n: other.columns, k: columns, alpha: alpha,
+                        a: a.baseAddress!, lda: columns, b: b.baseAddress!, ldb: other.columns,
+                        beta: accumulator == nil ? 0 : beta, c: c.baseAddress!, ldc: other.columns)
                 }
             }
         }
@@ -78,4 +79,3 @@ extension Matrix where Scalar == Double {
         return Matrix(rows: rightHandSide.rows, columns: rightHandSide.columns, elements: solution)
     }
 }
-

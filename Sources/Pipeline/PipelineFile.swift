@@ -1,7 +1,7 @@
 import Churn
+import Clean
 import DatabaseExport
 import Export
-import Clean
 import Features
 import Foundation
 import Ingest
@@ -52,8 +52,10 @@ public struct PipelineFile: Sendable, Equatable {
         static var fields: [ConfigField<Self>] {
             [
                 .text("name", \.name, required: true, example: "retail-nightly", doc: "The pipeline's name."),
-                .custom("as_of", shape: .other("date YYYY-MM-DD or latest"), defaultText: "latest",
-                        doc: "The run is as of this date.") { node, context, sections in
+                .custom(
+                    "as_of", shape: .other("date YYYY-MM-DD or latest"), defaultText: "latest",
+                    doc: "The run is as of this date."
+                ) { node, context, sections in
                     if node.string == "latest" {
                         sections.asOf = .latest
                     } else if let day = context.reader.date(node, at: context.path) {
@@ -65,8 +67,9 @@ public struct PipelineFile: Sendable, Equatable {
                 FeaturesStage.field,
                 .optionalSection("segment", \.segment, doc: "RFM segments, value tiers, lifecycle stage and status."),
                 .optionalSection("churn", \.churn, doc: "Purchase, spend and churn models."),
-                .section("outputs", \.outputs, required: true, example: "{directory: out, files: [{customers: customers.csv}]}",
-                         doc: "Where runs are published and what each run exports."),
+                .section(
+                    "outputs", \.outputs, required: true, example: "{directory: out, files: [{customers: customers.csv}]}",
+                    doc: "Where runs are published and what each run exports."),
             ]
         }
 
@@ -74,11 +77,13 @@ public struct PipelineFile: Sendable, Equatable {
             guard context.entries["outputs"] != nil, !context.reader.diagnostics.hasErrors else { return }
             if sections.segment?.kmeans == nil {
                 let outputs = sections.outputs
-                let segmentExports = outputs.files.filter { $0.source == .segments }.map { "file '\($0.path)'" }
+                let segmentExports =
+                    outputs.files.filter { $0.source == .segments }.map { "file '\($0.path)'" }
                     + outputs.databases.flatMap(\.tables).filter { $0.source == .segments }.map { "table '\($0.name)'" }
                 if let export = segmentExports.first {
-                    context.error("outputs", "output \(export) of the 'segments' table needs 'segment.kmeans' to know the clusters",
-                                  hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the export")
+                    context.error(
+                        "outputs", "output \(export) of the 'segments' table needs 'segment.kmeans' to know the clusters",
+                        hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the export")
                     return
                 }
             }
@@ -87,8 +92,10 @@ public struct PipelineFile: Sendable, Equatable {
 
         /// The stages this file runs, in order: the one place where stages are wired together.
         var plan: [PlannedStage] {
-            var stages = [PlannedStage(IngestStage.self, inputs), PlannedStage(CleanStage.self, clean),
-                          PlannedStage(FeaturesStage.self, features)]
+            var stages = [
+                PlannedStage(IngestStage.self, inputs), PlannedStage(CleanStage.self, clean),
+                PlannedStage(FeaturesStage.self, features),
+            ]
             if let segment {
                 stages.append(PlannedStage(SegmentStage.self, segment))
                 if let kmeans = segment.kmeans { stages.append(PlannedStage(ClusterStage.self, kmeans)) }
@@ -107,8 +114,9 @@ public struct PipelineFile: Sendable, Equatable {
 
     /// The windows of the time-windowed features, set in the `segment` section that reads them.
     public var featureWindows: FeatureWindows {
-        FeatureWindows(currentValueDays: sections.segment?.value.currentWindowDays ?? FeatureWindows().currentValueDays,
-                       trendDays: sections.segment?.lifecycle.trendWindowDays ?? FeatureWindows().trendDays)
+        FeatureWindows(
+            currentValueDays: sections.segment?.value.currentWindowDays ?? FeatureWindows().currentValueDays,
+            trendDays: sections.segment?.lifecycle.trendWindowDays ?? FeatureWindows().trendDays)
     }
 
     /// The columns of the customers table, in order, before any data is read.
@@ -121,8 +129,9 @@ public struct PipelineFile: Sendable, Equatable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SegflowError(.io, at: SourceLocation(file: path), "cannot read the pipeline file",
-                               hint: "check the path; example pipeline files are in Pipelines/")
+            throw SegflowError(
+                .io, at: SourceLocation(file: path), "cannot read the pipeline file",
+                hint: "check the path; example pipeline files are in Pipelines/")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SegflowError(.config, at: SourceLocation(file: path), "the pipeline file is not UTF-8 text")
@@ -134,8 +143,9 @@ public struct PipelineFile: Sendable, Equatable {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw SegflowError(.config, at: SourceLocation(file: path, line: 1), "the pipeline file is empty",
-                                   hint: "start from an example in Pipelines/")
+                throw SegflowError(
+                    .config, at: SourceLocation(file: path, line: 1), "the pipeline file is empty",
+                    hint: "start from an example in Pipelines/")
             }
             root = node
         } catch let error as YamlError {
@@ -144,19 +154,22 @@ public struct PipelineFile: Sendable, Equatable {
         let reader = ConfigReader(file: path)
         let sections = reader.decode(Sections.self, root, FieldContext(reader: reader, path: "", indexedPath: ""))
         guard let sections, !reader.diagnostics.hasErrors else { throw SegflowError(.config, reader.diagnostics) }
-        return PipelineFile(path: path, sections: sections, fingerprint: fingerprint, warnings: reader.diagnostics,
-                            locations: reader.locations)
+        return PipelineFile(
+            path: path, sections: sections, fingerprint: fingerprint, warnings: reader.diagnostics,
+            locations: reader.locations)
     }
 
     private static func yamlDiagnostic(_ error: YamlError, path: String) -> Diagnostic {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return .error(at: SourceLocation(file: path, line: mark.line, column: mark.column), "YAML syntax: \(problem)",
-                          hint: "check indentation and quoting around this position")
+            return .error(
+                at: SourceLocation(file: path, line: mark.line, column: mark.column), "YAML syntax: \(problem)",
+                hint: "check indentation and quoting around this position")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return .error(at: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
-                          "key '\(duplicates.joined(separator: "', '"))' appears twice in the same mapping",
-                          hint: "keep one of them")
+            return .error(
+                at: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
+                "key '\(duplicates.joined(separator: "', '"))' appears twice in the same mapping",
+                hint: "keep one of them")
         default:
             return .error(at: SourceLocation(file: path), "YAML error: \(error)")
         }

@@ -24,8 +24,10 @@ public struct PipelineRunner {
     public var asOfOverride: Int64?
     public var progress: ((IngestProgress) -> Void)?
 
-    public init(pipeline: PipelineFile, outputDirectory: String? = nil, asOfOverride: Int64? = nil,
-                progress: ((IngestProgress) -> Void)? = nil) {
+    public init(
+        pipeline: PipelineFile, outputDirectory: String? = nil, asOfOverride: Int64? = nil,
+        progress: ((IngestProgress) -> Void)? = nil
+    ) {
         self.pipeline = pipeline
         self.outputDirectory = outputDirectory
         self.asOfOverride = asOfOverride
@@ -48,8 +50,9 @@ public struct PipelineRunner {
             try stage.run(&context)
             let seconds = clock.lap()
             for index in reports..<context.stageReports.count { context.stageReports[index].seconds = seconds }
-            assert(Array(context.customers.columnNames.suffix(stage.customerColumns.count)) == stage.customerColumns.map(\.name),
-                   "stage \(stage.name) added columns other than those it declared")
+            assert(
+                Array(context.customers.columnNames.suffix(stage.customerColumns.count)) == stage.customerColumns.map(\.name),
+                "stage \(stage.name) added columns other than those it declared")
         }
         context.releaseStageInputs()
         return try publisher.publish(&context)

@@ -79,24 +79,32 @@ public enum RunReportPage {
             cards.append(("value held by top 20%", percent(top20)))
         }
         if let auc = manifest.churn?.rocAUC { cards.append(("churn model AUC (holdout)", String(format: "%.3f", auc))) }
-        return section("Run", "<div class=\"cards\">" + cards.map { "<div class=\"card\"><b>\($0.1)</b><span>\(escape($0.0))</span></div>" }.joined() + "</div>")
+        return section(
+            "Run", "<div class=\"cards\">" + cards.map { "<div class=\"card\"><b>\($0.1)</b><span>\(escape($0.0))</span></div>" }.joined() + "</div>")
     }
 
     static func dataQuality(_ content: ReportContent) -> String {
         let manifest = content.manifest
         let rows = manifest.stages.map { stage in
-            [stage.stage, Formatting.count(stage.rowsIn), Formatting.count(stage.rowsOut), String(format: "%.2f s", content.record.stageSeconds[stage.stage] ?? 0),
-             stage.counts.filter { $0.value > 0 }.map { "\($0.name.replacingOccurrences(of: "_", with: " ")) \(Formatting.count($0.value))" }.joined(separator: ", ")]
+            [
+                stage.stage, Formatting.count(stage.rowsIn), Formatting.count(stage.rowsOut),
+                String(format: "%.2f s", content.record.stageSeconds[stage.stage] ?? 0),
+                stage.counts.filter { $0.value > 0 }.map { "\($0.name.replacingOccurrences(of: "_", with: " ")) \(Formatting.count($0.value))" }
+                    .joined(separator: ", "),
+            ]
         }
         var html = table(["stage", "rows in", "rows out", "time", "what the rules did"], rows)
         if content.rejectedByReason.isEmpty {
             html += "<p>No input row was rejected.</p>"
         } else {
-            html += "<h3>Rejected rows by reason</h3>" + table(["reason", "rows"], content.rejectedByReason.map { [$0.reason, Formatting.count($0.rows)] })
+            html +=
+                "<h3>Rejected rows by reason</h3>"
+                + table(["reason", "rows"], content.rejectedByReason.map { [$0.reason, Formatting.count($0.rows)] })
             html += "<p>Each rejected row is listed with its line number in rejected.csv.</p>"
         }
         for input in manifest.inputs {
-            html += "<p>Input \(escape(input.path)): \(Formatting.count(input.records)) rows, \(String(format: "%.1f MB", Double(input.bytes) / 1e6)), xxh64 \(escape(input.xxh64)).</p>"
+            html +=
+                "<p>Input \(escape(input.path)): \(Formatting.count(input.records)) rows, \(String(format: "%.1f MB", Double(input.bytes) / 1e6)), xxh64 \(escape(input.xxh64)).</p>"
         }
         return section("Data quality", html)
     }
@@ -104,10 +112,11 @@ public enum RunReportPage {
     static func value(_ content: ReportContent) -> String {
         var figures: [String] = []
         if !content.paretoCurve.isEmpty {
-            let chart = SVGChart.lines([
-                .init(name: "customers ranked by value", points: content.paretoCurve.map { ($0.customerShare, $0.valueShare) }),
-                .init(name: "equal shares", points: [(0, 0), (1, 1)], dashed: true),
-            ], x: ("share of customers", 0...1), y: ("share of value", 0...1), percentAxes: true)
+            let chart = SVGChart.lines(
+                [
+                    .init(name: "customers ranked by value", points: content.paretoCurve.map { ($0.customerShare, $0.valueShare) }),
+                    .init(name: "equal shares", points: [(0, 0), (1, 1)], dashed: true),
+                ], x: ("share of customers", 0...1), y: ("share of value", 0...1), percentAxes: true)
             let pareto = content.manifest.segmentation?.pareto
             let caption = [("1%", pareto?.top1Percent), ("5%", pareto?.top5Percent), ("10%", pareto?.top10Percent), ("20%", pareto?.top20Percent)]
                 .compactMap { label, share in share.map { "top \(label) hold \(percent($0))" } }.joined(separator: ", ")
@@ -116,40 +125,53 @@ public enum RunReportPage {
         if !content.segmentValues.isEmpty {
             let totalCustomers = Double(content.segmentValues.reduce(0) { $0 + $1.customers })
             let totalValue = content.segmentValues.reduce(0) { $0 + $1.value }
-            let chart = SVGChart.bars(categories: content.segmentValues.map(\.name), series: [
-                ("share of customers", content.segmentValues.map { Double($0.customers) / max(totalCustomers, 1) }),
-                ("share of value", content.segmentValues.map { totalValue > 0 ? $0.value / totalValue : 0 }),
-            ], yTitle: "share", percent: true)
+            let chart = SVGChart.bars(
+                categories: content.segmentValues.map(\.name),
+                series: [
+                    ("share of customers", content.segmentValues.map { Double($0.customers) / max(totalCustomers, 1) }),
+                    ("share of value", content.segmentValues.map { totalValue > 0 ? $0.value / totalValue : 0 }),
+                ], yTitle: "share", percent: true)
             figures.append(figure(chart, "RFM segments: size and value (monetary_total)."))
         }
         var html = "<div class=\"row\">" + figures.joined() + "</div>"
         if !content.segmentValues.isEmpty {
-            html += table(["RFM segment", "customers", "value", "value per customer"], content.segmentValues.map {
-                [$0.name, Formatting.count($0.customers), String(format: "%.0f", $0.value), String(format: "%.2f", $0.value / Double(max($0.customers, 1)))]
-            })
+            html += table(
+                ["RFM segment", "customers", "value", "value per customer"],
+                content.segmentValues.map {
+                    [
+                        $0.name, Formatting.count($0.customers), String(format: "%.0f", $0.value),
+                        String(format: "%.2f", $0.value / Double(max($0.customers, 1))),
+                    ]
+                })
         }
         return section("Value and RFM segments", html)
     }
 
     static func clusters(_ content: ReportContent, _ clustering: Manifest.Clustering) -> String {
-        var html = "<p>k = \(clustering.k) (\(escape(clustering.rule))), seed \(clustering.seed), inertia \(String(format: "%.4g", clustering.inertia)), \(clustering.iterations) iterations.</p>"
+        var html =
+            "<p>k = \(clustering.k) (\(escape(clustering.rule))), seed \(clustering.seed), inertia \(String(format: "%.4g", clustering.inertia)), \(clustering.iterations) iterations.</p>"
         if let note = clustering.note { html += "<p class=\"warn\">\(escape(note))</p>" }
         if !content.clusterZScores.isEmpty {
             let rows = clustering.clusters.map { "\($0.cluster) · \($0.label) (\(percent($0.share)))" }
-            html += figure(SVGChart.heatmap(rows: rows, columns: content.clusterFeatureNames, values: content.clusterZScores),
-                           "Cluster profiles: z-score of each cluster's mean feature against all customers (red above average, blue below).")
+            html += figure(
+                SVGChart.heatmap(rows: rows, columns: content.clusterFeatureNames, values: content.clusterZScores),
+                "Cluster profiles: z-score of each cluster's mean feature against all customers (red above average, blue below).")
         }
-        html += table(["cluster", "label", "customers", "share", "share of value"], clustering.clusters.map {
-            [String($0.cluster), $0.label, Formatting.count($0.customers), percent($0.share), percent($0.valueShare)]
-        })
+        html += table(
+            ["cluster", "label", "customers", "share", "share of value"],
+            clustering.clusters.map {
+                [String($0.cluster), $0.label, Formatting.count($0.customers), percent($0.share), percent($0.valueShare)]
+            })
         if clustering.candidates.count > 1 {
             let ks = clustering.candidates.map { Double($0.k) }
             let maxInertia = clustering.candidates.map(\.inertia).max() ?? 1
-            let chart = SVGChart.lines([
-                .init(name: "silhouette (sample)", points: clustering.candidates.map { (Double($0.k), $0.silhouette) }, markers: true),
-                .init(name: "inertia / max inertia", points: clustering.candidates.map { (Double($0.k), $0.inertia / max(maxInertia, 1e-300)) },
-                      dashed: true, markers: true),
-            ], x: ("k", (ks.min() ?? 1)...(ks.max() ?? 2)), y: ("", 0...1), wholeNumberX: true)
+            let chart = SVGChart.lines(
+                [
+                    .init(name: "silhouette (sample)", points: clustering.candidates.map { (Double($0.k), $0.silhouette) }, markers: true),
+                    .init(
+                        name: "inertia / max inertia", points: clustering.candidates.map { (Double($0.k), $0.inertia / max(maxInertia, 1e-300)) },
+                        dashed: true, markers: true),
+                ], x: ("k", (ks.min() ?? 1)...(ks.max() ?? 2)), y: ("", 0...1), wholeNumberX: true)
             html += figure(chart, "Choosing k: silhouette on a stratified sample (higher is better) and inertia (the elbow).")
         }
         return section("Clusters", html)
@@ -157,44 +179,69 @@ public enum RunReportPage {
 
     static func churnSection(_ churn: ChurnReport) -> String {
         let parameters = churn.parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
-        var html = "<p>Purchase model \(escape(churn.purchaseModel)) in units of \(churn.timeUnitDays == 7 ? "weeks" : "days"): \(escape(parameters)); log-likelihood \(String(format: "%.1f", churn.logLikelihood)) (\(escape(churn.optimizer))).</p>"
+        var html =
+            "<p>Purchase model \(escape(churn.purchaseModel)) in units of \(churn.timeUnitDays == 7 ? "weeks" : "days"): \(escape(parameters)); log-likelihood \(String(format: "%.1f", churn.logLikelihood)) (\(escape(churn.optimizer))).</p>"
         for warning in churn.warnings { html += "<p class=\"warn\">\(escape(warning))</p>" }
         var figures: [String] = []
         if !churn.holdoutByFrequency.isEmpty {
-            let chart = SVGChart.bars(categories: churn.holdoutByFrequency.map { "\($0.repeatPurchases) repeat" }, series: [
-                ("predicted", churn.holdoutByFrequency.map(\.predictedMean)), ("actual", churn.holdoutByFrequency.map(\.actualMean)),
-            ], yTitle: "purchases per customer")
-            figures.append(figure(chart, "Purchase model, fitted up to \(escape(churn.holdoutCalibrationEnd)): predicted vs actual purchases in the next \(churn.horizonDays) days, by repeat purchases so far."))
+            let chart = SVGChart.bars(
+                categories: churn.holdoutByFrequency.map { "\($0.repeatPurchases) repeat" },
+                series: [
+                    ("predicted", churn.holdoutByFrequency.map(\.predictedMean)), ("actual", churn.holdoutByFrequency.map(\.actualMean)),
+                ], yTitle: "purchases per customer")
+            figures.append(
+                figure(
+                    chart,
+                    "Purchase model, fitted up to \(escape(churn.holdoutCalibrationEnd)): predicted vs actual purchases in the next \(churn.horizonDays) days, by repeat purchases so far."
+                ))
         }
         if let evaluation = churn.classifierEvaluation {
-            figures.append(figure(SVGChart.lines([
-                .init(name: String(format: "churn model (AUC %.3f)", evaluation.rocAUC ?? .nan), points: evaluation.rocCurve.map { ($0[0], $0[1]) }),
-                .init(name: "random", points: [(0, 0), (1, 1)], dashed: true),
-            ], x: ("false positive rate", 0...1), y: ("true positive rate", 0...1), percentAxes: true), "ROC curve on the out-of-time holdout."))
+            figures.append(
+                figure(
+                    SVGChart.lines(
+                        [
+                            .init(
+                                name: String(format: "churn model (AUC %.3f)", evaluation.rocAUC ?? .nan),
+                                points: evaluation.rocCurve.map { ($0[0], $0[1]) }),
+                            .init(name: "random", points: [(0, 0), (1, 1)], dashed: true),
+                        ], x: ("false positive rate", 0...1), y: ("true positive rate", 0...1), percentAxes: true),
+                    "ROC curve on the out-of-time holdout."))
             let gains = [(0.0, 0.0)] + evaluation.cumulativeGains.enumerated().map { (Double($0.offset + 1) / 10, $0.element) }
-            figures.append(figure(SVGChart.lines([
-                .init(name: "churn model", points: gains, markers: true),
-                .init(name: "random", points: [(0, 0), (1, 1)], dashed: true),
-            ], x: ("customers contacted, by risk", 0...1), y: ("share of churners found", 0...1), percentAxes: true),
-                String(format: "Cumulative gains: the top decile holds %@ of churners, a lift of %.2f.", percent(evaluation.topDecileCapture ?? 0), evaluation.topDecileLift ?? .nan)))
+            figures.append(
+                figure(
+                    SVGChart.lines(
+                        [
+                            .init(name: "churn model", points: gains, markers: true),
+                            .init(name: "random", points: [(0, 0), (1, 1)], dashed: true),
+                        ], x: ("customers contacted, by risk", 0...1), y: ("share of churners found", 0...1), percentAxes: true),
+                    String(
+                        format: "Cumulative gains: the top decile holds %@ of churners, a lift of %.2f.", percent(evaluation.topDecileCapture ?? 0),
+                        evaluation.topDecileLift ?? .nan)))
             let bins = evaluation.calibration.filter { $0.meanPredicted != nil && $0.observedRate != nil }
-            figures.append(figure(SVGChart.lines([
-                .init(name: "churn model", points: bins.map { ($0.meanPredicted!, $0.observedRate!) }, markers: true),
-                .init(name: "perfect calibration", points: [(0, 0), (1, 1)], dashed: true),
-            ], x: ("predicted churn probability", 0...1), y: ("observed churn rate", 0...1), percentAxes: true),
-                String(format: "Calibration in ten bins; log loss %.3f, Brier score %.3f, on %@ customers.", evaluation.logLoss, evaluation.brierScore, Formatting.count(evaluation.count))))
+            figures.append(
+                figure(
+                    SVGChart.lines(
+                        [
+                            .init(name: "churn model", points: bins.map { ($0.meanPredicted!, $0.observedRate!) }, markers: true),
+                            .init(name: "perfect calibration", points: [(0, 0), (1, 1)], dashed: true),
+                        ], x: ("predicted churn probability", 0...1), y: ("observed churn rate", 0...1), percentAxes: true),
+                    String(
+                        format: "Calibration in ten bins; log loss %.3f, Brier score %.3f, on %@ customers.", evaluation.logLoss,
+                        evaluation.brierScore, Formatting.count(evaluation.count))))
         }
         html += "<div class=\"row\">" + figures.joined() + "</div>"
         return section("Churn and lifetime value", html)
     }
 
     static func migrationSection(_ migration: Migration, previous: String?) -> String {
-        var html = "<p>Since run \(escape(previous ?? "?")): \(Formatting.count(migration.newCustomers)) new customers, \(Formatting.count(migration.goneCustomers)) gone, \(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) newly at risk or at high churn risk (movers.csv).</p>"
+        var html =
+            "<p>Since run \(escape(previous ?? "?")): \(Formatting.count(migration.newCustomers)) new customers, \(Formatting.count(migration.goneCustomers)) gone, \(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) newly at risk or at high churn risk (movers.csv).</p>"
         for dimension in Assignments.dimensions {
             let matrix = migration.matrix(dimension)
             guard !matrix.from.isEmpty else { continue }
             html += "<h3>\(escape(dimension)): from (rows) to (columns)</h3>"
-            html += table([""] + matrix.to, zip(matrix.from, matrix.customers).map { from, row in [from] + row.map { $0.map(Formatting.count) ?? "" } })
+            html += table(
+                [""] + matrix.to, zip(matrix.from, matrix.customers).map { from, row in [from] + row.map { $0.map(Formatting.count) ?? "" } })
         }
         return section("What changed", html)
     }

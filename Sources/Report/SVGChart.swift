@@ -15,14 +15,17 @@ enum SVGChart {
     }
 
     /// Lines over numeric axes, with ticks, axis titles and a legend.
-    static func lines(_ series: [Series], x: (title: String, range: ClosedRange<Double>), y: (title: String, range: ClosedRange<Double>),
-                      percentAxes: Bool = false, wholeNumberX: Bool = false) -> String {
+    static func lines(
+        _ series: [Series], x: (title: String, range: ClosedRange<Double>), y: (title: String, range: ClosedRange<Double>),
+        percentAxes: Bool = false, wholeNumberX: Bool = false
+    ) -> String {
         let plot = Plot(x: x.range, y: y.range)
         var svg = plot.frame(xTitle: x.title, yTitle: y.title, percent: percentAxes, wholeNumberX: wholeNumberX)
         for (index, line) in series.enumerated() where !line.points.isEmpty {
             let color = palette[index % palette.count]
             let path = line.points.map { "\(format(plot.px($0.x))),\(format(plot.py($0.y)))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5 4\"" : "") points=\"\(path)\"/>"
+            svg +=
+                "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5 4\"" : "") points=\"\(path)\"/>"
             if line.markers {
                 for point in line.points {
                     svg += "<circle cx=\"\(format(plot.px(point.x)))\" cy=\"\(format(plot.py(point.y)))\" r=\"3\" fill=\"\(color)\"/>"
@@ -44,10 +47,12 @@ enum SVGChart {
             for (index, entry) in series.enumerated() {
                 let value = entry.values[column].isFinite ? entry.values[column] : 0
                 let x0 = margin.left + groupWidth * (Double(column) + 0.1) + barWidth * Double(index)
-                svg += "<rect x=\"\(format(x0))\" y=\"\(format(plot.py(value)))\" width=\"\(format(barWidth))\" height=\"\(format(plot.py(0) - plot.py(value)))\" fill=\"\(palette[index % palette.count])\"><title>\(escape(category)) · \(escape(entry.name)): \(number(value, percent: percent))</title></rect>"
+                svg +=
+                    "<rect x=\"\(format(x0))\" y=\"\(format(plot.py(value)))\" width=\"\(format(barWidth))\" height=\"\(format(plot.py(0) - plot.py(value)))\" fill=\"\(palette[index % palette.count])\"><title>\(escape(category)) · \(escape(entry.name)): \(number(value, percent: percent))</title></rect>"
             }
             let cx = margin.left + groupWidth * (Double(column) + 0.5)
-            svg += "<text x=\"\(format(cx))\" y=\"\(format(height - margin.bottom + 14))\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-30 \(format(cx)) \(format(height - margin.bottom + 14)))\">\(escape(category))</text>"
+            svg +=
+                "<text x=\"\(format(cx))\" y=\"\(format(height - margin.bottom + 14))\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-30 \(format(cx)) \(format(height - margin.bottom + 14)))\">\(escape(category))</text>"
         }
         svg += legend(series.map(\.name))
         return wrap(svg, extraHeight: 30)
@@ -61,18 +66,22 @@ enum SVGChart {
         var svg = ""
         for (index, column) in columns.enumerated() {
             let x = left + cell.width * (Double(index) + 0.5)
-            svg += "<text x=\"\(format(x))\" y=\"\(format(top - 6))\" font-size=\"10\" transform=\"rotate(-40 \(format(x)) \(format(top - 6)))\">\(escape(column))</text>"
+            svg +=
+                "<text x=\"\(format(x))\" y=\"\(format(top - 6))\" font-size=\"10\" transform=\"rotate(-40 \(format(x)) \(format(top - 6)))\">\(escape(column))</text>"
         }
         for (rowIndex, row) in rows.enumerated() {
             let y = top + cell.height * Double(rowIndex)
             svg += "<text x=\"\(format(left - 6))\" y=\"\(format(y + 17))\" font-size=\"11\" text-anchor=\"end\">\(escape(row))</text>"
             for (columnIndex, value) in values[rowIndex].enumerated() {
                 let x = left + cell.width * Double(columnIndex)
-                svg += "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(cell.width - 1))\" height=\"\(format(cell.height - 1))\" fill=\"\(divergingColor(value, limit: limit))\"/>"
-                svg += "<text x=\"\(format(x + cell.width / 2))\" y=\"\(format(y + 17))\" font-size=\"11\" text-anchor=\"middle\">\(value.isFinite ? String(format: "%.2f", value) : "–")</text>"
+                svg +=
+                    "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(cell.width - 1))\" height=\"\(format(cell.height - 1))\" fill=\"\(divergingColor(value, limit: limit))\"/>"
+                svg +=
+                    "<text x=\"\(format(x + cell.width / 2))\" y=\"\(format(y + 17))\" font-size=\"11\" text-anchor=\"middle\">\(value.isFinite ? String(format: "%.2f", value) : "–")</text>"
             }
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(format(totalWidth)) \(format(totalHeight))\" width=\"\(format(totalWidth))\" role=\"img\">\(svg)</svg>"
+        return
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(format(totalWidth)) \(format(totalHeight))\" width=\"\(format(totalWidth))\" role=\"img\">\(svg)</svg>"
     }
 
     static func divergingColor(_ value: Double, limit: Double) -> String {
@@ -93,20 +102,27 @@ enum SVGChart {
 
         /// Axes, grid and tick labels: five ticks on each axis, or one per whole number on x.
         func frame(xTitle: String, yTitle: String, percent: Bool, xTicks: Bool = true, wholeNumberX: Bool = false) -> String {
-            var svg = "<rect x=\"\(format(margin.left))\" y=\"\(format(margin.top))\" width=\"\(format(width - margin.left - margin.right))\" height=\"\(format(height - margin.top - margin.bottom))\" fill=\"none\" stroke=\"#999\"/>"
+            var svg =
+                "<rect x=\"\(format(margin.left))\" y=\"\(format(margin.top))\" width=\"\(format(width - margin.left - margin.right))\" height=\"\(format(height - margin.top - margin.bottom))\" fill=\"none\" stroke=\"#999\"/>"
             for step in 0...4 {
                 let value = y.lowerBound + (y.upperBound - y.lowerBound) * Double(step) / 4
-                svg += "<line x1=\"\(format(margin.left))\" x2=\"\(format(width - margin.right))\" y1=\"\(format(py(value)))\" y2=\"\(format(py(value)))\" stroke=\"#e5e5e5\"/>"
-                svg += "<text x=\"\(format(margin.left - 6))\" y=\"\(format(py(value) + 4))\" font-size=\"10\" text-anchor=\"end\">\(number(value, percent: percent))</text>"
+                svg +=
+                    "<line x1=\"\(format(margin.left))\" x2=\"\(format(width - margin.right))\" y1=\"\(format(py(value)))\" y2=\"\(format(py(value)))\" stroke=\"#e5e5e5\"/>"
+                svg +=
+                    "<text x=\"\(format(margin.left - 6))\" y=\"\(format(py(value) + 4))\" font-size=\"10\" text-anchor=\"end\">\(number(value, percent: percent))</text>"
             }
-            let xValues = wholeNumberX
+            let xValues =
+                wholeNumberX
                 ? Array(stride(from: x.lowerBound.rounded(.up), through: x.upperBound, by: max(1, ((x.upperBound - x.lowerBound) / 10).rounded(.up))))
                 : (0...4).map { x.lowerBound + (x.upperBound - x.lowerBound) * Double($0) / 4 }
             for xValue in xTicks ? xValues : [] {
-                svg += "<text x=\"\(format(px(xValue)))\" y=\"\(format(height - margin.bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(number(xValue, percent: percent))</text>"
+                svg +=
+                    "<text x=\"\(format(px(xValue)))\" y=\"\(format(height - margin.bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(number(xValue, percent: percent))</text>"
             }
-            svg += "<text x=\"\(format((margin.left + width - margin.right) / 2))\" y=\"\(format(height - 8))\" font-size=\"11\" text-anchor=\"middle\">\(escape(xTitle))</text>"
-            svg += "<text x=\"14\" y=\"\(format((margin.top + height - margin.bottom) / 2))\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(format((margin.top + height - margin.bottom) / 2)))\">\(escape(yTitle))</text>"
+            svg +=
+                "<text x=\"\(format((margin.left + width - margin.right) / 2))\" y=\"\(format(height - 8))\" font-size=\"11\" text-anchor=\"middle\">\(escape(xTitle))</text>"
+            svg +=
+                "<text x=\"14\" y=\"\(format((margin.top + height - margin.bottom) / 2))\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(format((margin.top + height - margin.bottom) / 2)))\">\(escape(yTitle))</text>"
             return svg
         }
     }
@@ -115,7 +131,8 @@ enum SVGChart {
         var svg = ""
         for (index, name) in names.enumerated() {
             let y = margin.top + 14 + 16 * Double(index)
-            svg += "<rect x=\"\(format(margin.left + 10))\" y=\"\(format(y - 9))\" width=\"10\" height=\"10\" fill=\"\(palette[index % palette.count])\"/>"
+            svg +=
+                "<rect x=\"\(format(margin.left + 10))\" y=\"\(format(y - 9))\" width=\"10\" height=\"10\" fill=\"\(palette[index % palette.count])\"/>"
             svg += "<text x=\"\(format(margin.left + 26))\" y=\"\(format(y))\" font-size=\"11\">\(escape(name))</text>"
         }
         return svg

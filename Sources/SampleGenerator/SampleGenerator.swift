@@ -18,9 +18,11 @@ public struct SampleGenerator: Sendable {
     public var firstDay: Int64
     public var lastDay: Int64
 
-    public init(customers: Int, seed: UInt64, malformedRows: Int = 0,
-                firstDay: Int64 = CivilTime.daysFromCivil(year: 2023, month: 1, day: 1),
-                lastDay: Int64 = CivilTime.daysFromCivil(year: 2026, month: 10, day: 31)) {
+    public init(
+        customers: Int, seed: UInt64, malformedRows: Int = 0,
+        firstDay: Int64 = CivilTime.daysFromCivil(year: 2023, month: 1, day: 1),
+        lastDay: Int64 = CivilTime.daysFromCivil(year: 2026, month: 10, day: 31)
+    ) {
         self.customers = customers
         self.seed = seed
         self.malformedRows = malformedRows
@@ -81,8 +83,10 @@ public struct SampleGenerator: Sendable {
                     let refunded = random.unit() < 0.6 ? cents : max(1, cents / 2)
                     let returnTime = time + Int64(86_400 * (1 + random.next() % 20))
                     if returnTime < (lastDay + 1) * 86_400 {
-                        rows.append(Row(time: returnTime, customer: Int32(customer), order: order, cents: -refunded,
-                                        channel: channel, isReturn: true))
+                        rows.append(
+                            Row(
+                                time: returnTime, customer: Int32(customer), order: order, cents: -refunded,
+                                channel: channel, isReturn: true))
                     }
                 }
                 if random.unit() < 0.005 { rows.append(rows[rows.count - 1]) }

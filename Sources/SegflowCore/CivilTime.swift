@@ -72,8 +72,8 @@ public enum CivilTime {
     public static func parseDate(_ text: String) -> Int64? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
         else { return nil }
         return daysFromCivil(year: year, month: month, day: day)
     }

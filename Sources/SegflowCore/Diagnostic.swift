@@ -62,7 +62,7 @@ extension Array where Element == Diagnostic {
     public func sortedByLocation() -> [Diagnostic] {
         enumerated().sorted { lhs, rhs in
             switch (lhs.element.location, rhs.element.location) {
-            case let (left?, right?) where left != right: return left < right
+            case (let left?, let right?) where left != right: return left < right
             case (nil, _?): return false
             case (_?, nil): return true
             default: return lhs.offset < rhs.offset

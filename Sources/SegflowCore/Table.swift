@@ -105,10 +105,12 @@ extension Table {
     /// The named columns, in the order given, each renamed by `rename` when it has an entry.
     /// Names must exist (checked by the caller, which knows how to report it).
     public func selecting(columns names: [String], rename: [String: String] = [:]) -> Table {
-        Table(rowCount: rowCount, columns: names.map { name in
-            var column = column(named: name)!
-            column.name = rename[name] ?? name
-            return column
-        })
+        Table(
+            rowCount: rowCount,
+            columns: names.map { name in
+                var column = column(named: name)!
+                column.name = rename[name] ?? name
+                return column
+            })
     }
 }

@@ -20,17 +20,20 @@ public struct ClusterProfile: Sendable, Equatable {
 
     /// Profiles of every cluster over every numeric feature (NaN values left out), in
     /// cluster order, labelled from `labelFeatures` (the features clustered on, plus value).
-    public static func profiles(labels: [Int32], clusterCount k: Int, features: CustomerFeatures,
-                                labelFeatures: Set<String>) -> [ClusterProfile] {
+    public static func profiles(
+        labels: [Int32], clusterCount k: Int, features: CustomerFeatures,
+        labelFeatures: Set<String>
+    ) -> [ClusterProfile] {
         let n = labels.count
         var members = [[Int]](repeating: [], count: k)
         for (row, label) in labels.enumerated() { members[Int(label)].append(row) }
         let totalValue = features.monetaryTotal.reduce(0, +)
         var profiles = (0..<k).map { cluster in
-            ClusterProfile(cluster: cluster, label: "", customers: members[cluster].count,
-                           share: n > 0 ? Double(members[cluster].count) / Double(n) : 0,
-                           valueShare: totalValue != 0 ? members[cluster].reduce(0) { $0 + features.monetaryTotal[$1] } / totalValue : 0,
-                           features: [])
+            ClusterProfile(
+                cluster: cluster, label: "", customers: members[cluster].count,
+                share: n > 0 ? Double(members[cluster].count) / Double(n) : 0,
+                valueShare: totalValue != 0 ? members[cluster].reduce(0) { $0 + features.monetaryTotal[$1] } / totalValue : 0,
+                features: [])
         }
         for name in CustomerFeatures.numericNames {
             guard let values = features.values(named: name) else { continue }
@@ -43,8 +46,10 @@ public struct ClusterProfile: Sendable, Equatable {
                 guard !own.isEmpty else { continue }
                 let clusterMean = own.reduce(0, +) / Double(own.count)
                 let median = own.count % 2 == 1 ? own[own.count / 2] : (own[own.count / 2 - 1] + own[own.count / 2]) / 2
-                profiles[cluster].features.append(FeatureSummary(name: name, mean: clusterMean, median: median,
-                                                                 zScore: deviation > 0 ? (clusterMean - mean) / deviation : 0))
+                profiles[cluster].features.append(
+                    FeatureSummary(
+                        name: name, mean: clusterMean, median: median,
+                        zScore: deviation > 0 ? (clusterMean - mean) / deviation : 0))
             }
         }
         var used: [String: Int] = [:]
@@ -63,9 +68,11 @@ enum ClusterLabeler {
     /// The words of the (at most three) features with |z| >= 0.5, strongest first; a cluster
     /// whose customers bought once is "one-time" rather than "infrequent".
     static func label(_ profile: ClusterProfile, using names: Set<String>) -> String {
-        let strongest = profile.features.filter { abs($0.zScore) >= 0.5 && FeatureDescriptor.named($0.name)?.clusterWords != nil && names.contains($0.name) }
-            .sorted { abs($0.zScore) != abs($1.zScore) ? abs($0.zScore) > abs($1.zScore) : $0.name < $1.name }
-            .prefix(3)
+        let strongest = profile.features.filter {
+            abs($0.zScore) >= 0.5 && FeatureDescriptor.named($0.name)?.clusterWords != nil && names.contains($0.name)
+        }
+        .sorted { abs($0.zScore) != abs($1.zScore) ? abs($0.zScore) > abs($1.zScore) : $0.name < $1.name }
+        .prefix(3)
         guard !strongest.isEmpty else { return "typical" }
         return strongest.map { summary -> String in
             let words = FeatureDescriptor.named(summary.name)!.clusterWords!

@@ -100,7 +100,8 @@ public struct CustomerClustering: Sendable {
         if isDegenerate(matrix) {
             let labels = [Int32](repeating: 0, count: n)
             let result = ClusteringResult(
-                labels: labels, clusterCount: 1, profiles: ClusterProfile.profiles(labels: labels, clusterCount: 1, features: features, labelFeatures: labelFeatures),
+                labels: labels, clusterCount: 1,
+                profiles: ClusterProfile.profiles(labels: labels, clusterCount: 1, features: features, labelFeatures: labelFeatures),
                 inertia: 0, iterations: 0, candidates: [], rule: "degenerate input",
                 note: "all \(n) customers have the same clustering features, so they form one cluster")
             return (result, report(result, n))
@@ -110,17 +111,23 @@ public struct CustomerClustering: Sendable {
         var candidates: [KCandidate] = []
         var bestSilhouette = -Double.infinity
         for k in candidatesK {
-            let configuration = KMeansConfiguration(clusterCount: k, algorithm: rules.algorithm, restarts: rules.restarts,
-                                                    maxIterations: rules.maxIterations, tolerance: rules.tolerance, seed: rules.seed)
+            let configuration = KMeansConfiguration(
+                clusterCount: k, algorithm: rules.algorithm, restarts: rules.restarts,
+                maxIterations: rules.maxIterations, tolerance: rules.tolerance, seed: rules.seed)
             let model = try KMeans(configuration).fit(matrix)
-            guard candidatesK.count > 1 else { best = (model, k); break }
-            let sample = Silhouette.stratifiedSample(labels: model.labels, clusterCount: k, size: rules.silhouetteSample,
-                                                     seed: rules.seed &+ UInt64(k))
+            guard candidatesK.count > 1 else {
+                best = (model, k)
+                break
+            }
+            let sample = Silhouette.stratifiedSample(
+                labels: model.labels, clusterCount: k, size: rules.silhouetteSample,
+                seed: rules.seed &+ UInt64(k))
             var sampled = [Scalar]()
             sampled.reserveCapacity(sample.count * matrix.columns)
             for row in sample { sampled.append(contentsOf: matrix.elements[(row * matrix.columns)..<((row + 1) * matrix.columns)]) }
-            let silhouette = Silhouette.score(Matrix(rows: sample.count, columns: matrix.columns, elements: sampled),
-                                              labels: sample.map { model.labels[$0] }, clusterCount: k)
+            let silhouette = Silhouette.score(
+                Matrix(rows: sample.count, columns: matrix.columns, elements: sampled),
+                labels: sample.map { model.labels[$0] }, clusterCount: k)
             candidates.append(KCandidate(k: k, inertia: model.inertia, silhouette: silhouette))
             if silhouette > bestSilhouette {
                 bestSilhouette = silhouette
@@ -149,7 +156,8 @@ public struct CustomerClustering: Sendable {
     }
 
     private func report(_ result: ClusteringResult, _ customers: Int) -> StageReport {
-        StageReport(stage: "cluster", rowsIn: customers, rowsOut: customers,
-                    counts: [.init("clusters", result.clusterCount), .init("iterations", result.iterations)])
+        StageReport(
+            stage: "cluster", rowsIn: customers, rowsOut: customers,
+            counts: [.init("clusters", result.clusterCount), .init("iterations", result.iterations)])
     }
 }

@@ -69,8 +69,9 @@ public struct CustomerSegmenter: Sendable {
         result.mScore = RFMScoring.scores(features.monetaryTotal, bins: rules.rfmBins)
         result.rfmSegment = (0..<features.count).map { customer in
             // Validation guarantees the rules cover the whole grid.
-            RFMSegmentRule.segment(r: result.rScore[customer], f: result.fScore[customer], m: result.mScore[customer],
-                                   rules: rules.rfmSegments) ?? "Unassigned"
+            RFMSegmentRule.segment(
+                r: result.rScore[customer], f: result.fScore[customer], m: result.mScore[customer],
+                rules: rules.rfmSegments) ?? "Unassigned"
         }
         let value = rules.valueMeasure == .historical ? features.monetaryTotal : features.currentValue
         result.valueTier = CustomerValue.tiers(value, cutoffs: rules.tierCutoffs)
@@ -82,8 +83,9 @@ public struct CustomerSegmenter: Sendable {
         for customer in 0..<features.count {
             let status = rules.lifecycle.status(tenureDays: features.tenureDays[customer], recencyDays: features.recencyDays[customer])
             let trend = features.purchaseRateTrend[customer]
-            let stage = rules.lifecycle.stage(purchases: features.frequency[customer], status: status,
-                                              rateTrend: trend.isNaN ? nil : trend)
+            let stage = rules.lifecycle.stage(
+                purchases: features.frequency[customer], status: status,
+                rateTrend: trend.isNaN ? nil : trend)
             result.status.append(status.rawValue)
             result.lifecycleStage.append(stage.rawValue)
         }

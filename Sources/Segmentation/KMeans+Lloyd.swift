@@ -70,16 +70,20 @@ extension KMeans {
         /// count x block GEMM, cluster-major so the arg-min runs along contiguous rows.
         func dots(_ range: Range<Int>, _ points: UnsafePointer<Scalar>, count: Int, into output: UnsafeMutablePointer<Scalar>) {
             x.withUnsafeBufferPointer { x in
-                dots(of: x.baseAddress! + range.lowerBound * columns, rowCount: range.count, with: points, count: count,
-                     into: output)
+                dots(
+                    of: x.baseAddress! + range.lowerBound * columns, rowCount: range.count, with: points, count: count,
+                    into: output)
             }
         }
 
         /// The same for `rowCount` rows stored contiguously at `rows`.
-        func dots(of rows: UnsafePointer<Scalar>, rowCount: Int, with points: UnsafePointer<Scalar>, count: Int,
-                  into output: UnsafeMutablePointer<Scalar>) {
-            Scalar.gemm(transposeA: false, transposeB: true, m: count, n: rowCount, k: columns, alpha: 1,
-                        a: points, lda: columns, b: rows, ldb: columns, beta: 0, c: output, ldc: rowCount)
+        func dots(
+            of rows: UnsafePointer<Scalar>, rowCount: Int, with points: UnsafePointer<Scalar>, count: Int,
+            into output: UnsafeMutablePointer<Scalar>
+        ) {
+            Scalar.gemm(
+                transposeA: false, transposeB: true, m: count, n: rowCount, k: columns, alpha: 1,
+                a: points, lda: columns, b: rows, ldb: columns, beta: 0, c: output, ldc: rowCount)
         }
 
         /// One assignment step of Lloyd, skipping the rows whose bounds prove their centre is
@@ -97,7 +101,8 @@ extension KMeans {
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
         func assign(_ state: inout LloydState<Scalar>, to geometry: CenterGeometry<Scalar>, everyRow: Bool)
-            -> (changed: Int, recomputed: Int) {
+            -> (changed: Int, recomputed: Int)
+        {
             let k = geometry.clusterCount
             let parts = KMeans.accumulationParts
             var partSums = [Double](repeating: 0, count: parts * k * columns)
@@ -122,184 +127,240 @@ extension KMeans {
             // absolute terms, and each norm the same; doubled for the additions and the GEMM's order.
             let expansionError = Scalar(2 * columns + 8) * Scalar.ulpOfOne
             geometry.centers.withUnsafeBufferPointer { centers in
-            geometry.norms.withUnsafeBufferPointer { norms in
-            geometry.halfGap.withUnsafeBufferPointer { halfGap in
-            geometry.neighbours.withUnsafeBufferPointer { neighbours in
-            geometry.neighbourDistances.withUnsafeBufferPointer { neighbourDistances in
-            geometry.moved.withUnsafeBufferPointer { moved in
-            geometry.othersMoved.withUnsafeBufferPointer { othersMoved in
-            state.labels.withUnsafeMutableBufferPointer { labels in
-            state.upper.withUnsafeMutableBufferPointer { upper in
-            state.lower.withUnsafeMutableBufferPointer { lower in
-            partSums.withUnsafeMutableBufferPointer { partSums in
-            partWeights.withUnsafeMutableBufferPointer { partWeights in
-            partMembers.withUnsafeMutableBufferPointer { partMembers in
-            partChanged.withUnsafeMutableBufferPointer { partChanged in
-            partRecomputed.withUnsafeMutableBufferPointer { partRecomputed in
-            x.withUnsafeBufferPointer { x in
-            rowNorms.withUnsafeBufferPointer { rowNorms in
-            weights.withUnsafeBufferPointer { weights in
-                forEachPart { part in
-                    // Plain pointers in locals: the hot loops below otherwise reload them through
-                    // the closure's captures on every row.
-                    let labels = labels.baseAddress!, upper = upper.baseAddress!, lower = lower.baseAddress!
-                    let x = x.baseAddress!, rowNorms = rowNorms.baseAddress!, weights = weights.baseAddress!
-                    let centers = centers.baseAddress!, norms = norms.baseAddress!
-                    let halfGap = halfGap.baseAddress!, moved = moved.baseAddress!, othersMoved = othersMoved.baseAddress!
-                    let neighbours = neighbours.baseAddress!, neighbourDistances = neighbourDistances.baseAddress!
-                    let largestNorm = geometry.largestNorm
-                    let block = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows * k)
-                    let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: KMeans.gemmRows * columns)
-                    let pending = UnsafeMutablePointer<Int>.allocate(capacity: blockRows)
-                    let nearestLabel = UnsafeMutablePointer<Int32>.allocate(capacity: blockRows)
-                    let nearest = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
-                    let runnerUp = UnsafeMutablePointer<Scalar>.allocate(capacity: blockRows)
-                    // Accumulate in memory private to this part, copied out once: parts that run
-                    // at the same time would otherwise share cache lines on every row.
-                    let sums = UnsafeMutablePointer<Double>.allocate(capacity: k * columns)
-                    let clusterWeights = UnsafeMutablePointer<Double>.allocate(capacity: k)
-                    let members = UnsafeMutablePointer<Int>.allocate(capacity: k)
-                    sums.initialize(repeating: 0, count: k * columns)
-                    clusterWeights.initialize(repeating: 0, count: k)
-                    members.initialize(repeating: 0, count: k)
-                    defer {
-                        (partSums.baseAddress! + part * k * columns).update(from: sums, count: k * columns)
-                        (partWeights.baseAddress! + part * k).update(from: clusterWeights, count: k)
-                        (partMembers.baseAddress! + part * k).update(from: members, count: k)
-                        for buffer in [block, gathered, nearest, runnerUp] as [UnsafeMutablePointer<Scalar>] { buffer.deallocate() }
-                        pending.deallocate()
-                        nearestLabel.deallocate()
-                        sums.deallocate()
-                        clusterWeights.deallocate()
-                        members.deallocate()
-                    }
-                    func add(row: Int, to cluster: Int, sign: Double) {
-                        let weight = sign * weights[row]
-                        clusterWeights[cluster] += weight
-                        members[cluster] += sign > 0 ? 1 : -1
-                        let target = sums + cluster * columns
-                        let source = x + row * columns
-                        for column in 0..<columns { target[column] += weight * Double(source[column]) }
-                    }
-                    var changed = 0, recomputed = 0
-                    /// Assigns the `count` pending rows by GEMM: rows `pending[0]` on of `x` when
-                    /// they are all the rows in order (`everyRow`), else their copies in `gathered`.
-                    func assignPending(_ count: Int) {
-                        let source = everyRow ? x + pending[0] * columns : UnsafePointer(gathered)
-                        dots(of: source, rowCount: count, with: centers, count: k, into: block)
-                        Scalar.nearestTwoCenters(dots: block, norms: norms, clusters: k, rows: count,
-                                                 labels: nearestLabel, nearest: nearest, runnerUp: runnerUp)
-                        for index in 0..<count {
-                            let row = pending[index]
-                            let rowNorm = rowNorms[row]
-                            let scale = rowNorm.squareRoot() + largestNorm
-                            let error = expansionError * scale * scale
-                            upper[row] = max(0, rowNorm + nearest[index] + error).squareRoot() * roundUp
-                            let lowSquared = rowNorm + runnerUp[index] - error
-                            lower[row] = lowSquared > 0 ? lowSquared.squareRoot() * roundDown : 0
-                            let old = labels[row], new = nearestLabel[index]
-                            if old != new {
-                                changed += 1
-                                labels[row] = new
-                                if !everyRow { add(row: row, to: Int(old), sign: -1) }
-                            }
-                            if everyRow || old != new { add(row: row, to: Int(new), sign: 1) }
-                        }
-                    }
-                    /// Assigns `row`, at most `distance` from its centre `cluster` (`ownSquared`: the
-                    /// squared distance as computed), among the few centres that can be nearer (less
-                    /// than twice that from `cluster`), by direct distances. False, doing nothing,
-                    /// when there are too many for that to beat the GEMM.
-                    func assignAmongNeighbours(row: Int, cluster: Int, distance: Scalar, ownSquared: Scalar) -> Bool {
-                        let order = neighbours + cluster * k, gaps = neighbourDistances + cluster * k
-                        let reach = 2 * distance
-                        var candidates = 1
-                        while candidates < k && gaps[candidates] < reach {
-                            candidates += 1
-                            if candidates > neighbourLimit { return false }
-                        }
-                        let source = x + row * columns
-                        var best = ownSquared
-                        var bestCluster = Int32(cluster)
-                        var second = Scalar.infinity
-                        for index in 1..<candidates {
-                            let other = order[index]
-                            let squared = Scalar.squaredDistance(source, centers + Int(other) * columns, count: columns)
-                            if squared < best || (squared == best && other < bestCluster) {
-                                second = best
-                                best = squared
-                                bestCluster = other
-                            } else if squared < second {
-                                second = squared
-                            }
-                        }
-                        // Centres beyond the candidates are at least their distance from `cluster`
-                        // less `distance` away from the row.
-                        let beyond = candidates < k ? (gaps[candidates] - distance) * roundDown : Scalar.infinity
-                        upper[row] = best.squareRoot() * directRoundUp
-                        lower[row] = max(0, min(second.squareRoot() * directRoundDown, beyond))
-                        if bestCluster != Int32(cluster) {
-                            changed += 1
-                            labels[row] = bestCluster
-                            add(row: row, to: cluster, sign: -1)
-                            add(row: row, to: Int(bestCluster), sign: 1)
-                        }
-                        return true
-                    }
-                    var count = 0
-                    for row in partRows(part) {
-                        if everyRow {
-                            pending[count] = row
-                            count += 1
-                        } else {
-                            let cluster = Int(labels[row])
-                            var upperBound = (upper[row] + moved[cluster]) * roundUp
-                            let lowered = lower[row] - othersMoved[cluster]
-                            let lowerBound = lowered > 0 ? lowered * roundDown : 0
-                            let threshold = max(lowerBound, halfGap[cluster])
-                            if upperBound > threshold {
-                                let source = x + row * columns
-                                let ownSquared = Scalar.squaredDistance(source, centers + cluster * columns, count: columns)
-                                upperBound = ownSquared.squareRoot() * directRoundUp
-                                if upperBound > threshold {
-                                    recomputed += 1
-                                    if assignAmongNeighbours(row: row, cluster: cluster, distance: upperBound,
-                                                             ownSquared: ownSquared) { continue }
-                                    // Copied now, while the row is in cache from the line above.
-                                    (gathered + count * columns).update(from: source, count: columns)
-                                    pending[count] = row
-                                    count += 1
+                geometry.norms.withUnsafeBufferPointer { norms in
+                    geometry.halfGap.withUnsafeBufferPointer { halfGap in
+                        geometry.neighbours.withUnsafeBufferPointer { neighbours in
+                            geometry.neighbourDistances.withUnsafeBufferPointer { neighbourDistances in
+                                geometry.moved.withUnsafeBufferPointer { moved in
+                                    geometry.othersMoved.withUnsafeBufferPointer { othersMoved in
+                                        state.labels.withUnsafeMutableBufferPointer { labels in
+                                            state.upper.withUnsafeMutableBufferPointer { upper in
+                                                state.lower.withUnsafeMutableBufferPointer { lower in
+                                                    partSums.withUnsafeMutableBufferPointer { partSums in
+                                                        partWeights.withUnsafeMutableBufferPointer { partWeights in
+                                                            partMembers.withUnsafeMutableBufferPointer { partMembers in
+                                                                partChanged.withUnsafeMutableBufferPointer { partChanged in
+                                                                    partRecomputed.withUnsafeMutableBufferPointer { partRecomputed in
+                                                                        x.withUnsafeBufferPointer { x in
+                                                                            rowNorms.withUnsafeBufferPointer { rowNorms in
+                                                                                weights.withUnsafeBufferPointer { weights in
+                                                                                    forEachPart { part in
+                                                                                        // Plain pointers in locals: the hot loops below otherwise reload them through
+                                                                                        // the closure's captures on every row.
+                                                                                        let labels = labels.baseAddress!, upper = upper.baseAddress!,
+                                                                                            lower = lower.baseAddress!
+                                                                                        let x = x.baseAddress!, rowNorms = rowNorms.baseAddress!,
+                                                                                            weights = weights.baseAddress!
+                                                                                        let centers = centers.baseAddress!, norms = norms.baseAddress!
+                                                                                        let halfGap = halfGap.baseAddress!,
+                                                                                            moved = moved.baseAddress!,
+                                                                                            othersMoved = othersMoved.baseAddress!
+                                                                                        let neighbours = neighbours.baseAddress!,
+                                                                                            neighbourDistances = neighbourDistances.baseAddress!
+                                                                                        let largestNorm = geometry.largestNorm
+                                                                                        let block = UnsafeMutablePointer<Scalar>.allocate(
+                                                                                            capacity: blockRows * k)
+                                                                                        let gathered = UnsafeMutablePointer<Scalar>.allocate(
+                                                                                            capacity: KMeans.gemmRows * columns)
+                                                                                        let pending = UnsafeMutablePointer<Int>.allocate(
+                                                                                            capacity: blockRows)
+                                                                                        let nearestLabel = UnsafeMutablePointer<Int32>.allocate(
+                                                                                            capacity: blockRows)
+                                                                                        let nearest = UnsafeMutablePointer<Scalar>.allocate(
+                                                                                            capacity: blockRows)
+                                                                                        let runnerUp = UnsafeMutablePointer<Scalar>.allocate(
+                                                                                            capacity: blockRows)
+                                                                                        // Accumulate in memory private to this part, copied out once: parts that run
+                                                                                        // at the same time would otherwise share cache lines on every row.
+                                                                                        let sums = UnsafeMutablePointer<Double>.allocate(
+                                                                                            capacity: k * columns)
+                                                                                        let clusterWeights = UnsafeMutablePointer<Double>.allocate(
+                                                                                            capacity: k)
+                                                                                        let members = UnsafeMutablePointer<Int>.allocate(capacity: k)
+                                                                                        sums.initialize(repeating: 0, count: k * columns)
+                                                                                        clusterWeights.initialize(repeating: 0, count: k)
+                                                                                        members.initialize(repeating: 0, count: k)
+                                                                                        defer {
+                                                                                            (partSums.baseAddress! + part * k * columns).update(
+                                                                                                from: sums, count: k * columns)
+                                                                                            (partWeights.baseAddress! + part * k).update(
+                                                                                                from: clusterWeights, count: k)
+                                                                                            (partMembers.baseAddress! + part * k).update(
+                                                                                                from: members, count: k)
+                                                                                            for buffer in [block, gathered, nearest, runnerUp]
+                                                                                                as [UnsafeMutablePointer<Scalar>]
+                                                                                            { buffer.deallocate() }
+                                                                                            pending.deallocate()
+                                                                                            nearestLabel.deallocate()
+                                                                                            sums.deallocate()
+                                                                                            clusterWeights.deallocate()
+                                                                                            members.deallocate()
+                                                                                        }
+                                                                                        func add(row: Int, to cluster: Int, sign: Double) {
+                                                                                            let weight = sign * weights[row]
+                                                                                            clusterWeights[cluster] += weight
+                                                                                            members[cluster] += sign > 0 ? 1 : -1
+                                                                                            let target = sums + cluster * columns
+                                                                                            let source = x + row * columns
+                                                                                            for column in 0..<columns {
+                                                                                                target[column] += weight * Double(source[column])
+                                                                                            }
+                                                                                        }
+                                                                                        var changed = 0, recomputed = 0
+                                                                                        /// Assigns the `count` pending rows by GEMM: rows `pending[0]` on of `x` when
+                                                                                        /// they are all the rows in order (`everyRow`), else their copies in `gathered`.
+                                                                                        func assignPending(_ count: Int) {
+                                                                                            let source =
+                                                                                                everyRow
+                                                                                                ? x + pending[0] * columns : UnsafePointer(gathered)
+                                                                                            dots(
+                                                                                                of: source, rowCount: count, with: centers, count: k,
+                                                                                                into: block)
+                                                                                            Scalar.nearestTwoCenters(
+                                                                                                dots: block, norms: norms, clusters: k, rows: count,
+                                                                                                labels: nearestLabel, nearest: nearest,
+                                                                                                runnerUp: runnerUp)
+                                                                                            for index in 0..<count {
+                                                                                                let row = pending[index]
+                                                                                                let rowNorm = rowNorms[row]
+                                                                                                let scale = rowNorm.squareRoot() + largestNorm
+                                                                                                let error = expansionError * scale * scale
+                                                                                                upper[row] =
+                                                                                                    max(0, rowNorm + nearest[index] + error)
+                                                                                                    .squareRoot() * roundUp
+                                                                                                let lowSquared = rowNorm + runnerUp[index] - error
+                                                                                                lower[row] =
+                                                                                                    lowSquared > 0
+                                                                                                    ? lowSquared.squareRoot() * roundDown : 0
+                                                                                                let old = labels[row], new = nearestLabel[index]
+                                                                                                if old != new {
+                                                                                                    changed += 1
+                                                                                                    labels[row] = new
+                                                                                                    if !everyRow {
+                                                                                                        add(row: row, to: Int(old), sign: -1)
+                                                                                                    }
+                                                                                                }
+                                                                                                if everyRow || old != new {
+                                                                                                    add(row: row, to: Int(new), sign: 1)
+                                                                                                }
+                                                                                            }
+                                                                                        }
+                                                                                        /// Assigns `row`, at most `distance` from its centre `cluster` (`ownSquared`: the
+                                                                                        /// squared distance as computed), among the few centres that can be nearer (less
+                                                                                        /// than twice that from `cluster`), by direct distances. False, doing nothing,
+                                                                                        /// when there are too many for that to beat the GEMM.
+                                                                                        func assignAmongNeighbours(
+                                                                                            row: Int, cluster: Int, distance: Scalar,
+                                                                                            ownSquared: Scalar
+                                                                                        ) -> Bool {
+                                                                                            let order = neighbours + cluster * k,
+                                                                                                gaps = neighbourDistances + cluster * k
+                                                                                            let reach = 2 * distance
+                                                                                            var candidates = 1
+                                                                                            while candidates < k && gaps[candidates] < reach {
+                                                                                                candidates += 1
+                                                                                                if candidates > neighbourLimit { return false }
+                                                                                            }
+                                                                                            let source = x + row * columns
+                                                                                            var best = ownSquared
+                                                                                            var bestCluster = Int32(cluster)
+                                                                                            var second = Scalar.infinity
+                                                                                            for index in 1..<candidates {
+                                                                                                let other = order[index]
+                                                                                                let squared = Scalar.squaredDistance(
+                                                                                                    source, centers + Int(other) * columns,
+                                                                                                    count: columns)
+                                                                                                if squared < best
+                                                                                                    || (squared == best && other < bestCluster)
+                                                                                                {
+                                                                                                    second = best
+                                                                                                    best = squared
+                                                                                                    bestCluster = other
+                                                                                                } else if squared < second {
+                                                                                                    second = squared
+                                                                                                }
+                                                                                            }
+                                                                                            // Centres beyond the candidates are at least their distance from `cluster`
+                                                                                            // less `distance` away from the row.
+                                                                                            let beyond =
+                                                                                                candidates < k
+                                                                                                ? (gaps[candidates] - distance) * roundDown
+                                                                                                : Scalar.infinity
+                                                                                            upper[row] = best.squareRoot() * directRoundUp
+                                                                                            lower[row] = max(
+                                                                                                0, min(second.squareRoot() * directRoundDown, beyond))
+                                                                                            if bestCluster != Int32(cluster) {
+                                                                                                changed += 1
+                                                                                                labels[row] = bestCluster
+                                                                                                add(row: row, to: cluster, sign: -1)
+                                                                                                add(row: row, to: Int(bestCluster), sign: 1)
+                                                                                            }
+                                                                                            return true
+                                                                                        }
+                                                                                        var count = 0
+                                                                                        for row in partRows(part) {
+                                                                                            if everyRow {
+                                                                                                pending[count] = row
+                                                                                                count += 1
+                                                                                            } else {
+                                                                                                let cluster = Int(labels[row])
+                                                                                                var upperBound =
+                                                                                                    (upper[row] + moved[cluster]) * roundUp
+                                                                                                let lowered = lower[row] - othersMoved[cluster]
+                                                                                                let lowerBound = lowered > 0 ? lowered * roundDown : 0
+                                                                                                let threshold = max(lowerBound, halfGap[cluster])
+                                                                                                if upperBound > threshold {
+                                                                                                    let source = x + row * columns
+                                                                                                    let ownSquared = Scalar.squaredDistance(
+                                                                                                        source, centers + cluster * columns,
+                                                                                                        count: columns)
+                                                                                                    upperBound =
+                                                                                                        ownSquared.squareRoot() * directRoundUp
+                                                                                                    if upperBound > threshold {
+                                                                                                        recomputed += 1
+                                                                                                        if assignAmongNeighbours(
+                                                                                                            row: row, cluster: cluster,
+                                                                                                            distance: upperBound,
+                                                                                                            ownSquared: ownSquared)
+                                                                                                        {
+                                                                                                            continue
+                                                                                                        }
+                                                                                                        // Copied now, while the row is in cache from the line above.
+                                                                                                        (gathered + count * columns).update(
+                                                                                                            from: source, count: columns)
+                                                                                                        pending[count] = row
+                                                                                                        count += 1
+                                                                                                    }
+                                                                                                }
+                                                                                                upper[row] = upperBound
+                                                                                                lower[row] = lowerBound
+                                                                                            }
+                                                                                            if count == gemmRows {
+                                                                                                assignPending(count)
+                                                                                                count = 0
+                                                                                            }
+                                                                                        }
+                                                                                        if count > 0 { assignPending(count) }
+                                                                                        partChanged[part] = changed
+                                                                                        partRecomputed[part] = recomputed
+                                                                                    }
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
                                 }
                             }
-                            upper[row] = upperBound
-                            lower[row] = lowerBound
-                        }
-                        if count == gemmRows {
-                            assignPending(count)
-                            count = 0
                         }
                     }
-                    if count > 0 { assignPending(count) }
-                    partChanged[part] = changed
-                    partRecomputed[part] = recomputed
                 }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
             }
             if everyRow {
                 state.sums = [Double](repeating: 0, count: k * columns)
@@ -393,8 +454,9 @@ extension KMeans {
                 }
                 var next = [Scalar](repeating: 0, count: k * columns)
                 var newSums = state.sums, newWeights = state.clusterWeights
-                reseeded += relocateEmptyClusters(sums: &newSums, weights: &newWeights, labels: state.labels,
-                                                  centers: geometry.centers, clusterCount: k)
+                reseeded += relocateEmptyClusters(
+                    sums: &newSums, weights: &newWeights, labels: state.labels,
+                    centers: geometry.centers, clusterCount: k)
                 for cluster in 0..<k where newWeights[cluster] > 0 {
                     for column in 0..<columns {
                         next[cluster * columns + column] = Scalar(newSums[cluster * columns + column] / newWeights[cluster])
@@ -409,31 +471,37 @@ extension KMeans {
             if !labelsMatchCenters {
                 _ = assign(&state, to: geometry, everyRow: false)
             }
-            return finish(centers: geometry.centers, labels: state.labels, iterations: iterations, converged: converged,
-                          reseeded: reseeded, restart: restart)
+            return finish(
+                centers: geometry.centers, labels: state.labels, iterations: iterations, converged: converged,
+                reseeded: reseeded, restart: restart)
         }
 
         /// The model for final centres and labels: exact inertia, centres moved back from the
         /// centred space.
-        func finish(centers: [Scalar], labels: [Int32], iterations: Int, converged: Bool, reseeded: Int,
-                    restart: Int) -> KMeansModel<Scalar> {
+        func finish(
+            centers: [Scalar], labels: [Int32], iterations: Int, converged: Bool, reseeded: Int,
+            restart: Int
+        ) -> KMeansModel<Scalar> {
             let k = centers.count / columns
             let inertia = inertia(centers: centers, labels: labels)
             var uncentered = centers
             for cluster in 0..<k {
                 for column in 0..<columns { uncentered[cluster * columns + column] += mean[column] }
             }
-            return KMeansModel(centers: Matrix(rows: k, columns: columns, elements: uncentered), labels: labels,
-                               inertia: inertia, iterations: iterations, converged: converged,
-                               emptyClustersReseeded: reseeded, keptRestart: restart)
+            return KMeansModel(
+                centers: Matrix(rows: k, columns: columns, elements: uncentered), labels: labels,
+                inertia: inertia, iterations: iterations, converged: converged,
+                emptyClustersReseeded: reseeded, keptRestart: restart)
         }
 
         /// Gives each empty cluster the row farthest from its centre (as scikit-learn's
         /// `_relocate_empty_clusters_dense`), moving that row's weight from its old cluster.
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
-        func relocateEmptyClusters(sums: inout [Double], weights clusterWeights: inout [Double], labels: [Int32],
-                                   centers: [Scalar], clusterCount k: Int) -> Int {
+        func relocateEmptyClusters(
+            sums: inout [Double], weights clusterWeights: inout [Double], labels: [Int32],
+            centers: [Scalar], clusterCount k: Int
+        ) -> Int {
             let empty = (0..<k).filter { clusterWeights[$0] == 0 }
             guard !empty.isEmpty else { return 0 }
             var distances = [Double](repeating: 0, count: rows)
@@ -542,7 +610,8 @@ extension KMeans {
             self.neighbours = neighbours
             self.neighbourDistances = neighbourDistances
             halfGap = (0..<k).map { k > 1 ? down(Double(neighbourDistances[$0 * k + 1]) / 2) : .infinity }
-            let squaredMoves = previous.map { previous in (0..<k).map { squaredDistance(centers, $0, previous, $0) } }
+            let squaredMoves =
+                previous.map { previous in (0..<k).map { squaredDistance(centers, $0, previous, $0) } }
                 ?? [Double](repeating: 0, count: k)
             let moves = squaredMoves.map { $0.squareRoot() }
             moved = moves.map(up)

@@ -16,8 +16,9 @@ extension KMeans.Problem {
             sampleWeights.append(weights[row])
         }
         guard size < rows,
-              let sample = try? KMeans.Problem<Scalar>(data: Matrix(rows: size, columns: columns, elements: elements),
-                                                       weights: sampleWeights, clusterCount: k)
+            let sample = try? KMeans.Problem<Scalar>(
+                data: Matrix(rows: size, columns: columns, elements: elements),
+                weights: sampleWeights, clusterCount: k)
         else { return kMeansPlusPlus(clusterCount: k, random: &random) }
         var centers = sample.kMeansPlusPlus(clusterCount: k, random: &random)
         for cluster in 0..<k {
@@ -34,8 +35,10 @@ extension KMeans.Problem {
     /// gives the labels and the inertia. Steps are sequential and seeded: deterministic.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func miniBatch(start: [Scalar], batchSize: Int, configuration: KMeansConfiguration, random: inout RandomSource,
-                   restart: Int) -> KMeansModel<Scalar> {
+    func miniBatch(
+        start: [Scalar], batchSize: Int, configuration: KMeansConfiguration, random: inout RandomSource,
+        restart: Int
+    ) -> KMeansModel<Scalar> {
         let k = start.count / columns
         let batch = min(batchSize, rows)
         var centers = start
@@ -67,13 +70,15 @@ extension KMeans.Problem {
             centers.withUnsafeBufferPointer { centers in
                 batchData.withUnsafeBufferPointer { batchData in
                     products.withUnsafeMutableBufferPointer { products in
-                        Scalar.gemm(transposeA: false, transposeB: true, m: k, n: batch, k: columns, alpha: 1,
-                                    a: centers.baseAddress!, lda: columns, b: batchData.baseAddress!, ldb: columns,
-                                    beta: 0, c: products.baseAddress!, ldc: batch)
+                        Scalar.gemm(
+                            transposeA: false, transposeB: true, m: k, n: batch, k: columns, alpha: 1,
+                            a: centers.baseAddress!, lda: columns, b: batchData.baseAddress!, ldb: columns,
+                            beta: 0, c: products.baseAddress!, ldc: batch)
                         centerNorms.withUnsafeBufferPointer { norms in
-                            Scalar.nearestTwoCenters(dots: products.baseAddress!, norms: norms.baseAddress!, clusters: k,
-                                                     rows: batch, labels: &nearest, nearest: &nearestDistance,
-                                                     runnerUp: &runnerUpDistance)
+                            Scalar.nearestTwoCenters(
+                                dots: products.baseAddress!, norms: norms.baseAddress!, clusters: k,
+                                rows: batch, labels: &nearest, nearest: &nearestDistance,
+                                runnerUp: &runnerUpDistance)
                         }
                     }
                 }
@@ -112,7 +117,8 @@ extension KMeans.Problem {
                 if stepsWithoutImprovement >= 10 { break }
             }
         }
-        return finish(centers: centers, labels: labels(nearest: centers), iterations: performed, converged: performed < steps,
-                      reseeded: 0, restart: restart)
+        return finish(
+            centers: centers, labels: labels(nearest: centers), iterations: performed, converged: performed < steps,
+            reseeded: 0, restart: restart)
     }
 }

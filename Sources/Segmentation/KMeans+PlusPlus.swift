@@ -29,14 +29,20 @@ extension KMeans.Problem {
         }
 
         var running = 0.0
-        for row in 0..<rows { running += weights[row]; cumulative[row] = running }
+        for row in 0..<rows {
+            running += weights[row]
+            cumulative[row] = running
+        }
         copyRow(draw(random.unit() * running), toCenter: 0)
         var closest = squaredDistances(to: Array(centers[0..<columns]), count: 1)[0]
         var potential = weightedSum(closest)
 
         for center in 1..<max(k, 1) {
             running = 0
-            for row in 0..<rows { running += weights[row] * Double(closest[row]); cumulative[row] = running }
+            for row in 0..<rows {
+                running += weights[row] * Double(closest[row])
+                cumulative[row] = running
+            }
             let candidates = (0..<trials).map { _ in min(draw(random.unit() * potential), rows - 1) }
             var candidateCenters = [Scalar](repeating: 0, count: trials * columns)
             for (index, row) in candidates.enumerated() {
@@ -48,7 +54,10 @@ extension KMeans.Problem {
             for trial in 0..<trials {
                 for row in 0..<rows where closest[row] < distances[trial][row] { distances[trial][row] = closest[row] }
                 let trialPotential = weightedSum(distances[trial])
-                if trialPotential < bestPotential { bestPotential = trialPotential; bestTrial = trial }
+                if trialPotential < bestPotential {
+                    bestPotential = trialPotential
+                    bestTrial = trial
+                }
             }
             potential = bestPotential
             closest = distances[bestTrial]

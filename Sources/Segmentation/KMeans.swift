@@ -20,8 +20,10 @@ public struct KMeansConfiguration: Sendable, Equatable {
     public var tolerance: Double
     public var seed: UInt64
 
-    public init(clusterCount: Int, algorithm: Algorithm = .lloyd, restarts: Int = 4, maxIterations: Int = 300,
-                tolerance: Double = 1e-4, seed: UInt64 = 0) {
+    public init(
+        clusterCount: Int, algorithm: Algorithm = .lloyd, restarts: Int = 4, maxIterations: Int = 300,
+        tolerance: Double = 1e-4, seed: UInt64 = 0
+    ) {
         self.clusterCount = clusterCount
         self.algorithm = algorithm
         self.restarts = restarts
@@ -105,8 +107,9 @@ public struct KMeans: Sendable {
                 return problem.lloyd(start: start, configuration: configuration, restart: restart)
             case .miniBatch(let batchSize):
                 let start = problem.kMeansPlusPlus(clusterCount: k, sampleSize: max(3 * batchSize, 3 * k), random: &random)
-                return problem.miniBatch(start: start, batchSize: batchSize, configuration: configuration, random: &random,
-                                         restart: restart)
+                return problem.miniBatch(
+                    start: start, batchSize: batchSize, configuration: configuration, random: &random,
+                    restart: restart)
             }
         }
         var best = run(0)
@@ -120,7 +123,9 @@ public struct KMeans: Sendable {
     /// One Lloyd run from the given `k x d` starting centres (no k-means++).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func fit<Scalar: KMeansScalar>(_ data: Matrix<Scalar>, weights: [Double]? = nil, initialCenters: Matrix<Scalar>) throws -> KMeansModel<Scalar> {
+    public func fit<Scalar: KMeansScalar>(_ data: Matrix<Scalar>, weights: [Double]? = nil, initialCenters: Matrix<Scalar>) throws -> KMeansModel<
+        Scalar
+    > {
         precondition(initialCenters.columns == data.columns, "initial centres have \(initialCenters.columns) columns, data \(data.columns)")
         let problem = try Problem(data: data, weights: weights, clusterCount: initialCenters.rows)
         var centered = initialCenters.elements

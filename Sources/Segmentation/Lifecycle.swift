@@ -18,7 +18,9 @@ public struct LifecycleRules: Sendable, Equatable {
     public init() {}
 
     public enum Status: String, Sendable, CaseIterable {
-        case new, active, atRisk = "at_risk", lapsed, lost
+        case new, active
+        case atRisk = "at_risk"
+        case lapsed, lost
     }
 
     public enum Stage: String, Sendable, CaseIterable {

@@ -10,9 +10,10 @@ public protocol KMeansScalar: BLASScalar {
     /// (infinity for one cluster): the row's squared distances to its nearest and next-nearest
     /// centre, less the row's own squared norm. `dots` is cluster-major, as the GEMM of
     /// `KMeans.Problem` leaves it.
-    static func nearestTwoCenters(dots: UnsafePointer<Self>, norms: UnsafePointer<Self>, clusters: Int, rows: Int,
-                                  labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Self>,
-                                  runnerUp: UnsafeMutablePointer<Self>)
+    static func nearestTwoCenters(
+        dots: UnsafePointer<Self>, norms: UnsafePointer<Self>, clusters: Int, rows: Int,
+        labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Self>,
+        runnerUp: UnsafeMutablePointer<Self>)
 
     /// The SIMD vector the distance below runs on: 8 Floats or 4 Doubles (two SSE registers).
     associatedtype Lanes: SIMD where Lanes.Scalar == Self
@@ -21,9 +22,11 @@ public protocol KMeansScalar: BLASScalar {
 extension Float: KMeansScalar {
     public typealias Lanes = SIMD8<Float>
 
-    public static func nearestTwoCenters(dots: UnsafePointer<Float>, norms: UnsafePointer<Float>, clusters: Int, rows: Int,
-                                         labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Float>,
-                                         runnerUp: UnsafeMutablePointer<Float>) {
+    public static func nearestTwoCenters(
+        dots: UnsafePointer<Float>, norms: UnsafePointer<Float>, clusters: Int, rows: Int,
+        labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Float>,
+        runnerUp: UnsafeMutablePointer<Float>
+    ) {
         segflow_nearest_two_f32(dots, norms, clusters, rows, labels, nearest, runnerUp)
     }
 }
@@ -31,9 +34,11 @@ extension Float: KMeansScalar {
 extension Double: KMeansScalar {
     public typealias Lanes = SIMD4<Double>
 
-    public static func nearestTwoCenters(dots: UnsafePointer<Double>, norms: UnsafePointer<Double>, clusters: Int, rows: Int,
-                                         labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Double>,
-                                         runnerUp: UnsafeMutablePointer<Double>) {
+    public static func nearestTwoCenters(
+        dots: UnsafePointer<Double>, norms: UnsafePointer<Double>, clusters: Int, rows: Int,
+        labels: UnsafeMutablePointer<Int32>, nearest: UnsafeMutablePointer<Double>,
+        runnerUp: UnsafeMutablePointer<Double>
+    ) {
         segflow_nearest_two_f64(dots, norms, clusters, rows, labels, nearest, runnerUp)
     }
 }
@@ -46,7 +51,8 @@ extension KMeansScalar {
         var sums = Lanes()
         var index = 0
         while index + Lanes.scalarCount <= count {
-            let difference = UnsafeRawPointer(a + index).loadUnaligned(as: Lanes.self)
+            let difference =
+                UnsafeRawPointer(a + index).loadUnaligned(as: Lanes.self)
                 - UnsafeRawPointer(b + index).loadUnaligned(as: Lanes.self)
             sums += difference * difference
             index += Lanes.scalarCount

@@ -27,9 +27,10 @@ public enum Silhouette {
                     var sums = [Double](repeating: 0, count: k)
                     for block in Parallel.slice(part, of: Parallel.workerCount, count: blocks) {
                         let start = block * blockRows, end = min(m, start + blockRows)
-                        Scalar.gemm(transposeA: false, transposeB: true, m: end - start, n: m, k: d, alpha: 1,
-                                    a: elements.baseAddress! + start * d, lda: d, b: elements.baseAddress!, ldb: d,
-                                    beta: 0, c: products, ldc: m)
+                        Scalar.gemm(
+                            transposeA: false, transposeB: true, m: end - start, n: m, k: d, alpha: 1,
+                            a: elements.baseAddress! + start * d, lda: d, b: elements.baseAddress!, ldb: d,
+                            beta: 0, c: products, ldc: m)
                         for row in start..<end {
                             for cluster in 0..<k { sums[cluster] = 0 }
                             let dots = products + (row - start) * m
@@ -38,7 +39,10 @@ public enum Silhouette {
                                 sums[Int(labels[other])] += squared > 0 ? squared.squareRoot() : 0
                             }
                             let own = Int(labels[row])
-                            guard clusterSizes[own] > 1 else { scores[row] = 0; continue }
+                            guard clusterSizes[own] > 1 else {
+                                scores[row] = 0
+                                continue
+                            }
                             let a = sums[own] / Double(clusterSizes[own] - 1)
                             var b = Double.infinity
                             for cluster in 0..<k where cluster != own && clusterSizes[cluster] > 0 {

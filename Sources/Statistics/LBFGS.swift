@@ -27,14 +27,17 @@ public struct LBFGS: Sendable {
     /// Minimises `objective`, which returns the value and the gradient at a point. `curvature`
     /// from an earlier search of a similar objective (the same model on a sample of the data)
     /// saves the iterations that would rebuild it.
-    public func minimize(from start: [Double], curvature: Curvature = Curvature(),
-                         _ objective: ([Double]) -> (value: Double, gradient: [Double])) -> Minimum {
+    public func minimize(
+        from start: [Double], curvature: Curvature = Curvature(),
+        _ objective: ([Double]) -> (value: Double, gradient: [Double])
+    ) -> Minimum {
         var x = start
         var (value, gradient) = objective(x)
         var steps = curvature.steps, changes = curvature.changes, rhos = curvature.rhos
         func result(_ iteration: Int, converged: Bool) -> Minimum {
-            Minimum(point: x, value: value, iterations: iteration, converged: converged, method: .lbfgs,
-                    curvature: Curvature(steps: steps, changes: changes, rhos: rhos))
+            Minimum(
+                point: x, value: value, iterations: iteration, converged: converged, method: .lbfgs,
+                curvature: Curvature(steps: steps, changes: changes, rhos: rhos))
         }
         for iteration in 1...maxIterations {
             guard value.isFinite, gradient.allSatisfy(\.isFinite) else {
@@ -64,7 +67,9 @@ public struct LBFGS: Sendable {
             var direction = q.map { -$0 }
             var slope = dot(direction, gradient)
             if slope >= 0 {  // not a descent direction: restart from steepest descent
-                steps.removeAll(); changes.removeAll(); rhos.removeAll()
+                steps.removeAll()
+                changes.removeAll()
+                rhos.removeAll()
                 direction = gradient.map { -$0 }
                 slope = dot(direction, gradient)
             }
@@ -85,8 +90,14 @@ public struct LBFGS: Sendable {
             let change = zip(nextGradient, gradient).map { $0 - $1 }
             let curvature = dot(step, change)
             if curvature > 1e-12 {
-                steps.append(step); changes.append(change); rhos.append(1 / curvature)
-                if steps.count > memory { steps.removeFirst(); changes.removeFirst(); rhos.removeFirst() }
+                steps.append(step)
+                changes.append(change)
+                rhos.append(1 / curvature)
+                if steps.count > memory {
+                    steps.removeFirst()
+                    changes.removeFirst()
+                    rhos.removeFirst()
+                }
             }
             let improvement = value - nextValue
             x = next

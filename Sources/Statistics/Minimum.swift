@@ -28,8 +28,10 @@ public struct RobustMinimizer: Sendable {
     public init() {}
 
     /// `curvature` seeds the L-BFGS search from the first start (see `LBFGS.minimize`).
-    public func minimize(from starts: [[Double]], curvature: LBFGS.Curvature = LBFGS.Curvature(),
-                         _ objective: ([Double]) -> (value: Double, gradient: [Double])) -> Minimum? {
+    public func minimize(
+        from starts: [[Double]], curvature: LBFGS.Curvature = LBFGS.Curvature(),
+        _ objective: ([Double]) -> (value: Double, gradient: [Double])
+    ) -> Minimum? {
         var finite: [Minimum] = []
         for (attempt, start) in starts.enumerated() {
             let result = lbfgs.minimize(from: start, curvature: attempt == 0 ? curvature : LBFGS.Curvature(), objective)

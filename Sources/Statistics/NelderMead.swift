@@ -18,11 +18,13 @@ public struct NelderMead: Sendable {
             let value = objective(point)
             return value.isNaN ? .infinity : value
         }
-        var simplex = [start] + (0..<dimension).map { axis -> [Double] in
-            var vertex = start
-            vertex[axis] += initialStep
-            return vertex
-        }
+        var simplex =
+            [start]
+            + (0..<dimension).map { axis -> [Double] in
+                var vertex = start
+                vertex[axis] += initialStep
+                return vertex
+            }
         var values = simplex.map(evaluate)
         func combine(_ a: [Double], _ b: [Double], _ weight: Double) -> [Double] {
             zip(a, b).map { $0 + weight * ($1 - $0) }  // a + weight · (b − a)

@@ -11,13 +11,17 @@ public enum Fixtures {
     }
 
     /// Reads `csv` (written to a temporary file) with the standard four columns.
-    public static func ingest(_ csv: String, name: String = "input.csv", chunkBytes: Int = 4 << 20, workers: Int = 2,
-                              timeFormat: TimeFormat = .iso8601, budget: RejectionBudget = .fraction(1)) throws -> IngestResult {
+    public static func ingest(
+        _ csv: String, name: String = "input.csv", chunkBytes: Int = 4 << 20, workers: Int = 2,
+        timeFormat: TimeFormat = .iso8601, budget: RejectionBudget = .fraction(1)
+    ) throws -> IngestResult {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = try directory.write(name, csv)
-        return try TransactionReader(input: input(path, timeFormat: timeFormat), budget: budget,
-                                     chunkBytes: chunkBytes, workers: workers).read()
+        return try TransactionReader(
+            input: input(path, timeFormat: timeFormat), budget: budget,
+            chunkBytes: chunkBytes, workers: workers
+        ).read()
     }
 
     /// gzip-compresses a file with the system's `gzip`, returning the `.gz` path.
@@ -42,11 +46,13 @@ public enum Fixtures {
         var index: [String: UInt32] = [:]
         var table = TransactionTable()
         for (customer, order, time, amount) in rows {
-            let id = index[customer] ?? {
-                ids.append(customer)
-                index[customer] = UInt32(ids.count - 1)
-                return UInt32(ids.count - 1)
-            }()
+            let id =
+                index[customer]
+                ?? {
+                    ids.append(customer)
+                    index[customer] = UInt32(ids.count - 1)
+                    return UInt32(ids.count - 1)
+                }()
             table.customer.append(id)
             table.orderKey.append(Array(order.utf8).withUnsafeBytes { Hashing.key($0) })
             table.time.append(time)

@@ -14,7 +14,9 @@ public enum PNGInk {
         guard bytes.count > 33, bytes[1] == 0x50, bytes[2] == 0x4E, bytes[3] == 0x47 else { throw Unsupported(description: "\(path) is not a PNG") }
         func be32(_ offset: Int) -> Int { bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
         let width = be32(16), height = be32(20), depth = bytes[24], colorType = bytes[25]
-        guard depth == 8, colorType == 2 || colorType == 6 else { throw Unsupported(description: "\(path): PNG colour type \(colorType), depth \(depth)") }
+        guard depth == 8, colorType == 2 || colorType == 6 else {
+            throw Unsupported(description: "\(path): PNG colour type \(colorType), depth \(depth)")
+        }
         let channels = colorType == 6 ? 4 : 3
         var compressed: [UInt8] = []
         var offset = 8

@@ -38,8 +38,9 @@ struct DiffCommand: ParsableCommand {
                 lines += matrix
             }
             lines.append("")
-            lines.append("\(migration.newCustomers) new, \(migration.goneCustomers) gone, \(migration.unchangedCustomers) unchanged, "
-                         + "\(migration.movers.count) newly at risk or high churn risk")
+            lines.append(
+                "\(migration.newCustomers) new, \(migration.goneCustomers) gone, \(migration.unchangedCustomers) unchanged, "
+                    + "\(migration.movers.count) newly at risk or high churn risk")
             print(lines.joined(separator: "\n"))
             if let moversPath {
                 try OutputTransaction.write(moversPath, table: migration.moverTable)

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import Ingest
 import Pipeline
 import SegflowCore
+import Synchronization
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,9 +32,10 @@ struct RunCommand: ParsableCommand {
             let pipeline = try PipelineFile.load(path: file)
             for warning in pipeline.warnings where logLevel != .quiet { printError(warning.description) }
             let progress = ProgressLine(enabled: logLevel != .quiet && isatty(2) == 1)
-            let runner = PipelineRunner(pipeline: pipeline, outputDirectory: outputDirectory,
-                                        asOfOverride: asOf.flatMap(CivilTime.parseDate),
-                                        progress: progress.update)
+            let runner = PipelineRunner(
+                pipeline: pipeline, outputDirectory: outputDirectory,
+                asOfOverride: asOf.flatMap(CivilTime.parseDate),
+                progress: progress.update)
             let outcome = try runner.run()
             progress.finish()
             if logLevel != .quiet {
@@ -58,8 +59,9 @@ final class ProgressLine: Sendable {
         guard enabled else { return }
         let seconds = max(Date().timeIntervalSince(started), 1e-3)
         let percent = progress.fileBytesTotal > 0 ? 100 * Double(progress.fileBytesRead) / Double(progress.fileBytesTotal) : 0
-        let line = String(format: "\rreading %5.1f%%  %@ rows  %@ rows/s ", percent,
-                          Formatting.count(progress.records), Formatting.count(Int(Double(progress.records) / seconds)))
+        let line = String(
+            format: "\rreading %5.1f%%  %@ rows  %@ rows/s ", percent,
+            Formatting.count(progress.records), Formatting.count(Int(Double(progress.records) / seconds)))
         FileHandle.standardError.write(Data(line.utf8))
         shown.withLock { $0 = true }
     }

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
-import Testing
 import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A published run as an earlier segflow would have left it: runs/20200101T000000Z with a
 /// customers.csv, and `current` linking to it. Returns the file's content.
@@ -25,12 +26,15 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         #expect(result.stdout.contains("customers.csv (5,000 rows)"))
         let customers = try directory.read("current/customers.csv").split(separator: "\n")
         #expect(customers.count == 5001)
-        #expect(customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
+        #expect(
+            customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
                 + "tenure_days,interpurchase_mean_days,interpurchase_std_days,r_score,f_score,m_score,rfm_segment,value_tier,"
                 + "lifecycle_stage,status,cluster,cluster_label,p_alive,expected_purchases_90d,clv,expected_next_purchase,"
                 + "churn_probability,churn_risk")
         #expect(result.stdout.contains("holdout (90d): AUC"))
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("current/model_report.json")))) as? [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("current/model_report.json"))))
+            as? [String: Any]
         #expect(report?["purchase_model"] as? String == "bgnbd")
         #expect((report?["classifier_evaluation"] as? [String: Any])?["roc_auc"] is Double)
         let segments = try directory.read("current/segments.csv").split(separator: "\n")
@@ -39,7 +43,8 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         #expect(result.stdout.contains("value (historical) held by top 1%"))
         let rejected = try directory.read("current/rejected.csv").split(separator: "\n")
         #expect(rejected.count == 13)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("current/manifest.json")))) as? [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("current/manifest.json")))) as? [String: Any]
         #expect(manifest?["rejected_rows"] as? Int == 12)
         #expect(manifest?["as_of"] as? String == "2026-11-01")
         let segmentation = manifest?["segmentation"] as? [String: Any]
@@ -100,14 +105,17 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         for external in ["src=", "href=", "url(", "@import", "<script", "<link"] {
             #expect(!html.contains(external), "report.html contains '\(external)'")
         }
-        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                                    "headless Chromium is needed for this test: scripts/install-deps installs Debian's chromium")
+        let chromium = try #require(
+            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "headless Chromium is needed for this test: scripts/install-deps installs Debian's chromium")
         func screenshot(_ page: String) throws -> Double {
             let image = directory.file("screenshot.png")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: chromium)
-            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2400",
-                                 "--user-data-dir=\(directory.file("chromium-profile"))", "--screenshot=\(image)", "file://\(page)"]
+            process.arguments = [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2400",
+                "--user-data-dir=\(directory.file("chromium-profile"))", "--screenshot=\(image)", "file://\(page)",
+            ]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -128,8 +136,9 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let fixture = try publishedFixture(in: directory)
-        let killed = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"],
-                                 environment: ["SEGFLOW_KILL_AT": point])
+        let killed = try CLI.run(
+            ["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"],
+            environment: ["SEGFLOW_KILL_AT": point])
         #expect(killed.status == 9, "killed by SIGKILL at \(point): \(killed.stderr)")
         #expect(try directory.read("current/customers.csv") == fixture)
         let next = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"])
@@ -153,17 +162,22 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
     @Test func formulasInTextCellsAreNeutralised() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try directory.write("t.csv", "customer_id,order_id,ts,amount\n=HYPERLINK(1),o1,2026-01-05,10\n+A1,o2,2026-02-05,20\n-x,o3,2026-03-05,30\nplain,o4,2026-03-06,5\n")
+        try directory.write(
+            "t.csv",
+            "customer_id,order_id,ts,amount\n=HYPERLINK(1),o1,2026-01-05,10\n+A1,o2,2026-02-05,20\n-x,o3,2026-03-05,30\nplain,o4,2026-03-06,5\n")
         var path = try retailVariant(in: directory, name: "p.yaml", replacing: "SampleData/transactions.csv", with: directory.file("t.csv"))
         let yaml = try String(contentsOfFile: path, encoding: .utf8)
-        let minimal = yaml[..<yaml.range(of: "clean:")!.lowerBound] + "outputs:\n  directory: out\n  files:\n    - customers: c.csv\n    - {table: customers, path: c.jsonl}\n"
+        let minimal =
+            yaml[..<yaml.range(of: "clean:")!.lowerBound]
+            + "outputs:\n  directory: out\n  files:\n    - customers: c.csv\n    - {table: customers, path: c.jsonl}\n"
         path = try directory.write("p.yaml", String(minimal))
         var result = try CLI.run(["run", path, "--output", directory.file("on"), "--log-level", "quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let ids = try directory.read("on/current/c.csv").split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] }
         #expect(ids == ["'=HYPERLINK(1)", "'+A1", "'-x", "plain"])
         #expect(try directory.read("on/current/c.jsonl").hasPrefix("{\"customer_id\":\"=HYPERLINK(1)\","))
-        path = try directory.write("p.yaml", String(minimal).replacingOccurrences(of: "directory: out\n", with: "directory: out\n  protect_formulas: false\n"))
+        path = try directory.write(
+            "p.yaml", String(minimal).replacingOccurrences(of: "directory: out\n", with: "directory: out\n  protect_formulas: false\n"))
         result = try CLI.run(["run", path, "--output", directory.file("off"), "--log-level", "quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try directory.read("off/current/c.csv").contains("\n=HYPERLINK(1),"))
@@ -174,8 +188,9 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         for (name, threads) in [("one", "1"), ("two", "2"), ("three", "3")] {
-            let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.file(name), "--log-level", "quiet"],
-                                     environment: ["SEGFLOW_THREADS": threads])
+            let result = try CLI.run(
+                ["run", "Pipelines/retail.yaml", "--output", directory.file(name), "--log-level", "quiet"],
+                environment: ["SEGFLOW_THREADS": threads])
             #expect(result.status == 0, "\(result.stderr)")
         }
         for file in ["customers.csv", "segments.csv", "rejected.csv", "model_report.json", "manifest.json", "assignments.csv"] {
@@ -201,8 +216,9 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
     @Test func runsOnTheFastestBLASKernelsTheCPUHas() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let result = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "debug"],
-                                 unsetting: ["OPENBLAS_CORETYPE"])
+        let result = try CLI.run(
+            ["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "debug"],
+            unsetting: ["OPENBLAS_CORETYPE"])
         #expect(result.status == 0, "\(result.stderr)")
         let kernels = try #require(result.stdout.split(separator: "\n").first { $0.contains("BLAS kernels: OpenBLAS ") })
         let flags = (try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).split(whereSeparator: \.isWhitespace)

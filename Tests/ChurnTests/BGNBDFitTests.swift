@@ -34,7 +34,9 @@ import Testing
         let truth = BGNBDModel(r: 0.5, alpha: 3, a: 0.8, b: 4)
         let model = try BGNBD().fit(Self.simulatedSummary(customers: 150_000, truth: truth, seed: 11))
         print("BG/NBD on 150,000 simulated customers: r \(model.r), alpha \(model.alpha), a \(model.a), b \(model.b)")
-        for (value, expected, name) in [(model.r, truth.r, "r"), (model.alpha, truth.alpha, "alpha"), (model.a, truth.a, "a"), (model.b, truth.b, "b")] {
+        for (value, expected, name) in [
+            (model.r, truth.r, "r"), (model.alpha, truth.alpha, "alpha"), (model.a, truth.a, "a"), (model.b, truth.b, "b"),
+        ] {
             #expect(abs(value - expected) / expected <= 0.05, "\(name) = \(value), simulated with \(expected)")
         }
         #expect(model.optimizer == "L-BFGS")

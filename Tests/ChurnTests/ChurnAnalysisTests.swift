@@ -4,8 +4,8 @@ import Features
 import Foundation
 import Ingest
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ChurnAnalysisTests {
     /// The bundled sample, cleaned as of 2026-11-01.

@@ -3,16 +3,17 @@ import Clean
 import Foundation
 import Ingest
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 /// The CDNOW sample of Fader, Hardie & Lee (2005), read and summarised by segflow's own
 /// ingest and clean stages: 39-week calibration period ending 1997-09-30 inclusive, purchases
 /// on the same day counted as one, time in weeks.
 func cdnowCalibrationSummary() throws -> RepeatPurchaseSummary {
-    let input = TransactionInput(path: "Tests/Fixtures/CDNOW_sample.txt",
-                                 columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
-                                 timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
+    let input = TransactionInput(
+        path: "Tests/Fixtures/CDNOW_sample.txt",
+        columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
+        timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
     let ingested = try TransactionReader(input: input).read()
     let asOfDay = CivilTime.daysFromCivil(year: 1997, month: 10, day: 1)
     let (grouped, _) = Cleaner(rules: CleaningRules(cutoff: asOfDay * 86_400, dedupe: .none)).clean(ingested.transactions)

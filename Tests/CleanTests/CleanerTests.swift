@@ -1,7 +1,7 @@
 import Clean
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CleanerTests {
     let day = Fixtures.seconds(2024, 3, 1)
@@ -12,8 +12,10 @@ import TestSupport
     }
 
     @Test func dedupeOrderKeepsFirstRowOfEachOrderButNotAgainstReturns() {
-        let rows = [("a", "o1", day, 10.0), ("a", "o1", day + 60, 10.0), ("a", "o1", day + 120, -4.0),
-                    ("b", "o1", day, 5.0), ("a", "o2", day, 3.0)]
+        let rows = [
+            ("a", "o1", day, 10.0), ("a", "o1", day + 60, 10.0), ("a", "o1", day + 120, -4.0),
+            ("b", "o1", day, 5.0), ("a", "o2", day, 3.0),
+        ]
         let (grouped, report) = clean(rows, CleaningRules(cutoff: asOf, dedupe: .order))
         #expect(grouped.customerIDs == ["a", "b"])
         #expect(grouped.amount == [10, -4, 3, 5])
@@ -51,8 +53,10 @@ import TestSupport
     }
 
     @Test func asOfCutoffAndDateRange() {
-        let rows = [("a", "o1", day, 1.0), ("a", "o2", asOf - 1, 2.0), ("a", "o3", asOf, 3.0),
-                    ("b", "o4", Fixtures.seconds(2023, 12, 31, 23, 59, 59), 4.0)]
+        let rows = [
+            ("a", "o1", day, 1.0), ("a", "o2", asOf - 1, 2.0), ("a", "o3", asOf, 3.0),
+            ("b", "o4", Fixtures.seconds(2023, 12, 31, 23, 59, 59), 4.0),
+        ]
         let (cut, report) = clean(rows, CleaningRules(cutoff: asOf))
         #expect(cut.amount == [1, 2, 4])
         #expect(report.count("after_as_of_removed") == 1)

@@ -3,8 +3,8 @@ import Export
 import Foundation
 import GRDB
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 // GRDB has types of the same names.
 typealias Table = SegflowCore.Table
@@ -13,21 +13,25 @@ typealias Column = SegflowCore.Column
 /// A table with every column type and the awkward values: text with tabs, line breaks,
 /// backslashes, quotes and non-ASCII; empty text; missing numbers and times.
 func awkwardTable(version: Int = 1) -> Table {
-    Table(rowCount: 4, columns: [
-        Column("customer_id", .text(["c1", "c2", "c3", "c\"4"])),
-        Column("label", .text(["tab\there", "line\nbreak\r", "back\\slash 'quote' \"double\"", version == 1 ? "" : "zweite Fassung ü"])),
-        Column("orders", .integer([1, nil, -7, Int64(version)])),
-        Column("value", .real([1234.5, .nan, -0.000123456789, 123_456_789.5 + Double(version)])),
-        Column("first_seen", .timestamp([0, nil, 1_700_000_000, 951_782_400])),
-    ])
+    Table(
+        rowCount: 4,
+        columns: [
+            Column("customer_id", .text(["c1", "c2", "c3", "c\"4"])),
+            Column("label", .text(["tab\there", "line\nbreak\r", "back\\slash 'quote' \"double\"", version == 1 ? "" : "zweite Fassung ü"])),
+            Column("orders", .integer([1, nil, -7, Int64(version)])),
+            Column("value", .real([1234.5, .nan, -0.000123456789, 123_456_789.5 + Double(version)])),
+            Column("first_seen", .timestamp([0, nil, 1_700_000_000, 951_782_400])),
+        ])
 }
 
 /// The cells of `awkwardTable` as PostgreSQL prints them with `::text`, times as epoch seconds.
 func awkwardRowsAsText(version: Int = 1) -> [[String?]] {
-    [["c1", "tab\there", "1", "1234.5", "0"],
-     ["c2", "line\nbreak\r", nil, nil, nil],
-     ["c3", "back\\slash 'quote' \"double\"", "-7", "-0.000123456789", "1700000000"],
-     ["c\"4", version == 1 ? nil : "zweite Fassung ü", "\(version)", "\(123_456_789 + version).5", "951782400"]]
+    [
+        ["c1", "tab\there", "1", "1234.5", "0"],
+        ["c2", "line\nbreak\r", nil, nil, nil],
+        ["c3", "back\\slash 'quote' \"double\"", "-7", "-0.000123456789", "1700000000"],
+        ["c\"4", version == 1 ? nil : "zweite Fassung ü", "\(version)", "\(123_456_789 + version).5", "951782400"],
+    ]
 }
 
 @Suite struct SQLiteExportTests {
@@ -36,8 +40,9 @@ func awkwardRowsAsText(version: Int = 1) -> [[String?]] {
         defer { directory.remove() }
         let path = directory.file("db/segments.sqlite")
         for version in 1...2 {
-            let staged = try DatabaseExporter.stage([TableLoad(name: "customers", table: awkwardTable(version: version), primaryKey: "customer_id")],
-                                                    into: .sqlite(path: path))
+            let staged = try DatabaseExporter.stage(
+                [TableLoad(name: "customers", table: awkwardTable(version: version), primaryKey: "customer_id")],
+                into: .sqlite(path: path))
             try staged.publish()
         }
         let queue = try DatabaseQueue(path: path)
@@ -93,7 +98,8 @@ func awkwardRowsAsText(version: Int = 1) -> [[String?]] {
 
 @Test func theKeyColumnFollowsSelectionAndRenaming() throws {
     let table = awkwardTable()
-    let renamed = DatabaseTableSpec(source: .customers, name: "t", selection: ColumnSelection(columns: ["customer_id", "value"], rename: ["customer_id": "id"]))
+    let renamed = DatabaseTableSpec(
+        source: .customers, name: "t", selection: ColumnSelection(columns: ["customer_id", "value"], rename: ["customer_id": "id"]))
     #expect(try renamed.load(from: table).primaryKey == "id")
     #expect(try renamed.load(from: table).table.columnNames == ["id", "value"])
     let withoutKey = DatabaseTableSpec(source: .customers, name: "t", selection: ColumnSelection(columns: ["value"]))
@@ -112,14 +118,18 @@ func awkwardRowsAsText(version: Int = 1) -> [[String?]] {
 struct PostgresExportTests {
     let server = PostgresTestServer.self
 
-    func export(_ table: Table, as name: String, primaryKey: String? = "customer_id", settings: PostgresSettings = PostgresTestServer.settings) throws {
-        let staged = try DatabaseExporter.stage([TableLoad(name: name, table: table, primaryKey: primaryKey)],
-                                                into: .postgres(settings), password: server.password)
+    func export(_ table: Table, as name: String, primaryKey: String? = "customer_id", settings: PostgresSettings = PostgresTestServer.settings) throws
+    {
+        let staged = try DatabaseExporter.stage(
+            [TableLoad(name: name, table: table, primaryKey: primaryKey)],
+            into: .postgres(settings), password: server.password)
         try staged.publish()
     }
 
     func selectAll(_ name: String) throws -> [[String?]] {
-        try server.rows("SELECT customer_id, label, orders::text, value::text, extract(epoch FROM first_seen)::bigint::text FROM \(name) ORDER BY value NULLS FIRST")
+        try server.rows(
+            "SELECT customer_id, label, orders::text, value::text, extract(epoch FROM first_seen)::bigint::text FROM \(name) ORDER BY value NULLS FIRST"
+        )
     }
 
     @Test func everyValueRoundTripsAndTheTableIsReplaced() throws {
@@ -129,9 +139,13 @@ struct PostgresExportTests {
         #expect(try selectAll(name) == sortedByOrders(awkwardRowsAsText(version: 1)))
         try export(awkwardTable(version: 2), as: name)
         #expect(try selectAll(name) == sortedByOrders(awkwardRowsAsText(version: 2)))
-        let types = try server.rows("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = '\(name)' ORDER BY ordinal_position")
-        #expect(types == [["customer_id", "text"], ["label", "text"], ["orders", "bigint"], ["value", "double precision"],
-                          ["first_seen", "timestamp with time zone"]])
+        let types = try server.rows(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = '\(name)' ORDER BY ordinal_position")
+        #expect(
+            types == [
+                ["customer_id", "text"], ["label", "text"], ["orders", "bigint"], ["value", "double precision"],
+                ["first_seen", "timestamp with time zone"],
+            ])
         let key = try server.rows("SELECT conname::text FROM pg_constraint WHERE conrelid = '\(name)'::regclass AND contype = 'p'")
         #expect(key == [["\(name)_pkey"]])
         let leftovers = try server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(name)%'")
@@ -153,12 +167,22 @@ struct PostgresExportTests {
     /// seeing the old table while a second export runs, and sees the new one afterwards.
     @Test func aReaderSeesTheOldTableOrTheNewOneNeverAMix() async throws {
         let name = server.uniqueTableName("swap")
-        let old = Table(rowCount: 20_000, columns: [Column("customer_id", .text((0..<20_000).map { "c\($0)" })),
-                                                    Column("version", .integer(Array(repeating: 1, count: 20_000)))])
-        let new = Table(rowCount: 30_000, columns: [Column("customer_id", .text((0..<30_000).map { "c\($0)" })),
-                                                    Column("version", .integer(Array(repeating: 2, count: 30_000)))])
-        try DatabaseExporter.stage([TableLoad(name: name, table: old, primaryKey: "customer_id")], into: .postgres(server.settings),
-                                   password: server.password).publish()
+        let old = Table(
+            rowCount: 20_000,
+            columns: [
+                Column("customer_id", .text((0..<20_000).map { "c\($0)" })),
+                Column("version", .integer(Array(repeating: 1, count: 20_000))),
+            ])
+        let new = Table(
+            rowCount: 30_000,
+            columns: [
+                Column("customer_id", .text((0..<30_000).map { "c\($0)" })),
+                Column("version", .integer(Array(repeating: 2, count: 30_000))),
+            ])
+        try DatabaseExporter.stage(
+            [TableLoad(name: name, table: old, primaryKey: "customer_id")], into: .postgres(server.settings),
+            password: server.password
+        ).publish()
         let summary = "SELECT count(*)::text, min(version)::text, max(version)::text FROM \(name)"
         let reader = try server.connect()
         try reader.execute("BEGIN")
@@ -170,15 +194,21 @@ struct PostgresExportTests {
         let exportFailure = ErrorBox()
         Thread.detachNewThread {
             do {
-                try DatabaseExporter.stage([TableLoad(name: name, table: new, primaryKey: "customer_id")], into: .postgres(settings),
-                                           password: password).publish()
+                try DatabaseExporter.stage(
+                    [TableLoad(name: name, table: new, primaryKey: "customer_id")], into: .postgres(settings),
+                    password: password
+                ).publish()
             } catch { exportFailure.error = error }
             exportDone.signal()
         }
         var waited = false
         for _ in 0..<600 {
-            let waiting = try server.rows("SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE%\(name)%'")
-            if waiting == [["1"]] { waited = true; break }
+            let waiting = try server.rows(
+                "SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE%\(name)%'")
+            if waiting == [["1"]] {
+                waited = true
+                break
+            }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         #expect(waited, "the export never reached the swap")
@@ -219,8 +249,9 @@ struct PostgresExportTests {
 
     @Test func aWrongPasswordIsNamedButNeverShown() throws {
         let error = #expect(throws: DatabaseFailure.self) {
-            try DatabaseExporter.stage([TableLoad(name: "never", table: awkwardTable())], into: .postgres(server.settings),
-                                       password: "hunter2-wrong-password")
+            try DatabaseExporter.stage(
+                [TableLoad(name: "never", table: awkwardTable())], into: .postgres(server.settings),
+                password: "hunter2-wrong-password")
         }
         let text = "\(error?.message ?? "") \(error?.hint ?? "")"
         #expect(text.contains("28P01"))

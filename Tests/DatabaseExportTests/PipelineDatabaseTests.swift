@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import Ingest
-import Testing
 import TestSupport
+import Testing
 
 /// The example pipeline (which loads a SQLite file in its output directory) with its
 /// tables also loaded into the test PostgreSQL server, run by the real binary.
@@ -12,15 +12,17 @@ struct PipelineDatabaseTests {
 
     func pipeline(in directory: TemporaryDirectory, table: String, passwordVariable: String = PostgresTestServer.passwordVariable) throws -> String {
         let settings = server.settings
-        return try retailVariant(in: directory, replacing: "  databases:\n", with: """
-              databases:
-                - postgres: {host: \(settings.host), port: \(settings.port), database: segflow, user: segflow,
-                             password_env: \(passwordVariable), tls: disable}
-                  tables:
-                    - {table: customers, name: \(table)}
-                    - {table: segments, name: \(table)_segments, columns: [cluster, label, customers]}
+        return try retailVariant(
+            in: directory, replacing: "  databases:\n",
+            with: """
+                  databases:
+                    - postgres: {host: \(settings.host), port: \(settings.port), database: segflow, user: segflow,
+                                 password_env: \(passwordVariable), tls: disable}
+                      tables:
+                        - {table: customers, name: \(table)}
+                        - {table: segments, name: \(table)_segments, columns: [cluster, label, customers]}
 
-            """)
+                """)
     }
 
     /// `customers.csv` of the published run: header and rows sorted by customer_id.
@@ -76,18 +78,23 @@ struct PipelineDatabaseTests {
             }
         }
         expectSameRows(sqlite, csv.rows, "SQLite", relative: 1e-11)
-        #expect(try server.rows("SELECT count(*)::text FROM \(table)_segments") == [["\(try directory.read("out/current/segments.csv").split(separator: "\n").count - 1)"]])
+        #expect(
+            try server.rows("SELECT count(*)::text FROM \(table)_segments") == [
+                ["\(try directory.read("out/current/segments.csv").split(separator: "\n").count - 1)"]
+            ])
         let manifest = try directory.read("out/current/manifest.json")
         #expect(manifest.contains("\"table\" : \"\(table)\""))
         #expect(!manifest.contains(server.password))
 
         // Killed after loading, before the swaps: the databases keep the first run's tables.
-        let killed = try CLI.run(["run", path, "--output", directory.file("out"), "--as-of", "2024-03-01"],
-                                 environment: ["SEGFLOW_KILL_AT": "before-database-swap"])
+        let killed = try CLI.run(
+            ["run", path, "--output", directory.file("out"), "--as-of", "2024-03-01"],
+            environment: ["SEGFLOW_KILL_AT": "before-database-swap"])
         #expect(killed.status != 0)
         expectSameRows(try postgresRows(table, columns: csv.header), csv.rows, "PostgreSQL after a killed run")
-        #expect(try server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(table)%' ORDER BY 1")
-                    == [[table], ["\(table)_segments"]])
+        #expect(
+            try server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(table)%' ORDER BY 1")
+                == [[table], ["\(table)_segments"]])
         #expect(try publishedCustomers(directory).rows == csv.rows)
     }
 

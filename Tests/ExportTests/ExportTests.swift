@@ -1,8 +1,9 @@
-@testable import Export
 import Foundation
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import Export
 
 struct InjectedFailure: Error {}
 
@@ -99,10 +100,11 @@ struct InjectedFailure: Error {}
             try writer.flush()
         }
         #expect(error.kind == .io)
-        #expect(error.description == """
-            out/customers.csv: error: cannot write output: No space left on device
-              hint: free space on the disk that holds out/customers.csv and run again; earlier outputs were left as they were
-            """)
+        #expect(
+            error.description == """
+                out/customers.csv: error: cannot write output: No space left on device
+                  hint: free space on the disk that holds out/customers.csv and run again; earlier outputs were left as they were
+                """)
     }
 }
 
@@ -117,20 +119,23 @@ struct InjectedFailure: Error {}
     }
 
     @Test func quotesOnlyWhenNeededAndWritesMissingAsEmpty() throws {
-        let table = Table(rowCount: 3, columns: [
-            Column("id", .text(["plain", "with,comma", "say \"hi\"\nbye"])),
-            Column("n", .integer([1, nil, -42])),
-            Column("x", .real([0.1, .nan, 9218.279999999999])),
-            Column("t", .timestamp([0, nil, 1_700_000_000])),
-        ])
-        #expect(try render(table) == """
-            id,n,x,t
-            plain,1,0.1,1970-01-01T00:00:00Z
-            "with,comma",,,
-            "say ""hi""
-            bye",-42,9218.28,2023-11-14T22:13:20Z
+        let table = Table(
+            rowCount: 3,
+            columns: [
+                Column("id", .text(["plain", "with,comma", "say \"hi\"\nbye"])),
+                Column("n", .integer([1, nil, -42])),
+                Column("x", .real([0.1, .nan, 9218.279999999999])),
+                Column("t", .timestamp([0, nil, 1_700_000_000])),
+            ])
+        #expect(
+            try render(table) == """
+                id,n,x,t
+                plain,1,0.1,1970-01-01T00:00:00Z
+                "with,comma",,,
+                "say ""hi""
+                bye",-42,9218.28,2023-11-14T22:13:20Z
 
-            """)
+                """)
     }
 
     @Test(arguments: [
@@ -176,9 +181,11 @@ struct InjectedFailure: Error {}
     /// the edges of what it takes (0.01, 10^12, 16 bytes with a sign, rounding into a 13th
     /// digit) and over random shapes; values it leaves to `real` go through the same table.
     @Test func preformattedRealsAreTheBytesOfReal() throws {
-        var values: [Double] = [0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .ulpOfOne, 0.01, 0.0099999999999, -0.0123456789012,
-                                0.099999999999995, 0.0999999999999949, 999_999_999_999.4, 999_999_999_999.5, 99_999_999_999.95,
-                                1e11, 1e12, -1e12, 9.999999999995, 1.0000000000005, 123_456.789, -98_765_432_109.8, 0.1 + 0.2]
+        var values: [Double] = [
+            0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .ulpOfOne, 0.01, 0.0099999999999, -0.0123456789012,
+            0.099999999999995, 0.0999999999999949, 999_999_999_999.4, 999_999_999_999.5, 99_999_999_999.95,
+            1e11, 1e12, -1e12, 9.999999999995, 1.0000000000005, 123_456.789, -98_765_432_109.8, 0.1 + 0.2,
+        ]
         for power in -4...13 {
             let exact = pow(10, Double(power))
             values += [exact, exact.nextUp, exact.nextDown, -exact, 1.5 * exact, 9.99999999999 * exact]
@@ -210,8 +217,11 @@ struct InjectedFailure: Error {}
     @Test func integersAndTimestampsAtTheirEdges() throws {
         // Every integer of up to four digits (written by digit pairs), then the edges of the
         // eight-digit groups.
-        let integers: [Int64?] = (-10_001...10_001).map { $0 } + [99_999_999, 100_000_000, -100_000_000, 9_999_999_999_999_999,
-                                 10_000_000_000_000_000, 1_234_567_890_123_456_789, .max, .min, nil]
+        let integers: [Int64?] =
+            (-10_001...10_001).map { $0 } + [
+                99_999_999, 100_000_000, -100_000_000, 9_999_999_999_999_999,
+                10_000_000_000_000_000, 1_234_567_890_123_456_789, .max, .min, nil,
+            ]
         let integerText = try render(Table(rowCount: integers.count, columns: [Column("n", .integer(integers))]))
         #expect(integerText == "n\n" + integers.map { ($0.map(String.init) ?? "") + "\n" }.joined())
         // Every day from 1900 to 2100 at a changing time of day, then the ends of four-digit years.
@@ -226,35 +236,42 @@ struct InjectedFailure: Error {}
 
     @Test func outputIsTheSameForAnyWorkerCount() throws {
         let count = 50_000
-        let table = Table(rowCount: count, columns: [
-            Column("id", .text((0..<count).map { "c\($0)" })),
-            Column("v", .real((0..<count).map { Double($0) / 7 })),
-        ])
+        let table = Table(
+            rowCount: count,
+            columns: [
+                Column("id", .text((0..<count).map { "c\($0)" })),
+                Column("v", .real((0..<count).map { Double($0) / 7 })),
+            ])
         #expect(try render(table, workers: 1) == render(table, workers: 3))
         #expect(try render(table, as: .jsonLines, workers: 1) == render(table, as: .jsonLines, workers: 3))
     }
 
     /// JSON Lines: one object per row, missing values as null, strings escaped.
     @Test func jsonLinesEscapeAndWriteMissingAsNull() throws {
-        let table = Table(rowCount: 2, columns: [
-            Column("id", .text(["a\"b\\c", "tab\there\u{1}"])),
-            Column("n", .integer([1, nil])),
-            Column("x", .real([0.5, .nan])),
-            Column("t", .timestamp([0, nil])),
-        ])
-        #expect(try render(table, as: .jsonLines) == """
-            {"id":"a\\"b\\\\c","n":1,"x":0.5,"t":"1970-01-01T00:00:00Z"}
-            {"id":"tab\\there\\u0001","n":null,"x":null,"t":null}
+        let table = Table(
+            rowCount: 2,
+            columns: [
+                Column("id", .text(["a\"b\\c", "tab\there\u{1}"])),
+                Column("n", .integer([1, nil])),
+                Column("x", .real([0.5, .nan])),
+                Column("t", .timestamp([0, nil])),
+            ])
+        #expect(
+            try render(table, as: .jsonLines) == """
+                {"id":"a\\"b\\\\c","n":1,"x":0.5,"t":"1970-01-01T00:00:00Z"}
+                {"id":"tab\\there\\u0001","n":null,"x":null,"t":null}
 
-            """)
+                """)
     }
 
     /// OWASP's list: = + - @ tab and carriage return start a formula; numbers are untouched.
     @Test func formulasAreNeutralisedInTextCellsOnly() throws {
-        let table = Table(rowCount: 6, columns: [
-            Column("id", .text(["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "safe=1"])),
-            Column("v", .real([-1, -2, -3, -4, -5, -6])),
-        ])
+        let table = Table(
+            rowCount: 6,
+            columns: [
+                Column("id", .text(["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "safe=1"])),
+                Column("v", .real([-1, -2, -3, -4, -5, -6])),
+            ])
         #expect(try render(table) == "id,v\n'=1+1,-1\n'+A1,-2\n'-2,-3\n'@SUM(A1),-4\n'\tx,-5\nsafe=1,-6\n")
         #expect(try render(table, as: .csv(protectFormulas: false)).hasPrefix("id,v\n=1+1,-1\n+A1,-2\n"))
     }
@@ -265,8 +282,10 @@ struct InjectedFailure: Error {}
     /// values than are kept.
     @Test(arguments: [TableFormat.csv(protectFormulas: true), .jsonLines, .postgresCopy])
     func repeatedTextIsWrittenAlikeEveryTime(format: TableFormat) throws {
-        let few = ["Champions", "Potential loyalists", "", "=cmd", "with,comma", "say \"hi\"\tthere, twice",
-                   "a value of 32 bytes, just kept..", String(repeating: "long value ", count: 5)]
+        let few = [
+            "Champions", "Potential loyalists", "", "=cmd", "with,comma", "say \"hi\"\tthere, twice",
+            "a value of 32 bytes, just kept..", String(repeating: "long value ", count: 5),
+        ]
         let many = few + (0..<80).map { "value \($0)" }
         // The same texts again, built apart, so that their storage differs.
         let rebuilt = many.map { String(decoding: Array($0.utf8), as: UTF8.self) }
@@ -293,15 +312,18 @@ struct InjectedFailure: Error {}
 }
 
 @Suite struct ExportSpecTests {
-    let table = Table(rowCount: 4, columns: [
-        Column("customer_id", .text(["a", "b", "c", "d"])),
-        Column("rfm_segment", .text(["At risk", "Champions", "At risk", "Can't lose them"])),
-        Column("clv", .real([1, 2, 3, 4])),
-    ])
+    let table = Table(
+        rowCount: 4,
+        columns: [
+            Column("customer_id", .text(["a", "b", "c", "d"])),
+            Column("rfm_segment", .text(["At risk", "Champions", "At risk", "Can't lose them"])),
+            Column("clv", .real([1, 2, 3, 4])),
+        ])
 
     @Test func selectsRenamesAndSplitsByValue() throws {
-        let spec = ExportSpec(source: .customers, path: "seg/{value}.csv", format: .jsonLines, columns: ["customer_id", "clv"],
-                              rename: ["customer_id": "id"], splitBy: "rfm_segment")
+        let spec = ExportSpec(
+            source: .customers, path: "seg/{value}.csv", format: .jsonLines, columns: ["customer_id", "clv"],
+            rename: ["customer_id": "id"], splitBy: "rfm_segment")
         let files = try spec.files(of: table)
         #expect(files.map(\.path) == ["seg/at_risk.csv", "seg/champions.csv", "seg/can_t_lose_them.csv"])
         #expect(files[0].table.columnNames == ["id", "clv"])

@@ -1,14 +1,16 @@
 import Clean
 import Features
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct FeatureBuilderTests {
     let asOfDay = CivilTime.daysFromCivil(year: 2024, month: 4, day: 1)
 
-    func features(_ rows: [(String, String, Int64, Double)], returnsArePurchases: Bool = false,
-                  groups: [FeatureGroup] = FeatureGroup.allCases) -> (CustomerFeatures, StageReport, Table) {
+    func features(
+        _ rows: [(String, String, Int64, Double)], returnsArePurchases: Bool = false,
+        groups: [FeatureGroup] = FeatureGroup.allCases
+    ) -> (CustomerFeatures, StageReport, Table) {
         let (grouped, _) = Cleaner(rules: CleaningRules(cutoff: asOfDay * 86_400, dedupe: .none)).clean(Fixtures.transactions(rows))
         let builder = FeatureBuilder(groups: groups, asOfDay: asOfDay, returnsArePurchases: returnsArePurchases)
         let (values, report) = builder.build(grouped)

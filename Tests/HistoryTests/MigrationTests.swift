@@ -1,18 +1,22 @@
 import History
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct MigrationTests {
-    let before = Assignments(customerIDs: ["a", "b", "c", "d"], values: [
-        "status": ["active", "active", "at_risk", "lost"],
-        "churn_risk": ["low", "medium", "high", "high"],
-    ])
-    let after = Assignments(customerIDs: ["b", "a", "c", "e"], values: [
-        "status": ["at_risk", "active", "at_risk", "new"],
-        "churn_risk": ["high", "low", "high", "low"],
-        "rfm_segment": ["At risk", "Champions", "Lost", "New customers"],
-    ])
+    let before = Assignments(
+        customerIDs: ["a", "b", "c", "d"],
+        values: [
+            "status": ["active", "active", "at_risk", "lost"],
+            "churn_risk": ["low", "medium", "high", "high"],
+        ])
+    let after = Assignments(
+        customerIDs: ["b", "a", "c", "e"],
+        values: [
+            "status": ["at_risk", "active", "at_risk", "new"],
+            "churn_risk": ["high", "low", "high", "low"],
+            "rfm_segment": ["At risk", "Champions", "Lost", "New customers"],
+        ])
 
     /// Counted by hand: a stays, b moves active -> at_risk and medium -> high, c stays,
     /// d is gone, e is new; rfm_segment is only in the later run, so it is not compared.
@@ -24,7 +28,8 @@ import TestSupport
         let risk = migration.flows.filter { $0.dimension == "churn_risk" }.map { "\($0.from)>\($0.to)=\($0.customers)" }
         #expect(risk == ["(new)>low=1", "high>(gone)=1", "high>high=1", "low>low=1", "medium>high=1"])
         #expect(!migration.flows.contains { $0.dimension == "rfm_segment" })
-        #expect(migration.movers.map { "\($0.customerID) \($0.change) from \($0.from)" }
+        #expect(
+            migration.movers.map { "\($0.customerID) \($0.change) from \($0.from)" }
                 == ["b entered status at_risk from active", "b entered churn_risk high from medium"])
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import Ingest
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CSVParsingTests {
     let header = "customer_id,order_id,ts,amount\n"
@@ -17,7 +17,8 @@ import TestSupport
     }
 
     @Test func quotedFieldsWithCommasEscapedQuotesAndNewlines() throws {
-        let csv = header
+        let csv =
+            header
             + "\"c,1\",\"o\"\"1\",2024-01-02,1\n"
             + "\"multi\nline\",o2,2024-01-02,2\n"
             + "c3,o3,not-a-date,3\n"
@@ -55,7 +56,8 @@ import TestSupport
     }
 
     @Test func rejectsEachKindOfBadRowWithItsLine() throws {
-        let csv = header
+        let csv =
+            header
             + "c1,o1,2024-01-02,1\n"
             + "c1,o2,2024-01-02\n"
             + "c1,o3,2024-02-30,1\n"
@@ -67,15 +69,16 @@ import TestSupport
         let result = try Fixtures.ingest(csv)
         #expect(result.transactions.count == 1)
         #expect(result.rejected.map(\.line) == [3, 4, 5, 6, 7, 8, 9])
-        #expect(result.rejected.map(\.reason) == [
-            "expected 4 fields, found 3",
-            "time in column 'ts' is not an ISO 8601 date-time",
-            "amount in column 'amount' is not a finite number",
-            "empty customer id in column 'customer_id'",
-            "empty order id in column 'order_id'",
-            "amount in column 'amount' is not a finite number",
-            "unexpected character after a closing quote",
-        ])
+        #expect(
+            result.rejected.map(\.reason) == [
+                "expected 4 fields, found 3",
+                "time in column 'ts' is not an ISO 8601 date-time",
+                "amount in column 'amount' is not a finite number",
+                "empty customer id in column 'customer_id'",
+                "empty order id in column 'order_id'",
+                "amount in column 'amount' is not a finite number",
+                "unexpected character after a closing quote",
+            ])
         #expect(result.rejected[0].record == "c1,o2,2024-01-02")
     }
 
@@ -167,9 +170,11 @@ import TestSupport
     @Test func blankSeparatedFileWithoutHeader() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let path = try directory.write("cd.txt", " 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n\r\n 00021 0002 19970101  3   63.34\r\n")
-        let input = TransactionInput(path: path, columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
-                                     timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
+        let path = try directory.write(
+            "cd.txt", " 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n\r\n 00021 0002 19970101  3   63.34\r\n")
+        let input = TransactionInput(
+            path: path, columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
+            timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
         let result = try TransactionReader(input: input).read()
         #expect(result.transactions.customerIDs == ["0001", "0002"])
         #expect(result.transactions.amount == [29.33, 29.73, 63.34])
@@ -180,9 +185,10 @@ import TestSupport
 
     /// The CDNOW sample (Tests/Fixtures) as published: 6,919 records of 2,357 customers.
     @Test func readsTheCDNOWSample() throws {
-        let input = TransactionInput(path: "Tests/Fixtures/CDNOW_sample.txt",
-                                     columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
-                                     timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
+        let input = TransactionInput(
+            path: "Tests/Fixtures/CDNOW_sample.txt",
+            columns: TransactionColumns(customer: "2", order: nil, time: "3", amount: "5"),
+            timeFormat: .pattern(try TimePattern("%Y%m%d")), separator: .blanks, hasHeader: false)
         let result = try TransactionReader(input: input, chunkBytes: 4096).read()
         #expect(result.recordCount == 6919)
         #expect(result.rejected.isEmpty)

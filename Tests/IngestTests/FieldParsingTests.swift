@@ -1,6 +1,6 @@
 import Ingest
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct TimeParsingTests {
     func parse(_ text: String, _ format: TimeFormat = .iso8601) -> Int64? {

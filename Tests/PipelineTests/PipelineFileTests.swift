@@ -1,14 +1,15 @@
-import Foundation
-import Ingest
 import Churn
 import DatabaseExport
 import Export
 import Features
-@testable import Pipeline
-import Segmentation
+import Foundation
+import Ingest
 import SegflowCore
-import Testing
+import Segmentation
 import TestSupport
+import Testing
+
+@testable import Pipeline
 
 let validPipeline = """
     name: t
@@ -37,99 +38,184 @@ func diagnostics(_ yaml: String) -> String {
 
 /// (pipeline file, exact diagnostics): each class of config error with its position.
 let configErrorCases: [(yaml: String, expected: String)] = [
-    (validPipeline.replacingOccurrences(of: "name: t", with: "nmae: t"),
-     "p.yaml:1:1: error: unknown key 'nmae' at the top level; did you mean 'name'?\n"
-     + "p.yaml:1:1: error: missing required key 'name' at the top level\n  hint: add it, for example: name: retail-nightly"),
-    (validPipeline + "clean:\n  dedup: order\n",
-     "p.yaml:9:3: error: unknown key 'dedup' in 'clean'; did you mean 'dedupe'?"),
-    (validPipeline + "clean:\n  returns: nett\n",
-     "p.yaml:9:12: error: 'clean.returns' cannot be 'nett'; did you mean 'net'?\n  hint: choose one of: net, drop, keep"),
-    (validPipeline + "clean:\n  max_rejected: lots\n",
-     "p.yaml:9:17: error: 'clean.max_rejected' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)"),
-    (validPipeline + "clean:\n  winsorize: 2\n",
-     "p.yaml:9:14: error: 'clean.winsorize' must be between 0.5 and 1.0, got 2"),
-    (validPipeline + "clean:\n  date_range: {from: 2024-05-01, to: 2024-01-01}\n",
-     "p.yaml:9:15: error: 'clean.date_range.from' is after 'clean.date_range.to'\n  hint: swap the two dates"),
-    (validPipeline + "churn: {purchase_model: pareto}\n",
-     "p.yaml:8:25: error: 'churn.purchase_model' cannot be 'pareto'\n  hint: choose one of: bgnbd, pareto_nbd"),
-    (validPipeline + "as_of: yesterday\n",
-     "p.yaml:8:8: error: 'as_of' must be a date written YYYY-MM-DD"),
-    (validPipeline + "features: [recency, frequncy]\n",
-     "p.yaml:8:21: error: 'features' cannot be 'frequncy'; did you mean 'frequency'?\n  hint: choose one of: recency, frequency, monetary, tenure, interpurchase, current_value, trend"),
-    (validPipeline.replacingOccurrences(of: "order: order_id, ", with: "order: order_id, colour: x, "),
-     "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"),
-    (validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
-     "p.yaml:4:5: error: missing required key 'path' in 'inputs.transactions'\n  hint: add it, for example: path: SampleData/transactions.csv"),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{report: r.html}"),
-     "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments"),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: c.xlsx}"),
-     "p.yaml:7:23: error: 'outputs.files.path' must end in .csv or .jsonl, got 'c.xlsx'\n  hint: the extension chooses the format"),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: '../c.csv'}"),
-     "p.yaml:7:36: error: 'outputs.files.path' must be relative and stay inside the run directory, got '../c.csv'\n"
-     + "  hint: set outputs.directory to move the whole run"),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, split_by: status}"),
-     "p.yaml:7:36: error: 'outputs.files.path' must contain {value} when split_by is set, e.g. by_segment/{value}.csv"),
-    (validPipeline + "inputs: {}\n",
-     "p.yaml:2:1: error: key 'inputs' appears twice in the same mapping\n  hint: keep one of them"),
-    (validPipeline + "clean: [\n",
-     "p.yaml:9:1: error: YAML syntax: did not find expected node content\n  hint: check indentation and quoting around this position"),
-    (validPipeline.replacingOccurrences(of: "columns:", with: "time_format: weekly\n    columns:"),
-     "p.yaml:5:18: error: 'inputs.transactions.time_format' cannot be 'weekly'\n  hint: use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'"),
-    (validPipeline.replacingOccurrences(of: "order: order_id", with: "order: customer_id"),
-     "p.yaml:5:14: error: column 'customer_id' is mapped to both 'customer' and 'order' in 'inputs.transactions.columns'\n"
-     + "  hint: each of customer, order, time and amount needs its own column"),
-    (validPipeline + "segment:\n  rfm: {bins: 4}\n",
-     "p.yaml:9:15: error: the default RFM segment map is for 5 bins; with 4 bins list 'segment.rfm.segments'\n"
-     + "  hint: see docs/segmentation.md for the default map to adapt"),
-    (validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: Top, r: 5, f: 1-5}\n",
-     "p.yaml:11:7: error: 'segment.rfm.segments' leaves 20 cells of the r x f grid without a segment: "
-     + "r=1 f=1, r=1 f=2, r=1 f=3, r=1 f=4, r=1 f=5, r=2 f=1, r=2 f=2, r=2 f=3\n"
-     + "  hint: add a rule without 'm' that covers them, e.g. a last catch-all '{name: Other, r: 1-5, f: 1-5}'"),
-    (validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: Top, r: 6, f: 1-5}\n",
-     "p.yaml:11:24: error: 'segment.rfm.segments.r' must be a score or a range of scores within 1-5, e.g. 4-5"),
-    (validPipeline + "segment:\n  value: {tiers: [0.5, 0.2]}\n",
-     "p.yaml:9:18: error: 'segment.value.tiers' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]\n"
-     + "  hint: [0.2, 0.5] makes the top 20% tier A, the next 30% tier B and the rest tier C"),
-    (validPipeline + "segment:\n  lifecycle: {active_within_days: 400}\n",
-     "p.yaml:9:14: error: 'segment.lifecycle' thresholds must grow: active_within_days <= at_risk_within_days <= lapsed_within_days"),
-    (validPipeline + "segment:\n  value: {measure: futur}\n",
-     "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current"),
-    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, postgres: {database: d, user: u}, tables: [{table: customers, name: c}]}]}"),
-     "p.yaml:8:15: error: each entry of 'outputs.databases' needs exactly one of 'sqlite' or 'postgres'\n"
-     + "  hint: e.g. '- sqlite: out/segments.sqlite' or '- postgres: {database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD}'"),
-    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: 'c; drop table x'}]}]}"),
-     "p.yaml:8:64: error: 'outputs.databases.tables.name' must be letters, digits and _, starting with a letter, at most 40 characters; "
-     + "got 'c; drop table x'"),
-    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{postgres: {database: d, user: u, password_env: 'hunter2!'}, tables: []}]}"),
-     "p.yaml:8:63: error: 'outputs.databases.postgres.password_env' must name an environment variable in capitals, such as SEGFLOW_PG_PASSWORD\n"
-     + "  hint: the password itself never goes in the pipeline file; if it was there, change it\n"
-     + "p.yaml:8:84: error: 'outputs.databases.tables' is empty\n  hint: add '- {table: customers, name: segflow_customers}'"),
-    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: segments, name: s}]}]}"),
-     "p.yaml:6:10: error: output table 's' of the 'segments' table needs 'segment.kmeans' to know the clusters\n"
-     + "  hint: add a 'segment: {kmeans: {k: 6}}' section, or remove the export"),
+    (
+        validPipeline.replacingOccurrences(of: "name: t", with: "nmae: t"),
+        "p.yaml:1:1: error: unknown key 'nmae' at the top level; did you mean 'name'?\n"
+            + "p.yaml:1:1: error: missing required key 'name' at the top level\n  hint: add it, for example: name: retail-nightly"
+    ),
+    (
+        validPipeline + "clean:\n  dedup: order\n",
+        "p.yaml:9:3: error: unknown key 'dedup' in 'clean'; did you mean 'dedupe'?"
+    ),
+    (
+        validPipeline + "clean:\n  returns: nett\n",
+        "p.yaml:9:12: error: 'clean.returns' cannot be 'nett'; did you mean 'net'?\n  hint: choose one of: net, drop, keep"
+    ),
+    (
+        validPipeline + "clean:\n  max_rejected: lots\n",
+        "p.yaml:9:17: error: 'clean.max_rejected' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)"
+    ),
+    (
+        validPipeline + "clean:\n  winsorize: 2\n",
+        "p.yaml:9:14: error: 'clean.winsorize' must be between 0.5 and 1.0, got 2"
+    ),
+    (
+        validPipeline + "clean:\n  date_range: {from: 2024-05-01, to: 2024-01-01}\n",
+        "p.yaml:9:15: error: 'clean.date_range.from' is after 'clean.date_range.to'\n  hint: swap the two dates"
+    ),
+    (
+        validPipeline + "churn: {purchase_model: pareto}\n",
+        "p.yaml:8:25: error: 'churn.purchase_model' cannot be 'pareto'\n  hint: choose one of: bgnbd, pareto_nbd"
+    ),
+    (
+        validPipeline + "as_of: yesterday\n",
+        "p.yaml:8:8: error: 'as_of' must be a date written YYYY-MM-DD"
+    ),
+    (
+        validPipeline + "features: [recency, frequncy]\n",
+        "p.yaml:8:21: error: 'features' cannot be 'frequncy'; did you mean 'frequency'?\n  hint: choose one of: recency, frequency, monetary, tenure, interpurchase, current_value, trend"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "order: order_id, ", with: "order: order_id, colour: x, "),
+        "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
+        "p.yaml:4:5: error: missing required key 'path' in 'inputs.transactions'\n  hint: add it, for example: path: SampleData/transactions.csv"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{report: r.html}"),
+        "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: c.xlsx}"),
+        "p.yaml:7:23: error: 'outputs.files.path' must end in .csv or .jsonl, got 'c.xlsx'\n  hint: the extension chooses the format"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: '../c.csv'}"),
+        "p.yaml:7:36: error: 'outputs.files.path' must be relative and stay inside the run directory, got '../c.csv'\n"
+            + "  hint: set outputs.directory to move the whole run"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, split_by: status}"),
+        "p.yaml:7:36: error: 'outputs.files.path' must contain {value} when split_by is set, e.g. by_segment/{value}.csv"
+    ),
+    (
+        validPipeline + "inputs: {}\n",
+        "p.yaml:2:1: error: key 'inputs' appears twice in the same mapping\n  hint: keep one of them"
+    ),
+    (
+        validPipeline + "clean: [\n",
+        "p.yaml:9:1: error: YAML syntax: did not find expected node content\n  hint: check indentation and quoting around this position"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "columns:", with: "time_format: weekly\n    columns:"),
+        "p.yaml:5:18: error: 'inputs.transactions.time_format' cannot be 'weekly'\n  hint: use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "order: order_id", with: "order: customer_id"),
+        "p.yaml:5:14: error: column 'customer_id' is mapped to both 'customer' and 'order' in 'inputs.transactions.columns'\n"
+            + "  hint: each of customer, order, time and amount needs its own column"
+    ),
+    (
+        validPipeline + "segment:\n  rfm: {bins: 4}\n",
+        "p.yaml:9:15: error: the default RFM segment map is for 5 bins; with 4 bins list 'segment.rfm.segments'\n"
+            + "  hint: see docs/segmentation.md for the default map to adapt"
+    ),
+    (
+        validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: Top, r: 5, f: 1-5}\n",
+        "p.yaml:11:7: error: 'segment.rfm.segments' leaves 20 cells of the r x f grid without a segment: "
+            + "r=1 f=1, r=1 f=2, r=1 f=3, r=1 f=4, r=1 f=5, r=2 f=1, r=2 f=2, r=2 f=3\n"
+            + "  hint: add a rule without 'm' that covers them, e.g. a last catch-all '{name: Other, r: 1-5, f: 1-5}'"
+    ),
+    (
+        validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: Top, r: 6, f: 1-5}\n",
+        "p.yaml:11:24: error: 'segment.rfm.segments.r' must be a score or a range of scores within 1-5, e.g. 4-5"
+    ),
+    (
+        validPipeline + "segment:\n  value: {tiers: [0.5, 0.2]}\n",
+        "p.yaml:9:18: error: 'segment.value.tiers' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]\n"
+            + "  hint: [0.2, 0.5] makes the top 20% tier A, the next 30% tier B and the rest tier C"
+    ),
+    (
+        validPipeline + "segment:\n  lifecycle: {active_within_days: 400}\n",
+        "p.yaml:9:14: error: 'segment.lifecycle' thresholds must grow: active_within_days <= at_risk_within_days <= lapsed_within_days"
+    ),
+    (
+        validPipeline + "segment:\n  value: {measure: futur}\n",
+        "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "customers.csv}]}",
+            with: "customers.csv}],\n  databases: [{sqlite: a.db, postgres: {database: d, user: u}, tables: [{table: customers, name: c}]}]}"),
+        "p.yaml:8:15: error: each entry of 'outputs.databases' needs exactly one of 'sqlite' or 'postgres'\n"
+            + "  hint: e.g. '- sqlite: out/segments.sqlite' or '- postgres: {database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD}'"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: 'c; drop table x'}]}]}"),
+        "p.yaml:8:64: error: 'outputs.databases.tables.name' must be letters, digits and _, starting with a letter, at most 40 characters; "
+            + "got 'c; drop table x'"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{postgres: {database: d, user: u, password_env: 'hunter2!'}, tables: []}]}"
+        ),
+        "p.yaml:8:63: error: 'outputs.databases.postgres.password_env' must name an environment variable in capitals, such as SEGFLOW_PG_PASSWORD\n"
+            + "  hint: the password itself never goes in the pipeline file; if it was there, change it\n"
+            + "p.yaml:8:84: error: 'outputs.databases.tables' is empty\n  hint: add '- {table: customers, name: segflow_customers}'"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: segments, name: s}]}]}"),
+        "p.yaml:6:10: error: output table 's' of the 'segments' table needs 'segment.kmeans' to know the clusters\n"
+            + "  hint: add a 'segment: {kmeans: {k: 6}}' section, or remove the export"
+    ),
 ]
 
 /// The customers table's columns with no segment or churn section.
-let featureColumns = "customer_id, first_purchase, last_purchase, recency_days, frequency, monetary_total, monetary_mean, tenure_days, interpurchase_mean_days, interpurchase_std_days, current_value, purchase_rate_trend"
+let featureColumns =
+    "customer_id, first_purchase, last_purchase, recency_days, frequency, monetary_total, monetary_mean, tenure_days, interpurchase_mean_days, interpurchase_std_days, current_value, purchase_rate_trend"
 
 /// (pipeline file, exact diagnostics): exports that do not fit the tables the stages will
 /// produce, refused when the file is loaded, before any data is read.
 let schemaErrorCases: [(yaml: String, expected: String)] = [
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, columns: [customer_id, colour]}"),
-     "p.yaml:7:66: error: 'outputs.files.columns': the customers table has no column 'colour'\n  hint: its columns: " + featureColumns),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, rename: {frequency: customer_id}}"),
-     "p.yaml:7:52: error: 'outputs.files.rename' gives 'frequency' the name 'customer_id', which another column of this output already has\n"
-     + "  hint: choose a name no other written column has, or leave one of them out of 'columns'"),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, columns: [customer_id, customer_id]}"),
-     "p.yaml:7:66: error: 'outputs.files.columns' lists 'customer_id' twice\n  hint: keep one of them"),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: 'f/{value}.csv', split_by: frequency}"),
-     "p.yaml:7:63: error: 'outputs.files.split_by': 'frequency' is a column of integers; files are split by a text column\n  hint: text columns: customer_id"),
-    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: c, columns: [customer_id, clv]}]}]}"),
-     "p.yaml:8:90: error: 'outputs.databases.tables.columns': the customers table has no column 'clv'\n  hint: its columns: " + featureColumns),
-    (validPipeline.replacingOccurrences(of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: c, rename: {clv: value}}]}]}"),
-     "p.yaml:8:76: error: 'outputs.databases.tables.rename': the customers table has no column 'clv'\n  hint: its columns: " + featureColumns),
-    (validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: ./rejected.csv}"),
-     "p.yaml:7:23: error: './rejected.csv' is written by every run (manifest.json, run.json, rejected.csv, model_report.json, assignments.csv, migration.csv, movers.csv, report.html); choose another name"),
+    (
+        validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, columns: [customer_id, colour]}"),
+        "p.yaml:7:66: error: 'outputs.files.columns': the customers table has no column 'colour'\n  hint: its columns: " + featureColumns
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, rename: {frequency: customer_id}}"),
+        "p.yaml:7:52: error: 'outputs.files.rename' gives 'frequency' the name 'customer_id', which another column of this output already has\n"
+            + "  hint: choose a name no other written column has, or leave one of them out of 'columns'"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "{customers: customers.csv}", with: "{table: customers, path: c.csv, columns: [customer_id, customer_id]}"),
+        "p.yaml:7:66: error: 'outputs.files.columns' lists 'customer_id' twice\n  hint: keep one of them"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{table: customers, path: 'f/{value}.csv', split_by: frequency}"),
+        "p.yaml:7:63: error: 'outputs.files.split_by': 'frequency' is a column of integers; files are split by a text column\n  hint: text columns: customer_id"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "customers.csv}]}",
+            with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: c, columns: [customer_id, clv]}]}]}"),
+        "p.yaml:8:90: error: 'outputs.databases.tables.columns': the customers table has no column 'clv'\n  hint: its columns: " + featureColumns
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "customers.csv}]}",
+            with: "customers.csv}],\n  databases: [{sqlite: a.db, tables: [{table: customers, name: c, rename: {clv: value}}]}]}"),
+        "p.yaml:8:76: error: 'outputs.databases.tables.rename': the customers table has no column 'clv'\n  hint: its columns: " + featureColumns
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: ./rejected.csv}"),
+        "p.yaml:7:23: error: './rejected.csv' is written by every run (manifest.json, run.json, rejected.csv, model_report.json, assignments.csv, migration.csv, movers.csv, report.html); choose another name"
+    ),
 ]
 
 @Suite struct PipelineFileTests {
@@ -154,7 +240,8 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     }
 
     @Test func everyOptionDecodes() throws {
-        let pipeline = try parse("""
+        let pipeline = try parse(
+            """
             name: full
             as_of: 2026-11-21
             inputs:
@@ -184,11 +271,13 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
                   rename: {customer_id: id}
             """)
         #expect(pipeline.outputs.keepRuns == 3)
-        #expect(pipeline.outputs.files == [
-            ExportSpec(source: .customers, path: "c.csv", format: .csv(protectFormulas: false)),
-            ExportSpec(source: .customers, path: "by_status/{value}.jsonl", format: .jsonLines, columns: ["customer_id", "status"],
-                       rename: ["customer_id": "id"], splitBy: "status"),
-        ])
+        #expect(
+            pipeline.outputs.files == [
+                ExportSpec(source: .customers, path: "c.csv", format: .csv(protectFormulas: false)),
+                ExportSpec(
+                    source: .customers, path: "by_status/{value}.jsonl", format: .jsonLines, columns: ["customer_id", "status"],
+                    rename: ["customer_id": "id"], splitBy: "status"),
+            ])
         #expect(pipeline.asOf == .day(CivilTime.daysFromCivil(year: 2026, month: 11, day: 21)))
         #expect(pipeline.transactions.columns.order == nil)
         #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ";")))
@@ -196,7 +285,9 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
         #expect(pipeline.clean.dedupe == .row)
         #expect(pipeline.clean.returns == .drop)
         #expect(pipeline.clean.maxRejected == .fraction(0.005))
-        #expect(pipeline.clean.dateRange?.days == CivilTime.daysFromCivil(year: 2020, month: 1, day: 1)...CivilTime.daysFromCivil(year: 2026, month: 6, day: 30))
+        #expect(
+            pipeline.clean.dateRange?.days == CivilTime.daysFromCivil(
+                year: 2020, month: 1, day: 1)...CivilTime.daysFromCivil(year: 2026, month: 6, day: 30))
         #expect(pipeline.clean.winsorizeQuantile == 0.99)
         #expect(pipeline.features == [.monetary, .recency])
     }
@@ -214,15 +305,16 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     }
 
     @Test func segmentSectionDecodes() throws {
-        let pipeline = try parse(validPipeline + """
-            segment:
-              rfm:
-                segments:
-                  - {name: Best, r: 4-5, f: 4-5}
-                  - {name: Rest, r: 1-5, f: 1-5}
-              value: {measure: current, tiers: [0.1, 0.4, 0.8], current_window_days: 30}
-              lifecycle: {new_within_days: 14, trend_window_days: 90, growth_ratio: 2}
-            """)
+        let pipeline = try parse(
+            validPipeline + """
+                segment:
+                  rfm:
+                    segments:
+                      - {name: Best, r: 4-5, f: 4-5}
+                      - {name: Rest, r: 1-5, f: 1-5}
+                  value: {measure: current, tiers: [0.1, 0.4, 0.8], current_window_days: 30}
+                  lifecycle: {new_within_days: 14, trend_window_days: 90, growth_ratio: 2}
+                """)
         let rules = try #require(pipeline.segment?.rules)
         #expect(rules.rfmSegments.map(\.name) == ["Best", "Rest"])
         #expect(rules.valueMeasure == .current)
@@ -234,21 +326,25 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     }
 
     @Test func kmeansSectionDecodes() throws {
-        let pipeline = try parse(validPipeline + """
-            segment:
-              kmeans:
-                features: [frequency, {name: monetary_mean, transform: log1p, scaling: robust, weight: 2}]
-                k: auto
-                k_range: [3, 9]
-                restarts: 2
-                seed: 7
-                precision: float64
-                algorithm: minibatch
-                batch_size: 2048
-            """)
+        let pipeline = try parse(
+            validPipeline + """
+                segment:
+                  kmeans:
+                    features: [frequency, {name: monetary_mean, transform: log1p, scaling: robust, weight: 2}]
+                    k: auto
+                    k_range: [3, 9]
+                    restarts: 2
+                    seed: 7
+                    precision: float64
+                    algorithm: minibatch
+                    batch_size: 2048
+                """)
         let rules = try #require(pipeline.segment?.kmeans?.rules)
-        #expect(rules.features == [ClusteringFeature(name: "frequency"),
-                                   ClusteringFeature(name: "monetary_mean", transform: .log1p, scaling: .robust, weight: 2)])
+        #expect(
+            rules.features == [
+                ClusteringFeature(name: "frequency"),
+                ClusteringFeature(name: "monetary_mean", transform: .log1p, scaling: .robust, weight: 2),
+            ])
         #expect(rules.clusterCount == .auto(3...9))
         #expect(rules.restarts == 2)
         #expect(rules.seed == 7)
@@ -260,16 +356,17 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     }
 
     @Test func churnSectionDecodes() throws {
-        let pipeline = try parse(validPipeline + """
-            churn:
-              model: none
-              horizon: 13w
-              time_unit: day
-              purchase_model: pareto_nbd
-              penalizer: 0.01
-              clv: {months: 24, monthly_discount_rate: 0.02, margin: 0.25}
-              risk: {medium: 0.2, high: 0.5, c: 0.5}
-            """)
+        let pipeline = try parse(
+            validPipeline + """
+                churn:
+                  model: none
+                  horizon: 13w
+                  time_unit: day
+                  purchase_model: pareto_nbd
+                  penalizer: 0.01
+                  clv: {months: 24, monthly_discount_rate: 0.02, margin: 0.25}
+                  risk: {medium: 0.2, high: 0.5, c: 0.5}
+                """)
         let rules = try #require(pipeline.churn?.rules)
         #expect(!rules.classifier)
         #expect(rules.horizonDays == 91)
@@ -288,19 +385,23 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     }
 
     @Test func databasesSectionDecodes() throws {
-        let yaml = validPipeline.replacingOccurrences(of: "customers.csv}]}", with: """
-            customers.csv}],
-              databases: [
-                {sqlite: out/s.sqlite, tables: [{table: customers, name: customers}]},
-                {postgres: {host: db.internal, port: 6432, database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD,
-                            schema: marketing, tls: require, lock_timeout_seconds: 300},
-                 tables: [{table: customers, name: segflow_customers, columns: [customer_id, clv], rename: {customer_id: id}}]}]}
+        let yaml = validPipeline.replacingOccurrences(
+            of: "customers.csv}]}",
+            with: """
+                customers.csv}],
+                  databases: [
+                    {sqlite: out/s.sqlite, tables: [{table: customers, name: customers}]},
+                    {postgres: {host: db.internal, port: 6432, database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD,
+                                schema: marketing, tls: require, lock_timeout_seconds: 300},
+                     tables: [{table: customers, name: segflow_customers, columns: [customer_id, clv], rename: {customer_id: id}}]}]}
 
-            churn: {}
-            """)
+                churn: {}
+                """)
         let databases = try parse(yaml).outputs.databases
         #expect(databases.count == 2)
-        #expect(databases[0] == DatabaseTarget(connection: .sqlite(path: "out/s.sqlite"), tables: [DatabaseTableSpec(source: .customers, name: "customers")]))
+        #expect(
+            databases[0]
+                == DatabaseTarget(connection: .sqlite(path: "out/s.sqlite"), tables: [DatabaseTableSpec(source: .customers, name: "customers")]))
         var settings = PostgresSettings(database: "crm", user: "segflow")
         settings.host = "db.internal"
         settings.port = 6432
@@ -309,8 +410,12 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
         settings.tls = .require
         settings.lockTimeoutSeconds = 300
         #expect(databases[1].connection == .postgres(settings))
-        #expect(databases[1].tables == [DatabaseTableSpec(source: .customers, name: "segflow_customers",
-                                                          selection: ColumnSelection(columns: ["customer_id", "clv"], rename: ["customer_id": "id"]))])
+        #expect(
+            databases[1].tables == [
+                DatabaseTableSpec(
+                    source: .customers, name: "segflow_customers",
+                    selection: ColumnSelection(columns: ["customer_id", "clv"], rename: ["customer_id": "id"]))
+            ])
         #expect(databases[1].displayName == "postgres segflow@db.internal:6432/crm")
     }
 
@@ -318,11 +423,12 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     /// the default the code uses.
     @Test func everyKeyIsDocumentedWithItsDefault() throws {
         let docs = try String(contentsOfFile: "docs/pipeline-file.md", encoding: .utf8)
-        let rows = Dictionary(docs.split(separator: "\n").compactMap { line -> (String, [String])? in
-            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count > 4, cells[1].hasPrefix("`"), cells[1].hasSuffix("`") else { return nil }
-            return (String(cells[1].dropFirst().dropLast()), cells)
-        }, uniquingKeysWith: { first, _ in first })
+        let rows = Dictionary(
+            docs.split(separator: "\n").compactMap { line -> (String, [String])? in
+                let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard cells.count > 4, cells[1].hasPrefix("`"), cells[1].hasSuffix("`") else { return nil }
+                return (String(cells[1].dropFirst().dropLast()), cells)
+            }, uniquingKeysWith: { first, _ in first })
         for field in allFields() {
             let row = rows[field.path]
             #expect(row != nil, "docs/pipeline-file.md has no row for `\(field.path)`")
@@ -370,8 +476,18 @@ func allFields() -> [(path: String, info: FieldInfo)] {
 func pipelineSetting(_ path: String, to value: String) -> String {
     var root = ConfigTree.map([
         ("name", .scalar("t")),
-        ("inputs", .map([("transactions", .map([("path", .scalar("data.csv")),
-                                                ("columns", .map([("customer", .scalar("c")), ("time", .scalar("t")), ("amount", .scalar("a"))]))]))])),
+        (
+            "inputs",
+            .map([
+                (
+                    "transactions",
+                    .map([
+                        ("path", .scalar("data.csv")),
+                        ("columns", .map([("customer", .scalar("c")), ("time", .scalar("t")), ("amount", .scalar("a"))])),
+                    ])
+                )
+            ])
+        ),
         ("outputs", .map([("directory", .scalar("out")), ("files", .list([.map([("table", .scalar("customers")), ("path", .scalar("c.csv"))])]))])),
     ])
     let keys = path.split(separator: ".").map(String.init)
@@ -388,7 +504,9 @@ indirect enum ConfigTree {
     /// The first item a list needs before the key under test, by list path.
     static let listItems: [String: ConfigTree] = [
         "outputs.files": .map([("table", .scalar("customers")), ("path", .scalar("c.csv"))]),
-        "outputs.databases": .map([("sqlite", .scalar("s.db")), ("tables", .list([.map([("table", .scalar("customers")), ("name", .scalar("c"))])]))]),
+        "outputs.databases": .map([
+            ("sqlite", .scalar("s.db")), ("tables", .list([.map([("table", .scalar("customers")), ("name", .scalar("c"))])])),
+        ]),
         "outputs.databases.tables": .map([("table", .scalar("customers")), ("name", .scalar("c"))]),
         "segment.rfm.segments": .map([("name", .scalar("x")), ("r", .scalar("1-5")), ("f", .scalar("1-5"))]),
         "segment.kmeans.features": .map([("name", .scalar("frequency"))]),
@@ -406,8 +524,10 @@ indirect enum ConfigTree {
         if keys.count > 1, let item = Self.listItems[here] {
             var first = item
             if here == "outputs.databases", keys.dropFirst().first == "postgres" {
-                first = .map([("postgres", .map([("database", .scalar("d")), ("user", .scalar("u"))])),
-                              ("tables", .list([.map([("table", .scalar("customers")), ("name", .scalar("c"))])]))])
+                first = .map([
+                    ("postgres", .map([("database", .scalar("d")), ("user", .scalar("u"))])),
+                    ("tables", .list([.map([("table", .scalar("customers")), ("name", .scalar("c"))])])),
+                ])
             }
             if case .list(let items) = child, let existing = items.first { first = existing }
             first.set(keys.dropFirst(), to: value, under: here)

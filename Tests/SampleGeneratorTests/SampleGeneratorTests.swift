@@ -1,10 +1,10 @@
-import Foundation
 import Export
+import Foundation
 import Ingest
 import SampleGenerator
 import SegflowCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SampleGeneratorTests {
     func generate(customers: Int, seed: UInt64, malformed: Int = 0, in directory: TemporaryDirectory, name: String = "s.csv") throws -> String {

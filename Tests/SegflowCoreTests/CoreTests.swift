@@ -41,7 +41,7 @@ import Testing
         for days in Int64(-1_085_000)...Int64(2_932_896) {
             let civil = CivilTime.civilFromDays(days)
             guard CivilTime.daysFromCivil(year: civil.year, month: civil.month, day: civil.day) == days,
-                  civil.day == previous.day + 1 || (civil.day == 1 && previous.day == CivilTime.daysInMonth(year: previous.year, month: previous.month))
+                civil.day == previous.day + 1 || (civil.day == 1 && previous.day == CivilTime.daysInMonth(year: previous.year, month: previous.month))
             else {
                 Issue.record("day \(days) became \(civil), after \(previous)")
                 return

@@ -2,8 +2,8 @@ import Features
 import LinearAlgebra
 import SegflowCore
 import Segmentation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SilhouetteTests {
     /// Points 0, 1, 10, 11 in two clusters. Point 0: a = 1, b = (10 + 11) / 2 = 10.5,
@@ -55,7 +55,9 @@ func syntheticFeatures(_ count: Int, _ make: (Int) -> (recency: Int64, frequency
 @Suite struct CustomerClusteringTests {
     /// Two obvious groups: recent, frequent big spenders and long-gone one-time buyers.
     let twoGroups = syntheticFeatures(400) { customer in
-        customer % 2 == 0 ? (Int64(3 + customer % 5), Int64(20 + customer % 7), 2_000 + Double(customer)) : (Int64(600 + customer % 50), 1, 20 + Double(customer % 9))
+        customer % 2 == 0
+            ? (Int64(3 + customer % 5), Int64(20 + customer % 7), 2_000 + Double(customer))
+            : (Int64(600 + customer % 50), 1, 20 + Double(customer % 9))
     }
 
     @Test func autoKFindsTheGroupsAndLabelsThem() throws {

@@ -1,8 +1,8 @@
 import LinearAlgebra
 import SegflowCore
 import Segmentation
-import Testing
 import TestSupport
+import Testing
 
 /// Adjusted Rand index (Hubert & Arabie 1985) between two labelings.
 func adjustedRandIndex(_ a: [Int32], _ b: [Int32]) -> Double {
@@ -139,16 +139,18 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
             try #require(totals.allSatisfy { $0 > 0 }, "the plain Lloyd of this test never empties a cluster")
             centers = (0..<(k * columns)).map { sums[$0] / totals[$0 / columns] }
             let configuration = KMeansConfiguration(clusterCount: k, maxIterations: iterations, tolerance: 0)
-            let model = try KMeans(configuration).fit(Matrix(rows: rows, columns: columns, elements: elements), weights: weights,
-                                                      initialCenters: Matrix(rows: k, columns: columns, elements: start))
+            let model = try KMeans(configuration).fit(
+                Matrix(rows: rows, columns: columns, elements: elements), weights: weights,
+                initialCenters: Matrix(rows: k, columns: columns, elements: start))
             #expect(model.iterations == iterations)
             let expected = nearest(centers)
             let differing = (0..<rows).filter { model.labels[$0] != expected[$0] }.count
             #expect(differing == 0, "after \(iterations) iterations, \(differing) rows are not at their nearest centre")
             #expect(zip(model.centers.elements, centers).allSatisfy { isClose($0, $1, absolute: 1e-12) }, "after \(iterations) iterations")
 
-            let single = try KMeans(configuration).fit(Matrix(rows: rows, columns: columns, elements: elements.map(Float.init)),
-                                                       weights: weights, initialCenters: Matrix(rows: k, columns: columns, elements: start.map(Float.init)))
+            let single = try KMeans(configuration).fit(
+                Matrix(rows: rows, columns: columns, elements: elements.map(Float.init)),
+                weights: weights, initialCenters: Matrix(rows: k, columns: columns, elements: start.map(Float.init)))
             let singleCenters = single.centers.elements.map(Double.init)
             let skipped = (0..<rows).filter { row in
                 let own = squaredDistance(row, singleCenters, Int(single.labels[row]))
@@ -169,8 +171,9 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
             let norms = (0..<clusters).map { _ in Scalar((random.unit() * 8).rounded()) }
             var labels = [Int32](repeating: -1, count: rows)
             var nearest = [Scalar](repeating: 0, count: rows), runnerUp = [Scalar](repeating: 0, count: rows)
-            Scalar.nearestTwoCenters(dots: dots, norms: norms, clusters: clusters, rows: rows, labels: &labels,
-                                     nearest: &nearest, runnerUp: &runnerUp)
+            Scalar.nearestTwoCenters(
+                dots: dots, norms: norms, clusters: clusters, rows: rows, labels: &labels,
+                nearest: &nearest, runnerUp: &runnerUp)
             for row in 0..<rows {
                 let values = (0..<clusters).map { norms[$0] - 2 * dots[$0 * rows + row] }
                 let best = values.indices.min { values[$0] < values[$1] }!

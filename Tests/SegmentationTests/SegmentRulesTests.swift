@@ -1,8 +1,8 @@
 import Features
 import SegflowCore
 import Segmentation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RFMScoringTests {
     /// 10 distinct values, 5 bins: two customers per score.
@@ -44,8 +44,10 @@ import TestSupport
     }
 
     @Test func firstMatchingRuleWinsAndMonetaryCanNarrow() {
-        let rules = [RFMSegmentRule("Big spenders", recency: 1...5, frequency: 1...5, monetary: 5...5),
-                     RFMSegmentRule("Everyone else", recency: 1...5, frequency: 1...5)]
+        let rules = [
+            RFMSegmentRule("Big spenders", recency: 1...5, frequency: 1...5, monetary: 5...5),
+            RFMSegmentRule("Everyone else", recency: 1...5, frequency: 1...5),
+        ]
         #expect(RFMSegmentRule.segment(r: 1, f: 1, m: 5, rules: rules) == "Big spenders")
         #expect(RFMSegmentRule.segment(r: 1, f: 1, m: 4, rules: rules) == "Everyone else")
         #expect(RFMSegmentRule.uncoveredCells(Array(rules.prefix(1)), bins: 2).count == 4)

@@ -41,9 +41,10 @@ import Testing
     /// A gradient spoilt by rounding (here: NaN) stops L-BFGS at its start; the minimiser
     /// then falls back to Nelder–Mead from the best point reached.
     @Test func robustMinimizerFallsBackWhenTheGradientSearchFails() throws {
-        let result = try #require(RobustMinimizer().minimize(from: [[0, 0]]) { point in
-            ((point[0] - 3) * (point[0] - 3) + (point[1] + 1) * (point[1] + 1), [.nan, .nan])
-        })
+        let result = try #require(
+            RobustMinimizer().minimize(from: [[0, 0]]) { point in
+                ((point[0] - 3) * (point[0] - 3) + (point[1] + 1) * (point[1] + 1), [.nan, .nan])
+            })
         #expect(result.method == .nelderMead)
         #expect(abs(result.point[0] - 3) < 1e-4 && abs(result.point[1] + 1) < 1e-4, "\(result.point)")
     }

@@ -98,8 +98,10 @@ struct ConfigField<Section: ConfigSection> {
 
     var key: String { info.key }
 
-    init(_ key: String, shape: FieldShape, required: Bool = false, defaultText: String?, example: String? = nil, doc: String,
-         decode: @escaping (Node, FieldContext, inout Section) -> Void) {
+    init(
+        _ key: String, shape: FieldShape, required: Bool = false, defaultText: String?, example: String? = nil, doc: String,
+        decode: @escaping (Node, FieldContext, inout Section) -> Void
+    ) {
         self.info = FieldInfo(key: key, shape: shape, required: required, defaultText: defaultText, doc: doc)
         self.example = example
         self.decode = decode
@@ -123,11 +125,15 @@ struct FieldContext {
 extension ConfigField {
     private static var defaults: Section { Section() }
 
-    static func text(_ key: String, _ keyPath: WritableKeyPath<Section, String>, required: Bool = false,
-                     example: String? = nil, doc: String) -> Self {
+    static func text(
+        _ key: String, _ keyPath: WritableKeyPath<Section, String>, required: Bool = false,
+        example: String? = nil, doc: String
+    ) -> Self {
         let value = defaults[keyPath: keyPath]
-        return Self(key, shape: .text, required: required, defaultText: required || value.isEmpty ? nil : value, example: example,
-                    doc: doc) { node, context, section in
+        return Self(
+            key, shape: .text, required: required, defaultText: required || value.isEmpty ? nil : value, example: example,
+            doc: doc
+        ) { node, context, section in
             if let text = context.reader.string(node, at: context.path) { section[keyPath: keyPath] = text }
         }
     }
@@ -138,15 +144,19 @@ extension ConfigField {
         }
     }
 
-    static func integer(_ key: String, _ keyPath: WritableKeyPath<Section, Int>, in range: ClosedRange<Int>,
-                        doc: String) -> Self {
+    static func integer(
+        _ key: String, _ keyPath: WritableKeyPath<Section, Int>, in range: ClosedRange<Int>,
+        doc: String
+    ) -> Self {
         Self(key, shape: .integer(range), defaultText: String(defaults[keyPath: keyPath]), doc: doc) { node, context, section in
             if let value = context.reader.integer(node, at: context.path, in: range) { section[keyPath: keyPath] = value }
         }
     }
 
-    static func number(_ key: String, _ keyPath: WritableKeyPath<Section, Double>, in range: ClosedRange<Double>,
-                       doc: String) -> Self {
+    static func number(
+        _ key: String, _ keyPath: WritableKeyPath<Section, Double>, in range: ClosedRange<Double>,
+        doc: String
+    ) -> Self {
         Self(key, shape: .number(range), defaultText: ConfigText.number(defaults[keyPath: keyPath]), doc: doc) { node, context, section in
             if let value = context.reader.number(node, at: context.path, in: range) { section[keyPath: keyPath] = value }
         }
@@ -161,8 +171,10 @@ extension ConfigField {
     static func choice<Choice: RawRepresentable & CaseIterable>(
         _ key: String, _ keyPath: WritableKeyPath<Section, Choice>, required: Bool = false, example: String? = nil, doc: String
     ) -> Self where Choice.RawValue == String {
-        Self(key, shape: .choice(Choice.allCases.map(\.rawValue)), required: required,
-             defaultText: required ? nil : defaults[keyPath: keyPath].rawValue, example: example, doc: doc) { node, context, section in
+        Self(
+            key, shape: .choice(Choice.allCases.map(\.rawValue)), required: required,
+            defaultText: required ? nil : defaults[keyPath: keyPath].rawValue, example: example, doc: doc
+        ) { node, context, section in
             if let value = context.reader.choice(node, at: context.path, as: Choice.self) { section[keyPath: keyPath] = value }
         }
     }
@@ -181,17 +193,23 @@ extension ConfigField {
     }
 
     /// A nested mapping read with its own fields and rules.
-    static func section<Nested: ConfigSection>(_ key: String, _ keyPath: WritableKeyPath<Section, Nested>,
-                                               required: Bool = false, example: String? = nil, doc: String) -> Self {
-        Self(key, shape: .section(Nested.fields.map(\.info)), required: required, defaultText: required ? nil : "defaults",
-             example: example, doc: doc) { node, context, section in
+    static func section<Nested: ConfigSection>(
+        _ key: String, _ keyPath: WritableKeyPath<Section, Nested>,
+        required: Bool = false, example: String? = nil, doc: String
+    ) -> Self {
+        Self(
+            key, shape: .section(Nested.fields.map(\.info)), required: required, defaultText: required ? nil : "defaults",
+            example: example, doc: doc
+        ) { node, context, section in
             if let nested = context.reader.decode(Nested.self, node, context) { section[keyPath: keyPath] = nested }
         }
     }
 
     /// A nested mapping whose presence turns something on: nil when the key is absent.
-    static func optionalSection<Nested: ConfigSection>(_ key: String, _ keyPath: WritableKeyPath<Section, Nested?>,
-                                                       doc: String) -> Self {
+    static func optionalSection<Nested: ConfigSection>(
+        _ key: String, _ keyPath: WritableKeyPath<Section, Nested?>,
+        doc: String
+    ) -> Self {
         Self(key, shape: .section(Nested.fields.map(\.info)), defaultText: "none", doc: doc) { node, context, section in
             section[keyPath: keyPath] = context.reader.decode(Nested.self, node, context)
         }
@@ -205,8 +223,10 @@ extension ConfigField {
         defaultText: String? = nil, doc: String,
         shortForm: ((Node, FieldContext) -> Item??)? = nil
     ) -> Self {
-        Self(key, shape: .list(.section(Item.fields.map(\.info))), required: required, defaultText: defaultText, example: example,
-             doc: doc) { node, context, section in
+        Self(
+            key, shape: .list(.section(Item.fields.map(\.info))), required: required, defaultText: defaultText, example: example,
+            doc: doc
+        ) { node, context, section in
             guard let items = context.reader.sequence(node, at: context.path) else { return }
             var decoded: [Item] = []
             for (index, item) in items.enumerated() {
@@ -223,8 +243,10 @@ extension ConfigField {
     }
 
     /// A key read by its own rule, for values no generic kind covers (`90d`, `0.1%`).
-    static func custom(_ key: String, shape: FieldShape, defaultText: String?, doc: String,
-                       decode: @escaping (Node, FieldContext, inout Section) -> Void) -> Self {
+    static func custom(
+        _ key: String, shape: FieldShape, defaultText: String?, doc: String,
+        decode: @escaping (Node, FieldContext, inout Section) -> Void
+    ) -> Self {
         Self(key, shape: shape, defaultText: defaultText, doc: doc, decode: decode)
     }
 }

@@ -40,8 +40,11 @@ final class ConfigReader {
     func decode<Section: ConfigSection>(_ type: Section.Type, _ node: Node, _ context: FieldContext) -> Section? {
         let fields = Section.fields
         let examples = Dictionary(fields.compactMap { field in field.example.map { (field.key, $0) } }, uniquingKeysWith: { first, _ in first })
-        guard let entries = mapping(node, at: context.path, allowed: fields.map(\.key),
-                                    required: fields.filter(\.info.required).map(\.key), examples: examples) else { return nil }
+        guard
+            let entries = mapping(
+                node, at: context.path, allowed: fields.map(\.key),
+                required: fields.filter(\.info.required).map(\.key), examples: examples)
+        else { return nil }
         var section = Section()
         for field in fields {
             guard let value = entries[field.key] else { continue }
@@ -71,14 +74,16 @@ final class ConfigReader {
                 entries[key] = value
             } else {
                 let suggestion = Suggestion.closest(to: key, among: allowed)
-                let where_ = path.isEmpty ? "at the top level" : "in '\(path)'"
-                error(keyNode, "unknown key '\(key)' \(where_)" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                      hint: suggestion == nil ? "known keys: \(allowed.joined(separator: ", "))" : nil)
+                let place = path.isEmpty ? "at the top level" : "in '\(path)'"
+                error(
+                    keyNode, "unknown key '\(key)' \(place)" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                    hint: suggestion == nil ? "known keys: \(allowed.joined(separator: ", "))" : nil)
             }
         }
         for key in required where entries[key] == nil {
-            error(node, "missing required key '\(key)' \(path.isEmpty ? "at the top level" : "in '\(path)'")",
-                  hint: examples[key].map { "add it, for example: \(key): \($0)" })
+            error(
+                node, "missing required key '\(key)' \(path.isEmpty ? "at the top level" : "in '\(path)'")",
+                hint: examples[key].map { "add it, for example: \(key): \($0)" })
         }
         return entries
     }
@@ -133,8 +138,9 @@ final class ConfigReader {
         }
         if let value = Choice(rawValue: scalar.string) { return value }
         let suggestion = Suggestion.closest(to: scalar.string, among: names)
-        error(node, "'\(path)' cannot be '\(scalar.string)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-              hint: "choose one of: \(names.joined(separator: ", "))")
+        error(
+            node, "'\(path)' cannot be '\(scalar.string)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+            hint: "choose one of: \(names.joined(separator: ", "))")
         return nil
     }
 
@@ -150,7 +156,8 @@ final class ConfigReader {
     func duration(_ node: Node, at path: String, in days: ClosedRange<Int>) -> Int? {
         let text = node.string ?? ""
         guard case .scalar = node, let unit = text.last, unit == "d" || unit == "w",
-              let count = Int(text.dropLast()), count > 0 else {
+            let count = Int(text.dropLast()), count > 0
+        else {
             error(node, "'\(path)' must be a number of days or weeks, e.g. 90d or 13w")
             return nil
         }

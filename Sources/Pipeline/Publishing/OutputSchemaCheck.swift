@@ -18,9 +18,11 @@ struct OutputSchemaCheck {
                 let location = reader.locations["\(at).split_by"]
                 if let column = schema.first(where: { $0.name == splitBy }) {
                     if column.kind != .text {
-                        reader.error(at: location, "'outputs.files.split_by': '\(splitBy)' is a column of \(column.kind.rawValue)s; "
-                                     + "files are split by a text column",
-                                     hint: "text columns: \(schema.filter { $0.kind == .text }.map(\.name).joined(separator: ", "))")
+                        reader.error(
+                            at: location,
+                            "'outputs.files.split_by': '\(splitBy)' is a column of \(column.kind.rawValue)s; "
+                                + "files are split by a text column",
+                            hint: "text columns: \(schema.filter { $0.kind == .text }.map(\.name).joined(separator: ", "))")
                     }
                 } else {
                     unknown(splitBy, at: location, key: "outputs.files.split_by", of: file.source, schema)
@@ -29,8 +31,9 @@ struct OutputSchemaCheck {
         }
         for (databaseIndex, database) in outputs.databases.enumerated() {
             for (tableIndex, table) in database.tables.enumerated() {
-                check(table.selection, at: "outputs.databases[\(databaseIndex)].tables[\(tableIndex)]", path: "outputs.databases.tables",
-                      of: table.source, schemas[table.source] ?? [])
+                check(
+                    table.selection, at: "outputs.databases[\(databaseIndex)].tables[\(tableIndex)]", path: "outputs.databases.tables",
+                    of: table.source, schemas[table.source] ?? [])
             }
         }
     }
@@ -58,9 +61,10 @@ struct OutputSchemaCheck {
             let output = selection.rename[name] ?? name
             if let earlier = written[output] {
                 let renamed = selection.rename[name] != nil ? name : earlier
-                reader.error(at: reader.locations["\(at).rename.\(renamed)"] ?? reader.locations[at],
-                             "'\(path).rename' gives '\(renamed)' the name '\(output)', which another column of this output already has",
-                             hint: "choose a name no other written column has, or leave one of them out of 'columns'")
+                reader.error(
+                    at: reader.locations["\(at).rename.\(renamed)"] ?? reader.locations[at],
+                    "'\(path).rename' gives '\(renamed)' the name '\(output)', which another column of this output already has",
+                    hint: "choose a name no other written column has, or leave one of them out of 'columns'")
             } else {
                 written[output] = name
             }
@@ -70,8 +74,10 @@ struct OutputSchemaCheck {
     private func unknown(_ name: String, at location: SourceLocation?, key: String, of source: ExportSpec.Source, _ schema: [ColumnSchema]) {
         let names = schema.map(\.name)
         let suggestion = Suggestion.closest(to: name, among: names)
-        reader.error(at: location, "'\(key)': the \(source.rawValue) table has no column '\(name)'"
-                     + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                     hint: "its columns: \(names.joined(separator: ", "))")
+        reader.error(
+            at: location,
+            "'\(key)': the \(source.rawValue) table has no column '\(name)'"
+                + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+            hint: "its columns: \(names.joined(separator: ", "))")
     }
 }

@@ -22,8 +22,9 @@ public struct OutputRules: ConfigSection, Equatable {
             .text("directory", \.directory, required: true, example: "out", doc: "Runs are published under this directory."),
             .integer("keep_runs", \.keepRuns, in: 1...10_000, doc: "How many runs are kept."),
             .bool("protect_formulas", \.protectFormulas, doc: "Prefix CSV cells that a spreadsheet would run as formulas."),
-            .list("files", \.fileItems, required: true, example: "[{customers: customers.csv}]", doc: "The files each run exports.",
-                  shortForm: FileExportItem.shortForm),
+            .list(
+                "files", \.fileItems, required: true, example: "[{customers: customers.csv}]", doc: "The files each run exports.",
+                shortForm: FileExportItem.shortForm),
             .list("databases", \.databases, defaultText: "none", doc: "Databases that get tables."),
         ]
     }
@@ -41,13 +42,16 @@ public struct OutputRules: ConfigSection, Equatable {
             let pathLocation = reader.locations["\(context.indexedPath).files[\(index)].path"]
             let normalized = item.path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
             if reserved.contains(normalized) {
-                reader.error(at: pathLocation, "'\(item.path)' is written by every run (\(RunFiles.allNames.joined(separator: ", "))); choose another name")
+                reader.error(
+                    at: pathLocation, "'\(item.path)' is written by every run (\(RunFiles.allNames.joined(separator: ", "))); choose another name")
             }
             if !paths.insert(normalized).inserted {
                 reader.error(at: pathLocation, "two files in '\(context.path).files' are both written to '\(item.path)'")
             }
-            section.files.append(ExportSpec(source: item.table, path: item.path, format: format, columns: item.selection.columns,
-                                            rename: item.selection.rename, splitBy: item.splitBy))
+            section.files.append(
+                ExportSpec(
+                    source: item.table, path: item.path, format: format, columns: item.selection.columns,
+                    rename: item.selection.rename, splitBy: item.splitBy))
         }
     }
 }
@@ -56,7 +60,8 @@ public struct OutputRules: ConfigSection, Equatable {
 struct SelectionFields {
     static func fields<Section: ConfigSection>(_ keyPath: WritableKeyPath<Section, ColumnSelection>) -> [ConfigField<Section>] {
         [
-            .custom("columns", shape: .list(.text), defaultText: "every column", doc: "The columns to write, in this order.") { node, context, section in
+            .custom("columns", shape: .list(.text), defaultText: "every column", doc: "The columns to write, in this order.") {
+                node, context, section in
                 guard let items = context.reader.sequence(node, at: context.path) else { return }
                 var names: [String] = []
                 for (index, item) in items.enumerated() {
@@ -65,14 +70,18 @@ struct SelectionFields {
                 }
                 section[keyPath: keyPath].columns = names
             },
-            .custom("rename", shape: .pairs, defaultText: "none",
-                    doc: "New names for columns.") { node, context, section in
+            .custom(
+                "rename", shape: .pairs, defaultText: "none",
+                doc: "New names for columns."
+            ) { node, context, section in
                 guard case .mapping(let pairs) = node else {
                     context.error(node, "'\(context.path)' must map column names to new names, e.g. {customer_id: id}")
                     return
                 }
                 for (from, to) in pairs {
-                    guard let old = context.reader.string(from, at: context.path), let new = context.reader.string(to, at: context.path) else { continue }
+                    guard let old = context.reader.string(from, at: context.path), let new = context.reader.string(to, at: context.path) else {
+                        continue
+                    }
                     context.reader.record(from, at: "\(context.indexedPath).\(old)")
                     section[keyPath: keyPath].rename[old] = new
                 }
@@ -91,19 +100,22 @@ struct FileExportItem: ConfigSection, Equatable {
     static var fields: [ConfigField<Self>] {
         [
             .choice("table", \.table, required: true, example: "customers", doc: "Which table the file holds."),
-            .text("path", \.path, required: true, example: "customers.csv",
-                  doc: "Relative to the run directory; `.csv` or `.jsonl` chooses the format."),
+            .text(
+                "path", \.path, required: true, example: "customers.csv",
+                doc: "Relative to the run directory; `.csv` or `.jsonl` chooses the format."),
         ] + SelectionFields.fields(\.selection) + [
-            .text("split_by", \.splitBy, doc: "One file per value of this text column; the path holds `{value}`."),
+            .text("split_by", \.splitBy, doc: "One file per value of this text column; the path holds `{value}`.")
         ]
     }
 
     /// The short form `- customers: customers.csv`; `.none` when the item is not written so.
     static func shortForm(_ node: Node, _ context: FieldContext) -> FileExportItem?? {
         guard case .mapping(let mapping) = node, mapping.count == 1, let (keyNode, value) = mapping.first,
-              let key = keyNode.string, !fields.map(\.key).contains(key) else { return .none }
+            let key = keyNode.string, !fields.map(\.key).contains(key)
+        else { return .none }
         guard let table = context.reader.choice(keyNode, at: context.path, as: ExportSpec.Source.self),
-              let path = context.reader.string(value, at: "\(context.path).path") else { return .some(nil) }
+            let path = context.reader.string(value, at: "\(context.path).path")
+        else { return .some(nil) }
         context.reader.record(keyNode, at: "\(context.indexedPath).table")
         context.reader.record(value, at: "\(context.indexedPath).path")
         var item = FileExportItem()
@@ -127,8 +139,9 @@ struct FileExportItem: ConfigSection, Equatable {
         if ExportSpec.format(ofPath: item.path, protectFormulas: true) == nil {
             reader.error(pathNode, "'\(path).path' must end in .csv or .jsonl, got '\(item.path)'", hint: "the extension chooses the format")
         } else if item.path.hasPrefix("/") || item.path.split(separator: "/").contains("..") {
-            reader.error(pathNode, "'\(path).path' must be relative and stay inside the run directory, got '\(item.path)'",
-                         hint: "set outputs.directory to move the whole run")
+            reader.error(
+                pathNode, "'\(path).path' must be relative and stay inside the run directory, got '\(item.path)'",
+                hint: "set outputs.directory to move the whole run")
         } else if item.splitBy != nil, !item.path.contains("{value}") {
             reader.error(pathNode, "'\(path).path' must contain {value} when split_by is set, e.g. by_segment/{value}.csv")
         } else if item.splitBy == nil, item.path.contains("{value}") {
@@ -155,23 +168,26 @@ extension DatabaseTarget: ConfigSection {
         [
             .text("sqlite", \.sqlitePath, doc: "A SQLite database file; relative paths are inside `outputs.directory`."),
             .optionalSection("postgres", \.postgres, doc: "A PostgreSQL server."),
-            .list("tables", \.tables, required: true, example: "[{table: customers, name: segflow_customers}]",
-                  doc: "The tables loaded into this database."),
+            .list(
+                "tables", \.tables, required: true, example: "[{table: customers, name: segflow_customers}]",
+                doc: "The tables loaded into this database."),
         ]
     }
 
     static func check(_ section: inout Self, _ context: SectionContext) {
         if (context.entries["sqlite"] == nil) == (context.entries["postgres"] == nil) {
-            context.error(nil, "each entry of '\(context.path)' needs exactly one of 'sqlite' or 'postgres'",
-                          hint: "e.g. '- sqlite: out/segments.sqlite' or '- postgres: {database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD}'")
+            context.error(
+                nil, "each entry of '\(context.path)' needs exactly one of 'sqlite' or 'postgres'",
+                hint: "e.g. '- sqlite: out/segments.sqlite' or '- postgres: {database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD}'")
         }
         if case .sequence(let items)? = context.entries["tables"], items.isEmpty {
             context.error("tables", "'\(context.path).tables' is empty", hint: "add '- {table: customers, name: segflow_customers}'")
         }
         var names: Set<String> = []
         for (index, table) in section.tables.enumerated() where !table.name.isEmpty && !names.insert(table.name.lowercased()).inserted {
-            context.reader.error(at: context.reader.locations["\(context.indexedPath).tables[\(index)].name"],
-                                 "two tables of this database are both named '\(table.name)'")
+            context.reader.error(
+                at: context.reader.locations["\(context.indexedPath).tables[\(index)].name"],
+                "two tables of this database are both named '\(table.name)'")
         }
     }
 }
@@ -188,8 +204,10 @@ extension DatabaseTableSpec: ConfigSection {
 
     static func check(_ section: inout Self, _ context: SectionContext) {
         guard !section.name.isEmpty, !isValidName(section.name) else { return }
-        context.error("name", "'\(context.path).name' must be letters, digits and _, starting with a letter, "
-                      + "at most \(maximumNameLength) characters; got '\(section.name)'")
+        context.error(
+            "name",
+            "'\(context.path).name' must be letters, digits and _, starting with a letter, "
+                + "at most \(maximumNameLength) characters; got '\(section.name)'")
         section.name = ""
     }
 }
@@ -203,13 +221,16 @@ extension PostgresSettings: ConfigSection {
             .integer("port", \.port, in: 1...65535, doc: "Server port."),
             .text("database", \.database, required: true, example: "crm", doc: "Database name."),
             .text("user", \.user, required: true, example: "segflow", doc: "User name."),
-            .custom("password_env", shape: .text, defaultText: "none",
-                    doc: "The environment variable holding the password.") { node, context, section in
+            .custom(
+                "password_env", shape: .text, defaultText: "none",
+                doc: "The environment variable holding the password."
+            ) { node, context, section in
                 guard let variable = context.reader.string(node, at: context.path) else { return }
                 // Not echoed: a value that is no variable name may be the password itself.
                 if variable.first?.isNumber != false || variable.contains(where: { !($0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_")) }) {
-                    context.error(node, "'\(context.path)' must name an environment variable in capitals, such as SEGFLOW_PG_PASSWORD",
-                                  hint: "the password itself never goes in the pipeline file; if it was there, change it")
+                    context.error(
+                        node, "'\(context.path)' must name an environment variable in capitals, such as SEGFLOW_PG_PASSWORD",
+                        hint: "the password itself never goes in the pipeline file; if it was there, change it")
                 }
                 section.passwordVariable = variable
             },

@@ -1,7 +1,7 @@
 import Churn
 import DatabaseExport
-import Features
 import Export
+import Features
 import Foundation
 import History
 import Ingest
@@ -64,7 +64,8 @@ struct RunPublisher {
             if let previous = try? Assignments.read(path: previousPath) {
                 migration = Migration(from: previous, to: assignments)
             } else {
-                context.warnings.append(.warning(at: SourceLocation(file: previousPath), "the previous run has no readable assignments: no migration this time"))
+                context.warnings.append(
+                    .warning(at: SourceLocation(file: previousPath), "the previous run has no readable assignments: no migration this time"))
             }
         }
         if let migration {
@@ -82,10 +83,11 @@ struct RunPublisher {
         var manifest = self.manifest(context, ingested: ingested, outputs: written, migration: migration)
         if !stagedDatabases.isEmpty { manifest.databaseTables = stagedDatabases.flatMap(\.loaded) }
         try staged.write(RunFiles.manifest) { try $0.write(bytes: [UInt8](try manifest.encoded())) }
-        let record = RunRecord(runID: runID, previousRunID: previousRunID, startedAt: ISO8601DateFormatter().string(from: started),
-                               totalSeconds: Date().timeIntervalSince(started),
-                               stageSeconds: Dictionary(uniqueKeysWithValues: context.stageReports.map { ($0.stage, $0.seconds) }),
-                               fileSeconds: fileSeconds)
+        let record = RunRecord(
+            runID: runID, previousRunID: previousRunID, startedAt: ISO8601DateFormatter().string(from: started),
+            totalSeconds: Date().timeIntervalSince(started),
+            stageSeconds: Dictionary(uniqueKeysWithValues: context.stageReports.map { ($0.stage, $0.seconds) }),
+            fileSeconds: fileSeconds)
         try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
         let report = reportContent(context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration)
         try staged.write(RunFiles.report) { try $0.write(RunReportPage.html(report)) }
@@ -99,8 +101,9 @@ struct RunPublisher {
         runs.prune(keeping: pipeline.outputs.keepRuns)
         let metrics = RunMetrics(pipeline: pipeline.name, manifest: manifest, record: record, finishedAt: Date())
         try OutputTransaction.write("\(runs.root)/metrics.prom", bytes: Array(metrics.text.utf8))
-        return RunOutcome(manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration,
-                          warnings: context.warnings)
+        return RunOutcome(
+            manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration,
+            warnings: context.warnings)
     }
 
     private func manifest(_ context: RunContext, ingested: IngestResult, outputs: [Manifest.Output], migration: Migration?) -> Manifest {
@@ -109,30 +112,40 @@ struct RunPublisher {
             segflowVersion: SegflowVersion.current,
             pipeline: .init(name: pipeline.name, path: pipeline.path, xxh64: pipeline.fingerprint),
             asOf: CivilTime.dateString(days: context.asOfDay),
-            inputs: [.init(name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
-                           xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)],
+            inputs: [
+                .init(
+                    name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
+                    xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)
+            ],
             stages: context.stageReports, rejectedRows: ingested.rejected.count, outputs: outputs,
             randomSeeds: pipeline.segment?.kmeans.map { ["kmeans": $0.rules.seed] } ?? [:],
             segmentation: context.segmentationSummary, clustering: context.clusteringSummary,
             churn: churn.map { report in
-                Manifest.Churn(purchaseModel: report.purchaseModel, parameters: report.parameters, logLikelihood: report.logLikelihood,
-                               horizonDays: report.horizonDays, rocAUC: report.classifierEvaluation?.rocAUC,
-                               logLoss: report.classifierEvaluation?.logLoss, brierScore: report.classifierEvaluation?.brierScore,
-                               topDecileLift: report.classifierEvaluation?.topDecileLift,
-                               topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings)
+                Manifest.Churn(
+                    purchaseModel: report.purchaseModel, parameters: report.parameters, logLikelihood: report.logLikelihood,
+                    horizonDays: report.horizonDays, rocAUC: report.classifierEvaluation?.rocAUC,
+                    logLoss: report.classifierEvaluation?.logLoss, brierScore: report.classifierEvaluation?.brierScore,
+                    topDecileLift: report.classifierEvaluation?.topDecileLift,
+                    topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings)
             },
-            migration: migration.map { Manifest.Migration(newCustomers: $0.newCustomers, goneCustomers: $0.goneCustomers,
-                                                           unchangedCustomers: $0.unchangedCustomers, movers: $0.movers.count) })
+            migration: migration.map {
+                Manifest.Migration(
+                    newCustomers: $0.newCustomers, goneCustomers: $0.goneCustomers,
+                    unchangedCustomers: $0.unchangedCustomers, movers: $0.movers.count)
+            })
     }
 
-    private func reportContent(_ context: RunContext, manifest: Manifest, record: RunRecord, rejected: [RejectedRow],
-                               migration: Migration?) -> ReportContent {
+    private func reportContent(
+        _ context: RunContext, manifest: Manifest, record: RunRecord, rejected: [RejectedRow],
+        migration: Migration?
+    ) -> ReportContent {
         var report = ReportContent(manifest: manifest, record: record)
         report.rejectedByReason = Self.rejectedByReason(rejected)
         report.paretoCurve = context.paretoCurve
         report.segmentValues = context.segmentValues
         if let profiles = context.clustering?.profiles {
-            report.clusterFeatureNames = CustomerFeatures.numericNames.filter { name in profiles.first?.features.contains { $0.name == name } == true }
+            report.clusterFeatureNames = CustomerFeatures.numericNames.filter { name in profiles.first?.features.contains { $0.name == name } == true
+            }
             report.clusterZScores = profiles.map { profile in
                 report.clusterFeatureNames.map { name in profile.features.first { $0.name == name }?.zScore ?? .nan }
             }
@@ -148,10 +161,11 @@ struct RunPublisher {
         for (index, target) in pipeline.outputs.databases.enumerated() {
             guard case .postgres(let settings) = target.connection, let variable = settings.passwordVariable else { continue }
             guard let password = getenvString(variable), !password.isEmpty else {
-                throw SegflowError(.config, at: pipeline.locations["outputs.databases[\(index)].postgres.password_env"] ?? SourceLocation(file: pipeline.path),
-                                   "outputs.databases[\(index)].postgres.password_env: the environment variable \(variable) is not set",
-                                   hint: "set \(variable) in the job's environment to the password of '\(settings.user)'; "
-                                       + "the password never goes in the pipeline file")
+                throw SegflowError(
+                    .config, at: pipeline.locations["outputs.databases[\(index)].postgres.password_env"] ?? SourceLocation(file: pipeline.path),
+                    "outputs.databases[\(index)].postgres.password_env: the environment variable \(variable) is not set",
+                    hint: "set \(variable) in the job's environment to the password of '\(settings.user)'; "
+                        + "the password never goes in the pipeline file")
             }
             passwords[index] = password
         }
@@ -176,11 +190,15 @@ struct RunPublisher {
                 let tables = try databaseStep(index) {
                     try DatabaseExporter.stage(loads, into: target.connection, password: passwords[index])
                 }
-                staged.append(StagedDatabase(tables: tables, loaded: zip(target.tables, loads).map { spec, load in
-                    // As configured, so the manifest does not depend on --output.
-                    Manifest.DatabaseTable(database: pipeline.outputs.databases[index].displayName, table: load.name,
-                                           source: spec.source.rawValue, rows: load.table.rowCount)
-                }))
+                staged.append(
+                    StagedDatabase(
+                        tables: tables,
+                        loaded: zip(target.tables, loads).map { spec, load in
+                            // As configured, so the manifest does not depend on --output.
+                            Manifest.DatabaseTable(
+                                database: pipeline.outputs.databases[index].displayName, table: load.name,
+                                source: spec.source.rawValue, rows: load.table.rowCount)
+                        }))
             }
         } catch {
             for database in staged { database.tables.discard() }
@@ -195,8 +213,9 @@ struct RunPublisher {
             return try step()
         } catch let failure as DatabaseFailure {
             let target = pipeline.outputs.databases[index]
-            throw SegflowError(.io, at: pipeline.locations["outputs.databases[\(index)]"] ?? SourceLocation(file: pipeline.path),
-                               "outputs.databases[\(index)] (\(target.displayName)): \(failure.message)", hint: failure.hint)
+            throw SegflowError(
+                .io, at: pipeline.locations["outputs.databases[\(index)]"] ?? SourceLocation(file: pipeline.path),
+                "outputs.databases[\(index)] (\(target.displayName)): \(failure.message)", hint: failure.hint)
         }
     }
 
@@ -208,10 +227,12 @@ struct RunPublisher {
     }
 
     static func rejectedTable(_ rows: [RejectedRow]) -> Table {
-        Table(rowCount: rows.count, columns: [
-            Column("line", .integer(rows.map { Int64($0.line) })),
-            Column("reason", .text(rows.map(\.reason))),
-            Column("record", .text(rows.map(\.record))),
-        ])
+        Table(
+            rowCount: rows.count,
+            columns: [
+                Column("line", .integer(rows.map { Int64($0.line) })),
+                Column("reason", .text(rows.map(\.reason))),
+                Column("record", .text(rows.map(\.record))),
+            ])
     }
 }

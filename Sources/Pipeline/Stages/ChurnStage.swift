@@ -42,8 +42,9 @@ public struct ChurnSection: ConfigSection, Equatable {
         [
             .choice("model", \.model, doc: "The supervised churn model; `none` keeps the purchase model's scores only."),
             .choice("purchase_model", \.fitted.purchaseModel, doc: "The model behind p_alive, expected purchases and clv."),
-            .duration("horizon", \.fitted.horizonDays, in: 1...3650,
-                      doc: "Horizon of the expected purchases, of the churn label and of the holdout."),
+            .duration(
+                "horizon", \.fitted.horizonDays, in: 1...3650,
+                doc: "Horizon of the expected purchases, of the churn label and of the holdout."),
             .choice("time_unit", \.timeUnit, doc: "Time unit of the purchase and spend model fits."),
             .number("penalizer", \.fitted.penalizer, in: 0...100, doc: "L2 penalty on the purchase and spend model parameters."),
             .section("clv", \.clv, doc: "Customer lifetime value."),
@@ -104,8 +105,9 @@ public struct RiskSection: ConfigSection, Equatable {
             context.error(nil, "'\(context.path).medium' must not exceed '\(context.path).high'")
         }
         if section.highShare + section.mediumShare > 1 {
-            context.error("medium_share", "'\(context.path).high_share' and '\(context.path).medium_share' add up to more than 1",
-                          hint: "they are shares of the same customers, e.g. high_share: 0.1, medium_share: 0.2")
+            context.error(
+                "medium_share", "'\(context.path).high_share' and '\(context.path).medium_share' add up to more than 1",
+                hint: "they are shares of the same customers, e.g. high_share: 0.1, medium_share: 0.2")
         }
         let unused = section.bands == .quantile ? ["medium", "high"] : ["high_share", "medium_share"]
         for key in unused where context.entries[key] != nil {
@@ -135,8 +137,10 @@ enum ChurnStage: PipelineStage {
 
     static func customerColumns(_ config: ChurnSection) -> [ColumnSchema] {
         let rules = config.rules
-        var columns = [ColumnSchema("p_alive", .real), ColumnSchema("expected_purchases_\(rules.horizonDays)d", .real),
-                       ColumnSchema("clv", .real), ColumnSchema("expected_next_purchase", .text)]
+        var columns = [
+            ColumnSchema("p_alive", .real), ColumnSchema("expected_purchases_\(rules.horizonDays)d", .real),
+            ColumnSchema("clv", .real), ColumnSchema("expected_next_purchase", .text),
+        ]
         if rules.classifier { columns += [ColumnSchema("churn_probability", .real), ColumnSchema("churn_risk", .text)] }
         return columns
     }
@@ -150,10 +154,12 @@ enum ChurnStage: PipelineStage {
         } catch let error as ChurnError {
             switch error {
             case .tooLittleHistory:
-                throw SegflowError(.data, at: context.location(of: "churn.horizon"), "churn: \(error)", hint: "shorten churn.horizon, or move as_of later")
+                throw SegflowError(
+                    .data, at: context.location(of: "churn.horizon"), "churn: \(error)", hint: "shorten churn.horizon, or move as_of later")
             case .fit:
-                throw SegflowError(.data, at: context.location(of: "churn"), "churn: \(error)",
-                                   hint: "try churn.penalizer: 0.001, or check that customers make repeat purchases")
+                throw SegflowError(
+                    .data, at: context.location(of: "churn"), "churn: \(error)",
+                    hint: "try churn.penalizer: 0.001, or check that customers make repeat purchases")
             }
         }
         if config.risk.bands == .quantile { scores.churnRisk = config.risk.quantileBands(scores.churnProbability) }

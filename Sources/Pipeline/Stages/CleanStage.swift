@@ -1,5 +1,5 @@
-import Foundation
 import Clean
+import Foundation
 import Ingest
 import SegflowCore
 
@@ -16,8 +16,10 @@ public struct CleanSection: ConfigSection, Equatable {
 
     static var fields: [ConfigField<Self>] {
         [
-            .custom("max_rejected", shape: .other("count or percentage"), defaultText: "0",
-                    doc: "How many rejected rows a run accepts.") { node, context, section in
+            .custom(
+                "max_rejected", shape: .other("count or percentage"), defaultText: "0",
+                doc: "How many rejected rows a run accepts."
+            ) { node, context, section in
                 // `0.1%` (a share of rows) or `25` (a count).
                 let text = node.string?.trimmingCharacters(in: .whitespaces) ?? ""
                 if text.hasSuffix("%"), let percent = Double(text.dropLast()), (0...100).contains(percent) {
@@ -31,8 +33,10 @@ public struct CleanSection: ConfigSection, Equatable {
             .choice("dedupe", \.dedupe, doc: "Which repeated rows are duplicates."),
             .choice("returns", \.returns, doc: "What rows with a negative amount mean."),
             .optionalSection("date_range", \.dateRange, doc: "Keeps rows whose UTC date is within the range."),
-            .custom("winsorize", shape: .number(0.5...1), defaultText: "none",
-                    doc: "Caps positive amounts at this quantile; 1 turns it off.") { node, context, section in
+            .custom(
+                "winsorize", shape: .number(0.5...1), defaultText: "none",
+                doc: "Caps positive amounts at this quantile; 1 turns it off."
+            ) { node, context, section in
                 if let value = context.reader.number(node, at: context.path, in: 0.5...1) { section.winsorizeQuantile = value == 1 ? nil : value }
             },
         ]
@@ -40,8 +44,9 @@ public struct CleanSection: ConfigSection, Equatable {
 
     /// The rules for a run as of `asOfDay`.
     func rules(asOfDay: Int64) -> CleaningRules {
-        CleaningRules(cutoff: asOfDay * CivilTime.secondsPerDay, dateRange: dateRange?.days, returns: returns,
-                      winsorizeQuantile: winsorizeQuantile, dedupe: dedupe)
+        CleaningRules(
+            cutoff: asOfDay * CivilTime.secondsPerDay, dateRange: dateRange?.days, returns: returns,
+            winsorizeQuantile: winsorizeQuantile, dedupe: dedupe)
     }
 }
 

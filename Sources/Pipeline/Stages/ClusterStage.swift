@@ -22,9 +22,11 @@ public struct ClusterSection: ConfigSection, Equatable {
 
     static var fields: [ConfigField<Self>] {
         [
-            .custom("features", shape: .list(.section(ClusterFeatureItem.fields.map(\.info))),
-                    defaultText: ClusteringRules().features.map(\.name).joined(separator: ", ") + ", each log1p",
-                    doc: "The numeric features clustered on.") { node, context, section in
+            .custom(
+                "features", shape: .list(.section(ClusterFeatureItem.fields.map(\.info))),
+                defaultText: ClusteringRules().features.map(\.name).joined(separator: ", ") + ", each log1p",
+                doc: "The numeric features clustered on."
+            ) { node, context, section in
                 guard let items = context.reader.sequence(node, at: context.path) else { return }
                 if items.isEmpty { context.error(node, "'\(context.path)' is empty", hint: "list at least one feature, e.g. [frequency]") }
                 section.features = items.enumerated().compactMap { index, item in
@@ -39,16 +41,20 @@ public struct ClusterSection: ConfigSection, Equatable {
                     return context.reader.decode(ClusterFeatureItem.self, item, itemContext)
                 }
             },
-            .custom("k", shape: .other("whole number 1..1000 or auto"), defaultText: kText(ClusteringRules().clusterCount),
-                    doc: "Number of clusters, or search `k_range`.") { node, context, section in
+            .custom(
+                "k", shape: .other("whole number 1..1000 or auto"), defaultText: kText(ClusteringRules().clusterCount),
+                doc: "Number of clusters, or search `k_range`."
+            ) { node, context, section in
                 if node.string == "auto" {
                     section.autoK = true
                 } else if let k = context.reader.integer(node, at: context.path, in: 1...1000) {
                     section.rules.clusterCount = .fixed(k)
                 }
             },
-            .custom("k_range", shape: .list(.integer(1...1000)), defaultText: "[2, 12]",
-                    doc: "With `k: auto`, the k searched.") { node, context, section in
+            .custom(
+                "k_range", shape: .list(.integer(1...1000)), defaultText: "[2, 12]",
+                doc: "With `k: auto`, the k searched."
+            ) { node, context, section in
                 guard let items = context.reader.sequence(node, at: context.path) else { return }
                 let bounds = items.compactMap { context.reader.integer($0, at: context.path, in: 1...1000) }
                 if bounds.count == 2, bounds[0] <= bounds[1] {
@@ -62,13 +68,16 @@ public struct ClusterSection: ConfigSection, Equatable {
             .integer("restarts", \.rules.restarts, in: 1...100, doc: "k-means++ starts per k; the lowest inertia is kept."),
             .integer("max_iter", \.rules.maxIterations, in: 1...100_000, doc: "Lloyd iterations at most."),
             .number("tol", \.rules.tolerance, in: 0...1, doc: "Stops when the squared centre shift is at most tol x the mean variance."),
-            .custom("seed", shape: .integer(0...Int.max), defaultText: String(ClusteringRules().seed),
-                    doc: "Same seed, same clusters.") { node, context, section in
+            .custom(
+                "seed", shape: .integer(0...Int.max), defaultText: String(ClusteringRules().seed),
+                doc: "Same seed, same clusters."
+            ) { node, context, section in
                 if let value = context.reader.integer(node, at: context.path, in: 0...Int.max) { section.rules.seed = UInt64(value) }
             },
             .choice("precision", \.rules.precision, doc: "Arithmetic of the distance step."),
-            .integer("silhouette_sample", \.rules.silhouetteSample, in: 100...1_000_000,
-                     doc: "Customers in the stratified sample for the silhouette."),
+            .integer(
+                "silhouette_sample", \.rules.silhouetteSample, in: 100...1_000_000,
+                doc: "Customers in the stratified sample for the silhouette."),
         ]
     }
 
@@ -76,8 +85,9 @@ public struct ClusterSection: ConfigSection, Equatable {
         if let items = section.features {
             var seen = Set<String>()
             for (index, item) in items.enumerated() where !seen.insert(item.feature.name).inserted {
-                context.reader.error(at: context.reader.locations["\(context.indexedPath).features[\(index)]"],
-                                     "feature '\(item.feature.name)' is listed twice in '\(context.path).features'")
+                context.reader.error(
+                    at: context.reader.locations["\(context.indexedPath).features[\(index)]"],
+                    "feature '\(item.feature.name)' is listed twice in '\(context.path).features'")
             }
             section.rules.features = items.map(\.feature)
         }
@@ -127,8 +137,9 @@ struct ClusterFeatureItem: ConfigSection, Equatable {
         let names = CustomerFeatures.numericNames
         guard !names.contains(item.feature.name) else { return item }
         let suggestion = Suggestion.closest(to: item.feature.name, among: names)
-        reader.error(node, "'\(path)' has no feature '\(item.feature.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                     hint: "features: \(names.joined(separator: ", "))")
+        reader.error(
+            node, "'\(path)' has no feature '\(item.feature.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+            hint: "features: \(names.joined(separator: ", "))")
         return nil
     }
 }
@@ -142,12 +153,14 @@ enum ClusterStage: PipelineStage {
     }
 
     /// The `segments` table: one row per cluster, then mean, median and z-score of every feature.
-    static let segmentsSchema: [ColumnSchema] = [
-        ColumnSchema("cluster", .integer), ColumnSchema("label", .text), ColumnSchema("customers", .integer),
-        ColumnSchema("share", .real), ColumnSchema("value_share", .real),
-    ] + CustomerFeatures.numericNames.flatMap { name in
-        ["mean", "median", "z"].map { ColumnSchema("\(name)_\($0)", .real) }
-    }
+    static let segmentsSchema: [ColumnSchema] =
+        [
+            ColumnSchema("cluster", .integer), ColumnSchema("label", .text), ColumnSchema("customers", .integer),
+            ColumnSchema("share", .real), ColumnSchema("value_share", .real),
+        ]
+        + CustomerFeatures.numericNames.flatMap { name in
+            ["mean", "median", "z"].map { ColumnSchema("\(name)_\($0)", .real) }
+        }
 
     static func run(_ config: ClusterSection, _ context: inout RunContext) throws {
         let rules = config.rules
@@ -159,8 +172,11 @@ enum ClusterStage: PipelineStage {
             k: result.clusterCount, rule: result.rule, seed: rules.seed, precision: rules.precision.rawValue,
             inertia: result.inertia, iterations: result.iterations,
             candidates: result.candidates.map { .init(k: $0.k, inertia: $0.inertia, silhouette: $0.silhouette) },
-            clusters: result.profiles.map { .init(cluster: $0.cluster, label: $0.label, customers: $0.customers,
-                                                  share: $0.share, valueShare: $0.valueShare) },
+            clusters: result.profiles.map {
+                .init(
+                    cluster: $0.cluster, label: $0.label, customers: $0.customers,
+                    share: $0.share, valueShare: $0.valueShare)
+            },
             note: result.note)
         context.clustering = result
     }
@@ -170,16 +186,19 @@ enum ClusterStage: PipelineStage {
         do {
             return try CustomerClustering(rules: rules).cluster(context.features)
         } catch ClusteringError.tooFewCustomers(let k, let count) {
-            throw context.error(.config, at: "segment.kmeans.k", "\(k) clusters asked for, but the run has only \(count) customers",
-                                hint: "lower segment.kmeans.k (or the k_range), or check why so few customers survived cleaning")
+            throw context.error(
+                .config, at: "segment.kmeans.k", "\(k) clusters asked for, but the run has only \(count) customers",
+                hint: "lower segment.kmeans.k (or the k_range), or check why so few customers survived cleaning")
         } catch ClusteringError.input(.notFinite(let feature, let count)) {
-            throw context.error(.config, at: "segment.kmeans.features",
-                                "'\(feature)' has no value for \(count) customers (e.g. inter-purchase times need two purchases)",
-                                hint: "cluster on features every customer has, such as recency_days, frequency, monetary_total, tenure_days")
+            throw context.error(
+                .config, at: "segment.kmeans.features",
+                "'\(feature)' has no value for \(count) customers (e.g. inter-purchase times need two purchases)",
+                hint: "cluster on features every customer has, such as recency_days, frequency, monetary_total, tenure_days")
         } catch ClusteringError.input(.transformDomain(let feature, let count)) {
-            throw context.error(.config, at: "segment.kmeans.features",
-                                "log1p of '\(feature)' is undefined for \(count) customers with values <= -1 (net returns)",
-                                hint: "use 'transform: none' with 'scaling: robust' for this feature")
+            throw context.error(
+                .config, at: "segment.kmeans.features",
+                "log1p of '\(feature)' is undefined for \(count) customers with values <= -1 (net returns)",
+                hint: "use 'transform: none' with 'scaling: robust' for this feature")
         } catch ClusteringError.unknownFeature(let name) {
             throw context.error(.config, at: "segment.kmeans.features", "no feature named '\(name)'")
         }
@@ -187,13 +206,15 @@ enum ClusterStage: PipelineStage {
 
     /// The `segments` table of the run's clusters (no rows without clustering).
     static func segmentsTable(_ profiles: [ClusterProfile]) -> Table {
-        var table = Table(rowCount: profiles.count, columns: [
-            Column("cluster", .integer(profiles.map { Int64($0.cluster) })),
-            Column("label", .text(profiles.map(\.label))),
-            Column("customers", .integer(profiles.map { Int64($0.customers) })),
-            Column("share", .real(profiles.map(\.share))),
-            Column("value_share", .real(profiles.map(\.valueShare))),
-        ])
+        var table = Table(
+            rowCount: profiles.count,
+            columns: [
+                Column("cluster", .integer(profiles.map { Int64($0.cluster) })),
+                Column("label", .text(profiles.map(\.label))),
+                Column("customers", .integer(profiles.map { Int64($0.customers) })),
+                Column("share", .real(profiles.map(\.share))),
+                Column("value_share", .real(profiles.map(\.valueShare))),
+            ])
         for name in CustomerFeatures.numericNames {
             func summary(_ profile: ClusterProfile) -> ClusterProfile.FeatureSummary? { profile.features.first { $0.name == name } }
             table.append(Column("\(name)_mean", .real(profiles.map { summary($0)?.mean ?? .nan })))

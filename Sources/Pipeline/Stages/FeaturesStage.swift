@@ -9,8 +9,10 @@ enum FeaturesStage: PipelineStage {
 
     /// `features`: the groups whose columns are written.
     static var field: ConfigField<PipelineFile.Sections> {
-        .custom("features", shape: .list(.choice(FeatureGroup.allCases.map(\.rawValue))), defaultText: "all",
-                doc: "Which per-customer feature columns to write.") { node, context, sections in
+        .custom(
+            "features", shape: .list(.choice(FeatureGroup.allCases.map(\.rawValue))), defaultText: "all",
+            doc: "Which per-customer feature columns to write."
+        ) { node, context, sections in
             guard let items = context.reader.sequence(node, at: context.path) else { return }
             sections.features = items.compactMap { context.reader.choice($0, at: context.path, as: FeatureGroup.self) }
             var seen = Set<FeatureGroup>()
@@ -29,8 +31,9 @@ enum FeaturesStage: PipelineStage {
 
     static func run(_ config: [FeatureGroup], _ context: inout RunContext) throws {
         let pipeline = context.pipeline
-        let builder = FeatureBuilder(groups: config, asOfDay: context.asOfDay, returnsArePurchases: pipeline.clean.returns == .keep,
-                                     windows: pipeline.featureWindows)
+        let builder = FeatureBuilder(
+            groups: config, asOfDay: context.asOfDay, returnsArePurchases: pipeline.clean.returns == .keep,
+            windows: pipeline.featureWindows)
         let (features, report) = builder.build(context.grouped)
         context.customers = builder.table(features)
         context.features = features

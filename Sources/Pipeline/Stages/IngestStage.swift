@@ -26,18 +26,24 @@ public struct TransactionsSection: ConfigSection, Equatable {
 
     /// The file as the reader takes it.
     public var input: TransactionInput {
-        TransactionInput(path: path, columns: TransactionColumns(customer: columns.customer, order: columns.order, time: columns.time,
-                                                                 amount: columns.amount),
-                         timeFormat: timeFormat, separator: separator, hasHeader: hasHeader)
+        TransactionInput(
+            path: path,
+            columns: TransactionColumns(
+                customer: columns.customer, order: columns.order, time: columns.time,
+                amount: columns.amount),
+            timeFormat: timeFormat, separator: separator, hasHeader: hasHeader)
     }
 
     static var fields: [ConfigField<Self>] {
         [
             .text("path", \.path, required: true, example: "SampleData/transactions.csv", doc: "The file; `.csv` or `.csv.gz`."),
-            .section("columns", \.columns, required: true, example: "{customer: customer_id, order: order_id, time: ts, amount: amount}",
-                     doc: "Which header names hold what segflow needs."),
-            .custom("time_format", shape: .other("iso8601, date, epoch_seconds, or a pattern"), defaultText: "iso8601",
-                    doc: "How times are written.") { node, context, section in
+            .section(
+                "columns", \.columns, required: true, example: "{customer: customer_id, order: order_id, time: ts, amount: amount}",
+                doc: "Which header names hold what segflow needs."),
+            .custom(
+                "time_format", shape: .other("iso8601, date, epoch_seconds, or a pattern"), defaultText: "iso8601",
+                doc: "How times are written."
+            ) { node, context, section in
                 guard let text = context.reader.string(node, at: context.path) else { return }
                 switch text {
                 case "iso8601": section.timeFormat = .iso8601
@@ -50,13 +56,16 @@ public struct TransactionsSection: ConfigSection, Equatable {
                         }
                     } else {
                         let suggestion = Suggestion.closest(to: text, among: ["iso8601", "date", "epoch_seconds"])
-                        context.error(node, "'\(context.path)' cannot be '\(text)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                                      hint: "use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'")
+                        context.error(
+                            node, "'\(context.path)' cannot be '\(text)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                            hint: "use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'")
                     }
                 }
             },
-            .custom("delimiter", shape: .other("one character, tab, or whitespace"), defaultText: ",",
-                    doc: "The field separator.") { node, context, section in
+            .custom(
+                "delimiter", shape: .other("one character, tab, or whitespace"), defaultText: ",",
+                doc: "The field separator."
+            ) { node, context, section in
                 guard let text = context.reader.string(node, at: context.path) else { return }
                 let resolved = text == "tab" || text == "\\t" ? "\t" : text
                 if text == "whitespace" {
@@ -64,8 +73,9 @@ public struct TransactionsSection: ConfigSection, Equatable {
                 } else if resolved.utf8.count == 1, let byte = resolved.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 {
                     section.separator = .byte(byte)
                 } else {
-                    context.error(node, "'\(context.path)' must be a single character other than a quote or line break, or 'whitespace'",
-                                  hint: "for example ',' or ';' or 'tab'")
+                    context.error(
+                        node, "'\(context.path)' must be a single character other than a quote or line break, or 'whitespace'",
+                        hint: "for example ',' or ';' or 'tab'")
                 }
             },
             .bool("header", \.hasHeader, doc: "Whether the first row names the columns."),
@@ -92,13 +102,16 @@ public struct TransactionColumnsSection: ConfigSection, Equatable {
     }
 
     static func check(_ section: inout Self, _ context: SectionContext) {
-        let roles: [(key: String, name: String?)] = [("customer", section.customer), ("order", section.order),
-                                                     ("time", section.time), ("amount", section.amount)]
+        let roles: [(key: String, name: String?)] = [
+            ("customer", section.customer), ("order", section.order),
+            ("time", section.time), ("amount", section.amount),
+        ]
         for (index, role) in roles.enumerated() {
             guard let name = role.name, !name.isEmpty else { continue }
             if let other = roles[(index + 1)...].first(where: { $0.name == name }) {
-                context.error(nil, "column '\(name)' is mapped to both '\(role.key)' and '\(other.key)' in '\(context.path)'",
-                              hint: "each of customer, order, time and amount needs its own column")
+                context.error(
+                    nil, "column '\(name)' is mapped to both '\(role.key)' and '\(other.key)' in '\(context.path)'",
+                    hint: "each of customer, order, time and amount needs its own column")
             }
         }
     }
@@ -113,8 +126,10 @@ enum IngestStage: PipelineStage {
     static func run(_ config: InputsSection, _ context: inout RunContext) throws {
         let reader = TransactionReader(input: config.transactions.input, budget: context.pipeline.clean.maxRejected)
         let ingested = try reader.read(progress: context.progress)
-        context.stageReports.append(StageReport(stage: name, rowsIn: ingested.recordCount, rowsOut: ingested.transactions.count,
-                                                counts: [.init("rejected", ingested.rejected.count)]))
+        context.stageReports.append(
+            StageReport(
+                stage: name, rowsIn: ingested.recordCount, rowsOut: ingested.transactions.count,
+                counts: [.init("rejected", ingested.rejected.count)]))
         context.asOfDay = try asOfDay(context, newestTime: ingested.newestTime)
         context.ingested = ingested
     }
@@ -125,9 +140,10 @@ enum IngestStage: PipelineStage {
         case .day(let day): return day
         case .latest:
             guard let newestTime else {
-                throw SegflowError(.data, at: SourceLocation(file: context.pipeline.transactions.path),
-                                   "no transaction was accepted, so 'as_of: latest' has no date",
-                                   hint: "check the file and rejected rows, or set as_of to a date")
+                throw SegflowError(
+                    .data, at: SourceLocation(file: context.pipeline.transactions.path),
+                    "no transaction was accepted, so 'as_of: latest' has no date",
+                    hint: "check the file and rejected rows, or set as_of to a date")
             }
             return CivilTime.day(ofSeconds: newestTime) + 1
         }

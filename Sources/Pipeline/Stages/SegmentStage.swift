@@ -50,12 +50,16 @@ public struct RFMSection: ConfigSection, Equatable {
     static var fields: [ConfigField<Self>] {
         [
             .integer("bins", \.bins, in: 2...10, doc: "Scores run 1..bins by quantile."),
-            .custom("segments", shape: .list(.section([
-                FieldInfo(key: "name", shape: .text, required: true, defaultText: nil, doc: "The segment's name."),
-                FieldInfo(key: "r", shape: .other("score or range"), required: true, defaultText: nil, doc: "Recency scores covered."),
-                FieldInfo(key: "f", shape: .other("score or range"), required: true, defaultText: nil, doc: "Frequency scores covered."),
-                FieldInfo(key: "m", shape: .other("score or range"), required: false, defaultText: "any", doc: "Monetary scores covered."),
-            ])), defaultText: "the 11-segment map", doc: "Named segments; the first rule that matches wins.") { node, context, section in
+            .custom(
+                "segments",
+                shape: .list(
+                    .section([
+                        FieldInfo(key: "name", shape: .text, required: true, defaultText: nil, doc: "The segment's name."),
+                        FieldInfo(key: "r", shape: .other("score or range"), required: true, defaultText: nil, doc: "Recency scores covered."),
+                        FieldInfo(key: "f", shape: .other("score or range"), required: true, defaultText: nil, doc: "Frequency scores covered."),
+                        FieldInfo(key: "m", shape: .other("score or range"), required: false, defaultText: "any", doc: "Monetary scores covered."),
+                    ])), defaultText: "the 11-segment map", doc: "Named segments; the first rule that matches wins."
+            ) { node, context, section in
                 section.segments = segmentRules(node, bins: section.bins, context)
             },
         ]
@@ -63,8 +67,9 @@ public struct RFMSection: ConfigSection, Equatable {
 
     static func check(_ section: inout Self, _ context: SectionContext) {
         if section.segments == nil, section.bins != 5 {
-            context.error("bins", "the default RFM segment map is for 5 bins; with \(section.bins) bins list '\(context.path).segments'",
-                          hint: "see docs/segmentation.md for the default map to adapt")
+            context.error(
+                "bins", "the default RFM segment map is for 5 bins; with \(section.bins) bins list '\(context.path).segments'",
+                hint: "see docs/segmentation.md for the default map to adapt")
         }
     }
 
@@ -74,27 +79,33 @@ public struct RFMSection: ConfigSection, Equatable {
         guard let items = reader.sequence(node, at: context.path) else { return [] }
         var rules: [RFMSegmentRule] = []
         for item in items {
-            guard let entry = reader.mapping(item, at: context.path, allowed: segmentKeys, required: ["name", "r", "f"],
-                                             examples: ["name": "Champions", "r": "5", "f": "4-5"]) else { continue }
+            guard
+                let entry = reader.mapping(
+                    item, at: context.path, allowed: segmentKeys, required: ["name", "r", "f"],
+                    examples: ["name": "Champions", "r": "5", "f": "4-5"])
+            else { continue }
             func range(_ key: String) -> ClosedRange<Int>? {
                 guard let node = entry[key] else { return nil }
                 let bounds = (node.string ?? "").split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
-                      1 <= low, low <= high, high <= bins else {
+                    1 <= low, low <= high, high <= bins
+                else {
                     reader.error(node, "'\(context.path).\(key)' must be a score or a range of scores within 1-\(bins), e.g. 4-5")
                     return nil
                 }
                 return low...high
             }
             guard let name = entry["name"].flatMap({ reader.string($0, at: "\(context.path).name") }),
-                  let r = range("r"), let f = range("f") else { continue }
+                let r = range("r"), let f = range("f")
+            else { continue }
             rules.append(RFMSegmentRule(name, recency: r, frequency: f, monetary: range("m") ?? 1...Int.max))
         }
         let uncovered = RFMSegmentRule.uncoveredCells(rules, bins: bins)
         if !uncovered.isEmpty, !reader.diagnostics.hasErrors {
             let cells = uncovered.prefix(8).map { "r=\($0.r) f=\($0.f)" }.joined(separator: ", ")
-            reader.error(node, "'\(context.path)' leaves \(uncovered.count) cells of the r x f grid without a segment: \(cells)",
-                         hint: "add a rule without 'm' that covers them, e.g. a last catch-all '{name: Other, r: 1-\(bins), f: 1-\(bins)}'")
+            reader.error(
+                node, "'\(context.path)' leaves \(uncovered.count) cells of the r x f grid without a segment: \(cells)",
+                hint: "add a rule without 'm' that covers them, e.g. a last catch-all '{name: Other, r: 1-\(bins), f: 1-\(bins)}'")
         }
         return rules
     }
@@ -111,14 +122,17 @@ public struct ValueSection: ConfigSection, Equatable {
     static var fields: [ConfigField<Self>] {
         [
             .choice("measure", \.measure, doc: "Which value ranks customers."),
-            .custom("tiers", shape: .list(.number(0...1)), defaultText: "[0.2, 0.5]",
-                    doc: "Cumulative customer shares closing tiers A, B, ...") { node, context, section in
+            .custom(
+                "tiers", shape: .list(.number(0...1)), defaultText: "[0.2, 0.5]",
+                doc: "Cumulative customer shares closing tiers A, B, ..."
+            ) { node, context, section in
                 guard let items = context.reader.sequence(node, at: context.path) else { return }
                 let cutoffs = items.compactMap { context.reader.number($0, at: context.path, in: 0...1) }
                 guard cutoffs.count == items.count else { return }
                 if cutoffs.isEmpty || zip(cutoffs, cutoffs.dropFirst()).contains(where: { $0 >= $1 }) || cutoffs.contains(0) || cutoffs.contains(1) {
-                    context.error(node, "'\(context.path)' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]",
-                                  hint: "[0.2, 0.5] makes the top 20% tier A, the next 30% tier B and the rest tier C")
+                    context.error(
+                        node, "'\(context.path)' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]",
+                        hint: "[0.2, 0.5] makes the top 20% tier A, the next 30% tier B and the rest tier C")
                 } else {
                     section.tiers = cutoffs
                 }
@@ -141,8 +155,9 @@ public struct LifecycleSection: ConfigSection, Equatable {
             .integer("active_within_days", \.rules.activeWithinDays, in: 1...36500, doc: "Status `active` while recency_days is at most this."),
             .integer("at_risk_within_days", \.rules.atRiskWithinDays, in: 1...36500, doc: "Then `at_risk` up to this."),
             .integer("lapsed_within_days", \.rules.lapsedWithinDays, in: 1...36500, doc: "Then `lapsed` up to this, `lost` beyond."),
-            .integer("exploration_max_purchases", \.rules.explorationMaxPurchases, in: 1...36500,
-                     doc: "Stage `exploration` while a customer has at most this many purchases."),
+            .integer(
+                "exploration_max_purchases", \.rules.explorationMaxPurchases, in: 1...36500,
+                doc: "Stage `exploration` while a customer has at most this many purchases."),
             .integer("trend_window_days", \.trendWindowDays, in: 1...36500, doc: "The window of `purchase_rate_trend`."),
             .number("decline_ratio", \.rules.declineRatio, in: 0...1, doc: "Stage `decline` when the rate trend is below this."),
             .number("growth_ratio", \.rules.growthRatio, in: 1...100, doc: "Stage `formation` when the rate trend is at least this."),
