@@ -1,4 +1,8 @@
-"""Times segflow, Polars and DuckDB computing the same per-customer table; see ingest-features.sh."""
+"""Times segflow, Polars and DuckDB computing the same per-customer table; see ingest-features.sh.
+
+With --baseline BINARY, a second segflow build (say, the commit before a change) runs
+interleaved with the others on its own copy of the pipeline, so before and after are
+measured in one run and their tables checked to agree."""
 import argparse
 import os
 import shutil
@@ -23,7 +27,8 @@ clean:
   returns: net
 features: [recency, frequency, monetary, tenure, interpurchase]
 outputs:
-  - customers: {out}
+  directory: {out}
+  files: [{{customers: customers.csv}}]
 """
 
 
@@ -66,31 +71,51 @@ def check_agreement(paths):
     return reference.height
 
 
+def cpu_description():
+    """The CPU model and the vector instruction sets that decide which kernels run."""
+    model, flags = "unknown", set()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name") and model == "unknown":
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    sets = [name for name in ("avx512f", "avx2", "fma") if name in flags]
+    return f"{model}; {' '.join(sets) if sets else 'no AVX2/AVX-512'}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True)
     parser.add_argument("--segflow", required=True)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", help="a second segflow binary to time beside the first")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="segflow-bench-")
-    outputs = {name: os.path.join(work, f"{name}.csv") for name in ("segflow", "polars", "duckdb")}
-    pipeline = os.path.join(work, "benchmark.yaml")
-    with open(pipeline, "w") as handle:
-        handle.write(PIPELINE.format(data=os.path.abspath(args.data), out=outputs["segflow"]))
-    commands = {
-        "segflow": [args.segflow, "run", pipeline, "--log-level", "quiet"],
-        "polars": [sys.executable, os.path.join(HERE, "peers", "polars_features.py"), args.data, outputs["polars"]],
-        "duckdb": [sys.executable, os.path.join(HERE, "peers", "duckdb_features.py"), args.data, outputs["duckdb"]],
-    }
+    binaries = {"segflow": args.segflow} | ({"baseline": args.baseline} if args.baseline else {})
+    outputs = {name: os.path.join(work, name, "current", "customers.csv") for name in binaries}
+    commands = {}
+    for name, binary in binaries.items():
+        pipeline = os.path.join(work, f"{name}.yaml")
+        with open(pipeline, "w") as handle:
+            handle.write(PIPELINE.format(data=os.path.abspath(args.data), out=os.path.join(work, name)))
+        commands[name] = [binary, "run", pipeline, "--log-level", "quiet"]
+    for name in ("polars", "duckdb"):
+        outputs[name] = os.path.join(work, f"{name}.csv")
+        commands[name] = [sys.executable, os.path.join(HERE, "peers", f"{name}_features.py"), args.data, outputs[name]]
     size = os.path.getsize(args.data)
     subprocess.run(["cat", args.data], stdout=subprocess.DEVNULL, check=True)  # into the page cache for everyone
     print(f"input: {args.data} ({size / 1e6:.0f} MB), {os.cpu_count()} cores, {args.runs} runs each, tools interleaved")
+    print(f"cpu: {cpu_description()}")
 
     times = {name: [] for name in commands}
     memory = {name: 0.0 for name in commands}
     for run in range(args.runs):
-        order = list(commands)[run % 3:] + list(commands)[:run % 3]
+        order = list(commands)[run % len(commands):] + list(commands)[:run % len(commands)]
         for name in order:
             elapsed, peak = timed(commands[name])
             times[name].append(elapsed)

@@ -242,6 +242,26 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         }
     }
 
+    /// An export that does not fit the tables the stages will produce is a config error
+    /// found before the input is opened: the input here does not even exist.
+    @Test func outputColumnErrorsExitTwoBeforeAnyDataIsRead() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "SampleData/transactions.csv", with: "SampleData/missing.csv")
+            .replacingOccurrences(of: "rename: {customer_id: id}", with: "rename: {customer_id: status}")
+        let path = try directory.write("bad.yaml", yaml)
+        for command in ["run", "validate"] {
+            let result = try CLI.run(command == "run" ? ["run", path, "--output", directory.file("out")] : ["validate", path])
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    "bad.yaml:82:16: error: 'outputs.files.rename' gives 'customer_id' the name 'status', "
+                        + "which another column of this output already has"), "\(result.stderr)")
+            #expect(!directory.exists("out"))
+        }
+    }
+
     @Test func validateChecksTheInputHeader() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
