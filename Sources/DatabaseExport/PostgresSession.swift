@@ -28,6 +28,9 @@ public final class PostgresSession {
             connection = nil
             throw Self.connectionFailure(reason, settings)
         }
+        // The server's notices ("table ... does not exist, skipping" from the swap's IF EXISTS)
+        // are not for the person reading the job's log; libpq prints them to stderr otherwise.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
     }
 
     deinit { close() }

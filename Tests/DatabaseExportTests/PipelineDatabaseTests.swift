@@ -69,6 +69,7 @@ struct PipelineDatabaseTests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("table \(table) in postgres segflow@127.0.0.1:\(server.settings.port)/segflow (5,000 rows)"))
         #expect(!first.stdout.contains(server.password) && !first.stderr.contains(server.password))
+        #expect(!first.stderr.contains("NOTICE"), "\(first.stderr)")
 
         let csv = try publishedCustomers(directory)
         expectSameRows(try postgresRows(table, columns: csv.header), csv.rows, "PostgreSQL")
