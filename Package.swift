@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "Clean", dependencies: ["SegflowCore"]),
         .target(name: "Features", dependencies: ["SegflowCore"]),
         .target(name: "Export", dependencies: ["SegflowCore", "CFormatKernels"]),
+        // manifest.json, run.json and metrics.prom: what a run records of itself, assembled by
+        // Pipeline and read by Report; Export stays plain I/O.
+        .target(name: "RunRecords", dependencies: ["SegflowCore"]),
         .target(
             name: "DatabaseExport",
             dependencies: [
@@ -52,17 +55,18 @@ let package = Package(
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features", "CKMeansKernels"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(name: "History", dependencies: ["SegflowCore", "Ingest"]),
-        .target(name: "Report", dependencies: ["SegflowCore", "Export", "Churn", "History"]),
+        .target(name: "Report", dependencies: ["SegflowCore", "RunRecords", "Churn", "History"]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "DatabaseExport", "History", "Report", "Yams",
+                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "RunRecords", "DatabaseExport", "History",
+                "Report", "Yams",
             ]
         ),
         .executableTarget(
             name: "segflow",
             dependencies: [
-                "Pipeline", "SampleGenerator", "SegflowCore", "History", "Export", "LinearAlgebra",
+                "Pipeline", "SampleGenerator", "SegflowCore", "History", "Export", "RunRecords", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +85,7 @@ let package = Package(
             name: "DatabaseExportTests",
             dependencies: ["DatabaseExport", "Export", "Ingest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "RunRecordsTests", dependencies: ["RunRecords"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "Export", "DatabaseExport", "Features", "Segmentation", "Churn", "TestSupport"]),

@@ -70,21 +70,54 @@ public struct RejectedRow: Sendable, Equatable {
 /// How many bad rows a run accepts before it stops: `max_rejected` in the pipeline file.
 public enum RejectionBudget: Sendable, Equatable, CustomStringConvertible {
     case count(Int)
-    /// A fraction of all data rows, 0...1 (the file says `0.1%`).
-    case fraction(Double)
+    /// A share of all data rows, kept as the file writes it: `0.7%` is `percent(units: 7,
+    /// decimals: 1)`, 7 / 1,000 of the rows. Compared in integers, so 7 rejected rows of
+    /// 1,000 are within `0.7%` (in floating point 0.007 x 1,000 is 6.999...).
+    case percent(units: Int, decimals: Int)
+
+    /// Every row may be rejected.
+    public static let unlimited = RejectionBudget.percent(units: 100, decimals: 0)
+
+    /// `0.7%` (a share of rows) or `25` (a count); nil for anything else, or a share over 100%
+    /// or with more than 6 decimals.
+    public init?(_ text: String) {
+        if text.hasSuffix("%") {
+            let number = text.dropLast()
+            let parts = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            let whole = parts[0], fraction = parts.count > 1 ? parts[1] : ""
+            guard !number.isEmpty, fraction.count <= 6, !(whole.isEmpty && fraction.isEmpty),
+                (whole + fraction).allSatisfy({ $0.isASCII && $0.isNumber }),
+                let units = Int(whole + fraction), units <= 100 * Self.powerOfTen(fraction.count)
+            else { return nil }
+            self = .percent(units: units, decimals: fraction.count)
+        } else if let count = Int(text), count >= 0 {
+            self = .count(count)
+        } else {
+            return nil
+        }
+    }
 
     public func allows(rejected: Int, of rows: Int) -> Bool {
         switch self {
         case .count(let limit): return rejected <= limit
-        case .fraction(let share): return Double(rejected) <= share * Double(rows)
+        case .percent(let units, let decimals):
+            // rejected / rows <= units / (100 x 10^decimals), cross-multiplied.
+            return Int128(rejected) * Int128(100 * Self.powerOfTen(decimals)) <= Int128(units) * Int128(rows)
         }
     }
 
     public var description: String {
         switch self {
         case .count(let limit): return "\(limit) rows"
-        case .fraction(let share): return "\(share * 100)% of rows"
+        case .percent(let units, let decimals):
+            guard decimals > 0 else { return "\(units)% of rows" }
+            let digits = String(repeating: "0", count: max(0, decimals + 1 - String(units).count)) + String(units)
+            return "\(digits.dropLast(decimals)).\(digits.suffix(decimals))% of rows"
         }
+    }
+
+    private static func powerOfTen(_ exponent: Int) -> Int {
+        (0..<exponent).reduce(1) { value, _ in value * 10 }
     }
 }
 

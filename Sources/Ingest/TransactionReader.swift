@@ -35,7 +35,7 @@ public struct TransactionReader {
     public var workers: Int
 
     public init(
-        input: TransactionInput, budget: RejectionBudget = .fraction(1), chunkBytes: Int = 4 << 20,
+        input: TransactionInput, budget: RejectionBudget = .unlimited, chunkBytes: Int = 4 << 20,
         workers: Int = Parallel.workerCount
     ) {
         self.input = input

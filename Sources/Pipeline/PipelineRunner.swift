@@ -2,6 +2,7 @@ import Export
 import Foundation
 import History
 import Ingest
+import RunRecords
 import SegflowCore
 
 /// What a finished run produced, for the on-screen summary.
@@ -12,6 +13,7 @@ public struct RunOutcome: Sendable {
     public var runDirectory: String
     /// What changed since the previous run; nil for the first run.
     public var migration: Migration?
+    /// What the run found worth telling but not worth failing for.
     public var warnings: [Diagnostic]
 }
 

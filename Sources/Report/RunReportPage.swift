@@ -1,7 +1,7 @@
 import Churn
-import Export
 import Foundation
 import History
+import RunRecords
 import SegflowCore
 
 /// What the run report shows, gathered by the pipeline runner.

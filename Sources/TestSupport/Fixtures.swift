@@ -13,7 +13,7 @@ public enum Fixtures {
     /// Reads `csv` (written to a temporary file) with the standard four columns.
     public static func ingest(
         _ csv: String, name: String = "input.csv", chunkBytes: Int = 4 << 20, workers: Int = 2,
-        timeFormat: TimeFormat = .iso8601, budget: RejectionBudget = .fraction(1)
+        timeFormat: TimeFormat = .iso8601, budget: RejectionBudget = .unlimited
     ) throws -> IngestResult {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

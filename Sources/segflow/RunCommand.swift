@@ -38,6 +38,7 @@ struct RunCommand: ParsableCommand {
                 progress: progress.update)
             let outcome = try runner.run()
             progress.finish()
+            for warning in outcome.warnings where logLevel != .quiet { printError(warning.description) }
             if logLevel != .quiet {
                 print(RunSummary(outcome: outcome, detailed: logLevel == .debug).text)
             }

@@ -2,6 +2,7 @@ import Export
 import Foundation
 import LinearAlgebra
 import Pipeline
+import RunRecords
 import SegflowCore
 
 /// The one-screen report printed after a successful run.

@@ -315,3 +315,54 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         #expect(result.stderr.contains("4 of "))
     }
 }
+
+/// Defects of issue 16 that show only through a whole run.
+@Suite(.serialized) struct NightlyRunDefectTests {
+    /// A pipeline over a small file, with nothing but the customers table.
+    func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> String {
+        var csv = "customer_id,order_id,ts,amount\n"
+        for (index, id) in ids.enumerated() {
+            csv += "\(id),o\(index),2026-01-0\(index % 9 + 1)T10:00:00Z,\(10 + index).5\n"
+        }
+        let data = try directory.write("t.csv", csv)
+        return try directory.write(
+            "p.yaml",
+            """
+            name: small
+            inputs:
+              transactions: {path: \(data), columns: {customer: customer_id, order: order_id, time: ts, amount: amount}}
+            outputs: {directory: \(directory.file("out")), files: [{customers: customers.csv}]}
+            """)
+    }
+
+    /// Ids that a spreadsheet would run as formulas go to assignments.csv as they are, so an
+    /// identical rerun finds every customer again (formula protection once made them "new").
+    @Test func idsThatLookLikeFormulasKeepTheirHistory() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try smallPipeline(in: directory, ids: ["=a", "+b", "-c", "@d", "e"])
+        for _ in 0..<2 {
+            let result = try CLI.run(["run", path, "--log-level", "quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let manifest = try directory.read("out/current/manifest.json")
+        #expect(manifest.contains("\"new_customers\" : 0"), "\(manifest)")
+        #expect(manifest.contains("\"gone_customers\" : 0"), "\(manifest)")
+        #expect(try directory.read("out/current/assignments.csv").contains("\n=a"))
+        // The user-facing export is still protected.
+        #expect(try directory.read("out/current/customers.csv").contains("\n'=a"))
+    }
+
+    /// When metrics.prom cannot be replaced after the run was published, the exit code says
+    /// the run was published (0), and a warning says what was not written.
+    @Test func aMetricsFailureAfterPublishingIsAWarningNotAFailure() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try smallPipeline(in: directory, ids: ["a", "b"])
+        try FileManager.default.createDirectory(atPath: directory.file("out/metrics.prom/blocker"), withIntermediateDirectories: true)
+        let result = try CLI.run(["run", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("metrics.prom: warning: the run was published, but its metrics could not be written"), "\(result.stderr)")
+        #expect(directory.exists("out/current/customers.csv"))
+    }
+}

@@ -228,7 +228,7 @@ import Testing
     }
 
     @Test func overPercentBudgetFails() throws {
-        #expect(throws: SegflowError.self) { try Fixtures.ingest(csv, budget: .fraction(0.2)) }
-        #expect(try Fixtures.ingest(csv, budget: .fraction(0.34)).rejected.count == 1)
+        #expect(throws: SegflowError.self) { try Fixtures.ingest(csv, budget: .percent(units: 20, decimals: 0)) }
+        #expect(try Fixtures.ingest(csv, budget: .percent(units: 34, decimals: 0)).rejected.count == 1)
     }
 }

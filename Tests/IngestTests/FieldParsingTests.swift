@@ -62,3 +62,26 @@ import Testing
         }
     }
 }
+
+@Suite struct RejectionBudgetParsingTests {
+    /// 0.007 x 1,000 is 6.999... in floating point; the budget compares in integers.
+    @Test func percentagesAreExact() throws {
+        let budget = try #require(RejectionBudget("0.7%"))
+        #expect(budget == .percent(units: 7, decimals: 1))
+        #expect(budget.allows(rejected: 7, of: 1000))
+        #expect(!budget.allows(rejected: 8, of: 1000))
+        #expect(RejectionBudget("0.1%")?.allows(rejected: 1, of: 1000) == true)
+        #expect(RejectionBudget("0.1%")?.allows(rejected: 1, of: 999) == false)
+        #expect(RejectionBudget("100%")?.allows(rejected: 10, of: 10) == true)
+        #expect(budget.description == "0.7% of rows")
+        #expect(RejectionBudget("0.05%")?.description == "0.05% of rows")
+    }
+
+    @Test func onlyCountsAndPercentagesUpTo100AreBudgets() {
+        for text in ["100.1%", "-1%", "1e-3%", "%", ".%", "0.0000001%", "lots", "-3", "1.5"] {
+            #expect(RejectionBudget(text) == nil, "\(text)")
+        }
+        #expect(RejectionBudget("25") == .count(25))
+        #expect(RejectionBudget(".5%") == .percent(units: 5, decimals: 1))
+    }
+}

@@ -284,7 +284,7 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
         #expect(pipeline.transactions.timeFormat == .pattern(try TimePattern("%d/%m/%Y")))
         #expect(pipeline.clean.dedupe == .row)
         #expect(pipeline.clean.returns == .drop)
-        #expect(pipeline.clean.maxRejected == .fraction(0.005))
+        #expect(pipeline.clean.maxRejected == .percent(units: 5, decimals: 1))
         #expect(
             pipeline.clean.dateRange?.days == CivilTime.daysFromCivil(
                 year: 2020, month: 1, day: 1)...CivilTime.daysFromCivil(year: 2026, month: 6, day: 30))

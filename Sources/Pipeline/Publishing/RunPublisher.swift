@@ -6,6 +6,7 @@ import Foundation
 import History
 import Ingest
 import Report
+import RunRecords
 import SegflowCore
 import Segmentation
 
@@ -56,7 +57,8 @@ struct RunPublisher {
         if let churnReport = context.churnReport { try write(RunFiles.modelReport, json: churnReport, name: "model_report") }
         try write(RunFiles.rejected, Self.rejectedTable(ingested.rejected), name: "rejected")
         let assignments = Assignments(customers: customers)
-        try write(RunFiles.assignments, assignments.table, name: "assignments")
+        // Read back by the next run, never opened in a spreadsheet: ids are stored as they are.
+        try write(RunFiles.assignments, assignments.table, as: .csv(protectFormulas: false), name: "assignments")
         let previousRunID = runs.currentRun()
         var migration: Migration?
         if let previousRunID {
@@ -99,8 +101,19 @@ struct RunPublisher {
         }
         try staged.publish()
         runs.prune(keeping: pipeline.outputs.keepRuns)
+        // The run is published: a failure from here on is a warning, so the exit code does
+        // not say "nothing was published" about a run that was.
         let metrics = RunMetrics(pipeline: pipeline.name, manifest: manifest, record: record, finishedAt: Date())
-        try OutputTransaction.write("\(runs.root)/metrics.prom", bytes: Array(metrics.text.utf8))
+        let metricsPath = "\(runs.root)/metrics.prom"
+        do {
+            try OutputTransaction.write(metricsPath, bytes: Array(metrics.text.utf8))
+        } catch let error as SegflowError {
+            let reason = error.diagnostics.first?.message ?? "\(error)"
+            context.warnings.append(
+                .warning(
+                    at: SourceLocation(file: metricsPath), "the run was published, but its metrics could not be written: \(reason)",
+                    hint: "metrics.prom still describes the previous run; fix the file or directory at this path before the next run"))
+        }
         return RunOutcome(
             manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration,
             warnings: context.warnings)

@@ -20,12 +20,8 @@ public struct CleanSection: ConfigSection, Equatable {
                 "max_rejected", shape: .other("count or percentage"), defaultText: "0",
                 doc: "How many rejected rows a run accepts."
             ) { node, context, section in
-                // `0.1%` (a share of rows) or `25` (a count).
-                let text = node.string?.trimmingCharacters(in: .whitespaces) ?? ""
-                if text.hasSuffix("%"), let percent = Double(text.dropLast()), (0...100).contains(percent) {
-                    section.maxRejected = .fraction(percent / 100)
-                } else if let count = Int(text), count >= 0 {
-                    section.maxRejected = .count(count)
+                if let budget = node.string.flatMap({ RejectionBudget($0.trimmingCharacters(in: .whitespaces)) }) {
+                    section.maxRejected = budget
                 } else {
                     context.error(node, "'\(context.path)' must be a row count (e.g. 100) or a percentage (e.g. 0.1%)")
                 }

@@ -1,5 +1,6 @@
 import Export
 import Features
+import RunRecords
 import SegflowCore
 import Segmentation
 import Yams

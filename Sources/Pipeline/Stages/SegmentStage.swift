@@ -1,6 +1,7 @@
 import Export
 import Features
 import Foundation
+import RunRecords
 import SegflowCore
 import Segmentation
 import Yams

@@ -2,6 +2,7 @@ import Churn
 import Export
 import Features
 import Ingest
+import RunRecords
 import SegflowCore
 import Segmentation
 
@@ -59,13 +60,14 @@ struct RunContext {
     /// What the report needs from stages whose inputs are released before publishing.
     var paretoCurve: [(customerShare: Double, valueShare: Double)] = []
     var segmentValues: [(name: String, customers: Int, value: Double)] = []
+    /// Found while running; the pipeline file's own warnings are told when it is loaded.
     var warnings: [Diagnostic]
 
     init(pipeline: PipelineFile, asOfOverride: Int64?, progress: ((IngestProgress) -> Void)?) {
         self.pipeline = pipeline
         self.asOfOverride = asOfOverride
         self.progress = progress
-        self.warnings = pipeline.warnings
+        self.warnings = []
     }
 
     /// The location of a key in the pipeline file ("segment.kmeans.k"), or the file itself.
