@@ -45,9 +45,17 @@ public struct TransactionReader {
     }
 
     /// The header names of the input, for `segflow validate`.
+    /// The column names: the header's cells, or "1", "2", ... for a file without a header.
     public func headerNames() throws -> [String] {
         var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
         return try splitter.readHeader().names
+    }
+
+    /// Reads the header only and checks it has every mapped column, with the messages a run
+    /// would give: what `segflow validate` checks of an input.
+    public func checkHeader() throws {
+        var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
+        _ = try recordLayout(for: splitter.readHeader().names)
     }
 
     public func read(progress: ((IngestProgress) -> Void)? = nil) throws -> IngestResult {
@@ -189,6 +197,21 @@ public struct TransactionReader {
         throw SegflowError(.data, diagnostics)
     }
 
+    /// A header cell is a name; a cell that reads as a number, a date or a time is a value,
+    /// so a first line holding one is data (a file without its header row).
+    static func looksLikeData(_ names: [String]) -> Bool {
+        names.contains { cell in
+            let text = String(cell.drop { $0 == " " || $0 == "\t" })
+            return Double(text) != nil || CivilTime.parseDate(String(text.prefix(10))) != nil
+        }
+    }
+
+    /// Header names for a message: at most 30, each cut at 40 characters.
+    static func listed(_ names: [String]) -> String {
+        let shown = names.prefix(30).map { $0.count > 40 ? $0.prefix(40) + "…" : $0 }
+        return shown.joined(separator: ", ") + (names.count > 30 ? ", and \(names.count - 30) more" : "")
+    }
+
     private func recordLayout(for names: [String]) throws -> RecordLayout {
         var roles = [FieldRole](repeating: .ignored, count: names.count)
         var diagnostics: [Diagnostic] = []
@@ -202,12 +225,21 @@ public struct TransactionReader {
                         hint: "rename the duplicate columns in the file so the mapping is unambiguous"))
             } else if let index = matches.first {
                 roles[index] = role
+            } else if input.hasHeader, Self.looksLikeData(names) {
+                // Never echoed: a first line of data holds customer ids and amounts.
+                diagnostics.append(
+                    .error(
+                        at: SourceLocation(file: input.path, line: 1),
+                        "missing column '\(name)': the first line has \(names.count) fields and looks like data, not a header "
+                            + "(some fields are numbers or dates)",
+                        hint: "if the file has no header row, set inputs.transactions.header: false and map columns by position "
+                            + "(customer: \"1\", ...); otherwise fix the file's first line"))
             } else {
                 let suggestion = Suggestion.closest(to: name, among: names).map { "did you mean '\($0)'? " } ?? ""
                 diagnostics.append(
                     .error(
                         at: SourceLocation(file: input.path, line: 1),
-                        "missing column '\(name)'; the header has: \(names.joined(separator: ", "))",
+                        "missing column '\(name)'; the header has: \(Self.listed(names))",
                         hint: "\(suggestion)fix inputs.transactions.columns in the pipeline file, or the file's header"))
             }
         }

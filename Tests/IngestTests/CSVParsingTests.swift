@@ -98,6 +98,18 @@ import Testing
         #expect(message.contains("input.csv:1: error: missing column 'ts'; the header has: customer_id, order_id, timestamp, amount"))
     }
 
+    /// A file without its header row: the first line holds a customer's id and amount, which
+    /// no message may carry.
+    @Test func aMissingHeaderRowIsToldWithoutItsValues() throws {
+        let error = try #require(throws: SegflowError.self) {
+            try Fixtures.ingest("CUST-7781,ORD-1,2024-01-02T10:00:00Z,12.5\nc1,o1,2024-01-02,1\n")
+        }
+        let message = error.description
+        #expect(message.contains("input.csv:1: error: missing column 'customer_id': the first line has 4 fields and looks like data"))
+        #expect(message.contains("set inputs.transactions.header: false"))
+        for value in ["CUST-7781", "ORD-1", "12.5", "2024-01-02"] { #expect(!message.contains(value), "\(value) in \(message)") }
+    }
+
     @Test func emptyFileIsADataError() throws {
         let error = try #require(throws: SegflowError.self) { try Fixtures.ingest("") }
         #expect(error.kind == .data)
