@@ -169,6 +169,14 @@ final class ConfigReader {
         return total
     }
 
+    /// A list whose every item `read` accepts; nil when the node is no list or an item is
+    /// wrong (each told by `read`).
+    func list<Value>(_ node: Node, at path: String, _ read: (Node) -> Value?) -> [Value]? {
+        guard let items = sequence(node, at: path) else { return nil }
+        let values = items.compactMap(read)
+        return values.count == items.count ? values : nil
+    }
+
     func sequence(_ node: Node, at path: String) -> [Node]? {
         guard case .sequence(let sequence) = node else {
             error(node, "'\(path)' must be a list")

@@ -56,11 +56,11 @@ public struct ClusterSection: ConfigSection, Equatable {
                 "k_range", shape: .list(.integer(1...1000)), defaultText: "[2, 12]",
                 doc: "With `k: auto`, the k searched."
             ) { node, context, section in
-                guard let items = context.reader.sequence(node, at: context.path) else { return }
-                let bounds = items.compactMap { context.reader.integer($0, at: context.path, in: 1...1000) }
+                guard let bounds = context.reader.list(node, at: context.path, { context.reader.integer($0, at: context.path, in: 1...1000) })
+                else { return }
                 if bounds.count == 2, bounds[0] <= bounds[1] {
                     section.kRange = bounds[0]...bounds[1]
-                } else if bounds.count == items.count {
+                } else {
                     context.error(node, "'\(context.path)' must be [lowest, highest], e.g. [2, 12]")
                 }
             },

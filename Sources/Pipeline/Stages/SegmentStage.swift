@@ -127,9 +127,8 @@ public struct ValueSection: ConfigSection, Equatable {
                 "tiers", shape: .list(.number(0...1)), defaultText: "[0.2, 0.5]",
                 doc: "Cumulative customer shares closing tiers A, B, ..."
             ) { node, context, section in
-                guard let items = context.reader.sequence(node, at: context.path) else { return }
-                let cutoffs = items.compactMap { context.reader.number($0, at: context.path, in: 0...1) }
-                guard cutoffs.count == items.count else { return }
+                guard let cutoffs = context.reader.list(node, at: context.path, { context.reader.number($0, at: context.path, in: 0...1) })
+                else { return }
                 if cutoffs.isEmpty || zip(cutoffs, cutoffs.dropFirst()).contains(where: { $0 >= $1 }) || cutoffs.contains(0) || cutoffs.contains(1) {
                     context.error(
                         node, "'\(context.path)' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]",
