@@ -153,7 +153,9 @@ extension BufferedFileWriter: @unchecked Sendable {}
 
 /// Creates (or truncates) `path` for writing, with direct I/O where the file system offers it.
 func openForWriting(_ path: String) -> Int32 {
-    let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
+    // Always a new file: O_EXCL and O_NOFOLLOW refuse a file or symbolic link planted at the
+    // name, so a run never writes through a link into a file it does not own.
+    let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
     if directIOFlag != 0 {
         let descriptor = open(path, flags | directIOFlag, 0o644)
         if descriptor >= 0 || errno != EINVAL { return descriptor }
@@ -188,7 +190,8 @@ public final class OutputTransaction {
     public func stage(_ destination: String, _ body: (BufferedFileWriter) throws -> Void) throws {
         let directory = parentDirectory(of: destination)
         try makeDirectories(directory)
-        let temporary = "\(directory)/.\(baseName(of: destination)).tmp-\(getpid())"
+        // Unpredictable, so nobody can plant a link at the name beforehand.
+        let temporary = "\(directory)/.\(baseName(of: destination)).tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
         staged.append((temporary, destination))
         do { try writeSyncedFile(temporary, displayPath: destination, body) } catch {
             abort()

@@ -150,8 +150,23 @@ public final class RunLock {
     public init(directory: RunDirectory) throws {
         try makeDirectories(directory.root)
         let path = "\(directory.root)/.lock"
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw OutputFailure.write(path: path, errno: errno) }
+        // O_NOFOLLOW: a symbolic link planted at .lock must not make the run truncate its target.
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+        guard descriptor >= 0 else {
+            if errno == ELOOP {
+                throw SegflowError(
+                    .io, at: SourceLocation(file: path), "the run lock is a symbolic link, which segflow does not follow",
+                    hint: "remove \(path); segflow creates the lock file itself")
+            }
+            throw OutputFailure.write(path: path, errno: errno)
+        }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw SegflowError(
+                .io, at: SourceLocation(file: path), "the run lock is not a regular file",
+                hint: "remove \(path); segflow creates the lock file itself")
+        }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(descriptor)

@@ -8,6 +8,21 @@ import Testing
 struct InjectedFailure: Error {}
 
 @Suite struct OutputTransactionTests {
+    /// A link planted where segflow writes (the lock, a file's name) is never followed, so
+    /// the file it points to keeps its content.
+    @Test func linksPlantedInTheOutputDirectoryAreNotFollowed() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let victim = try directory.write("victim.txt", "keep me\n")
+        try FileManager.default.createDirectory(atPath: directory.file("out"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory.file("out/.lock"), withDestinationPath: victim)
+        let error = try #require(throws: SegflowError.self) { _ = try RunLock(directory: RunDirectory(root: directory.file("out"))) }
+        #expect(error.description.contains("the run lock is a symbolic link, which segflow does not follow"))
+        try FileManager.default.createSymbolicLink(atPath: directory.file("out/planted.csv"), withDestinationPath: victim)
+        #expect(openForWriting(directory.file("out/planted.csv")) == -1)
+        #expect(try directory.read("victim.txt") == "keep me\n")
+    }
+
     @Test func commitPublishesAllFilesTogether() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
