@@ -40,6 +40,7 @@ struct RecordSplitter {
     private let separator: FieldSeparator
     private let hasHeader: Bool
     private let chunkBytes: Int
+    private let maxRecordBytes: Int
     private var carry: [UInt8] = []
     private var atEnd = false
     private var isFirstRead = true
@@ -50,6 +51,7 @@ struct RecordSplitter {
         separator = input.separator
         hasHeader = input.hasHeader
         self.chunkBytes = chunkBytes
+        maxRecordBytes = input.maxRecordBytes
     }
 
     var fileBytesRead: Int { source.fileBytesRead }
@@ -106,9 +108,18 @@ struct RecordSplitter {
                 buffer.count = split + 1
                 return true
             }
-            // One record is longer than the chunk (a huge quoted field): read on.
+            // One record is longer than the chunk (a huge quoted field): read on, up to the
+            // limit, growing the buffer by doubling so that a long record is copied few times.
+            guard buffer.count <= maxRecordBytes else {
+                throw SegflowError(
+                    .data, at: SourceLocation(file: path),
+                    "a record runs past \(maxRecordBytes >> 20) MiB without a line break outside quotes "
+                        + "(read so far: \(source.fileBytesRead) bytes of the file)",
+                    hint: "check that the file is line-separated CSV and that no quote is left open; "
+                        + "if records really are this long, raise inputs.transactions.max_record_mb")
+            }
             target = buffer.count + chunkBytes
-            buffer.reserve(target + chunkBytes)
+            buffer.reserve(max(target + chunkBytes, 2 * buffer.storage.count))
         }
     }
 

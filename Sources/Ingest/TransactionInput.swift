@@ -37,16 +37,22 @@ public struct TransactionInput: Sendable, Equatable {
     public var separator: FieldSeparator
     /// Without a header row, columns are named by 1-based position: "1", "2", ...
     public var hasHeader: Bool
+    /// The longest record read; a longer one (a file without line breaks, a quote left open)
+    /// stops the run instead of growing memory without bound.
+    public var maxRecordBytes: Int
+
+    public static let defaultMaxRecordBytes = 64 << 20
 
     public init(
         path: String, columns: TransactionColumns, timeFormat: TimeFormat = .iso8601,
-        separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true
+        separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true, maxRecordBytes: Int = defaultMaxRecordBytes
     ) {
         self.path = path
         self.columns = columns
         self.timeFormat = timeFormat
         self.separator = separator
         self.hasHeader = hasHeader
+        self.maxRecordBytes = maxRecordBytes
     }
 
     public var isGzip: Bool { path.hasSuffix(".gz") }

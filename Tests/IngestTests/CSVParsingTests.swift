@@ -110,6 +110,20 @@ import Testing
         for value in ["CUST-7781", "ORD-1", "12.5", "2024-01-02"] { #expect(!message.contains(value), "\(value) in \(message)") }
     }
 
+    /// An input without line breaks (here /dev/zero, which never ends) stops at the record
+    /// limit with a data error, instead of growing memory for ever.
+    @Test func aRecordWithoutLineBreaksStopsAtTheLimit() throws {
+        for (path, hasHeader) in [("/dev/zero", true), ("/dev/zero", false)] {
+            let input = TransactionInput(
+                path: path, columns: TransactionColumns(customer: "1", order: nil, time: "2", amount: "3"), hasHeader: hasHeader,
+                maxRecordBytes: 1 << 20)
+            let error = try #require(throws: SegflowError.self) { try TransactionReader(input: input, chunkBytes: 64 << 10).read() }
+            #expect(error.kind == .data)
+            #expect(error.description.contains("/dev/zero: error: a record runs past 1 MiB without a line break outside quotes"))
+            #expect(error.description.contains("raise inputs.transactions.max_record_mb"))
+        }
+    }
+
     @Test func emptyFileIsADataError() throws {
         let error = try #require(throws: SegflowError.self) { try Fixtures.ingest("") }
         #expect(error.kind == .data)

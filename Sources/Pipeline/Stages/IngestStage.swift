@@ -21,6 +21,7 @@ public struct TransactionsSection: ConfigSection, Equatable {
     public var timeFormat = TimeFormat.iso8601
     public var separator = FieldSeparator.byte(UInt8(ascii: ","))
     public var hasHeader = true
+    public var maxRecordMB = TransactionInput.defaultMaxRecordBytes >> 20
 
     public init() {}
 
@@ -31,7 +32,7 @@ public struct TransactionsSection: ConfigSection, Equatable {
             columns: TransactionColumns(
                 customer: columns.customer, order: columns.order, time: columns.time,
                 amount: columns.amount),
-            timeFormat: timeFormat, separator: separator, hasHeader: hasHeader)
+            timeFormat: timeFormat, separator: separator, hasHeader: hasHeader, maxRecordBytes: maxRecordMB << 20)
     }
 
     static var fields: [ConfigField<Self>] {
@@ -79,6 +80,9 @@ public struct TransactionsSection: ConfigSection, Equatable {
                 }
             },
             .bool("header", \.hasHeader, doc: "Whether the first row names the columns."),
+            .integer(
+                "max_record_mb", \.maxRecordMB, in: 1...4096,
+                doc: "The longest record, in MiB; a longer one stops the run with exit 3 instead of growing memory."),
         ]
     }
 }
