@@ -377,10 +377,10 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
         #expect(rules.mediumRisk == 0.2 && rules.highRisk == 0.5 && rules.inverseRegularization == 0.5)
     }
 
-    @Test func configErrorsAreOfKindConfig() {
-        #expect(throws: SegflowError.self) { try parse("name: [") }
-        do { _ = try parse("name: x\n") } catch let error as SegflowError { #expect(error.kind == .config) } catch {
-            Issue.record("unexpected error \(error)")
+    @Test func configErrorsAreOfKindConfig() throws {
+        for yaml in ["name: [", "name: x\n", validPipeline + "churn: {horizon: 99999d}\n"] {
+            let error = try #require(throws: SegflowError.self) { try parse(yaml) }
+            #expect(error.kind == .config)
         }
     }
 
