@@ -14,6 +14,7 @@ struct RecordLayout: Sendable {
     let timeFormat: TimeFormat
     let hasOrderColumn: Bool
     let emptyCustomerReason: String
+    let invalidCustomerReason: String
     let emptyOrderReason: String
     let badTimeReason: String
     let badAmountReason: String
@@ -24,6 +25,7 @@ struct RecordLayout: Sendable {
         timeFormat = input.timeFormat
         hasOrderColumn = input.columns.order != nil
         emptyCustomerReason = "empty customer id in column '\(input.columns.customer)'"
+        invalidCustomerReason = "customer id in column '\(input.columns.customer)' is not valid UTF-8"
         emptyOrderReason = "empty order id in column '\(input.columns.order ?? "")'"
         badTimeReason = "time in column '\(input.columns.time)' is not \(timeFormatName)"
         badAmountReason = "amount in column '\(input.columns.amount)' is not a finite number"
@@ -254,6 +256,9 @@ enum ChunkParser {
     ) -> String? {
         let customer = spans[Int(FieldRole.customer.rawValue)]
         guard customer.end > customer.start else { return layout.emptyCustomerReason }
+        // Ids are kept byte for byte; one that is not UTF-8 would turn into replacement
+        // characters in every output and merge with other such ids there.
+        guard isValidUTF8(buffer(base, customer)) else { return layout.invalidCustomerReason }
         let timeSpan = spans[Int(FieldRole.time.rawValue)]
         guard let time = layout.timeFormat.parse(buffer(base, timeSpan)) else { return layout.badTimeReason }
         let amountSpan = spans[Int(FieldRole.amount.rawValue)]
@@ -285,6 +290,23 @@ enum ChunkParser {
         chunk.amount.append(amount)
         if time > chunk.newestTime { chunk.newestTime = time }
         return nil
+    }
+
+    /// ASCII (nearly every id) is checked a word at a time; anything else is validated in full.
+    @inline(__always)
+    private static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count {
+            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 {
+                return String(validating: bytes, as: UTF8.self) != nil
+            }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { return String(validating: bytes, as: UTF8.self) != nil }
+            index += 1
+        }
+        return true
     }
 
     @inline(__always)

@@ -124,6 +124,24 @@ import Testing
         }
     }
 
+    /// Two ids that differ only in bytes that are not UTF-8 would both print as "U\u{FFFD}ID"
+    /// and merge downstream; such rows are rejected with their reason instead.
+    @Test func customerIDsThatAreNotUTF8AreRejected() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("ids.csv")
+        var bytes = Array("customer_id,order_id,ts,amount\n".utf8)
+        bytes += Array("U".utf8) + [0xFF] + Array("ID,o1,2024-01-02T10:00:00Z,5\n".utf8)
+        bytes += Array("U".utf8) + [0xFE] + Array("ID,o2,2024-01-02T10:00:00Z,6\n".utf8)
+        bytes += Array("Zoë-long-id-01,o3,2024-01-02T10:00:00Z,7\n".utf8)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let columns = TransactionColumns(customer: "customer_id", order: "order_id", time: "ts", amount: "amount")
+        let result = try TransactionReader(input: TransactionInput(path: path, columns: columns)).read()
+        #expect(result.transactions.customerIDs == ["Zoë-long-id-01"])
+        #expect(result.rejected.map(\.line) == [2, 3])
+        #expect(result.rejected.allSatisfy { $0.reason == "customer id in column 'customer_id' is not valid UTF-8" })
+    }
+
     @Test func emptyFileIsADataError() throws {
         let error = try #require(throws: SegflowError.self) { try Fixtures.ingest("") }
         #expect(error.kind == .data)
