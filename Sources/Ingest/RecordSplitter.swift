@@ -72,6 +72,14 @@ struct RecordSplitter {
                 .data, at: SourceLocation(file: path, line: 1), "the header row is not valid CSV",
                 hint: "the first line must list the column names, separated by the delimiter")
         }
+        // A carriage return inside the first record means lines end in a CR alone (classic Mac
+        // files): read as they are, the whole file would be one record and the run empty.
+        guard !header.fields.contains(where: { $0.utf8.contains(13) }) else {
+            throw SegflowError(
+                .data, at: SourceLocation(file: path, line: 1),
+                "the first line holds a carriage return: the file's lines end in a CR alone (classic Mac line ends), which segflow does not read",
+                hint: "convert the line ends to LF or CRLF, for example: tr '\\r' '\\n' < in.csv > out.csv")
+        }
         guard hasHeader else {
             carry = Array(buffer.bytes) + carry
             return ((1...header.fields.count).map(String.init), 0)

@@ -142,6 +142,17 @@ import Testing
         #expect(result.rejected.allSatisfy { $0.reason == "customer id in column 'customer_id' is not valid UTF-8" })
     }
 
+    /// Lines ending in a CR alone once read as one header record and an empty, published run.
+    @Test func lineEndsOfALoneCarriageReturnAreADataError() throws {
+        for csv in ["customer_id,order_id,ts,amount\rc1,o1,2024-01-02,1\rc2,o2,2024-01-03,2\r", "c1,o1,2024-01-02,1\rc2,o2,2024-01-03,2\r"] {
+            let error = try #require(throws: SegflowError.self) { try Fixtures.ingest(csv) }
+            #expect(error.kind == .data)
+            #expect(error.description.contains("input.csv:1: error: the first line holds a carriage return"))
+        }
+        // CRLF is still fine.
+        #expect(try Fixtures.ingest("customer_id,order_id,ts,amount\r\nc1,o1,2024-01-02,1\r\n").transactions.count == 1)
+    }
+
     @Test func emptyFileIsADataError() throws {
         let error = try #require(throws: SegflowError.self) { try Fixtures.ingest("") }
         #expect(error.kind == .data)
