@@ -44,7 +44,6 @@ public struct TransactionReader {
         self.workers = max(workers, 1)
     }
 
-    /// The header names of the input, for `segflow validate`.
     /// The column names: the header's cells, or "1", "2", ... for a file without a header.
     public func headerNames() throws -> [String] {
         var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
