@@ -39,6 +39,8 @@ public struct ChurnScores: Sendable, Equatable {
     public var expectedNextPurchase: [Int64?] = []
     public var churnProbability: [Double] = []
     public var churnRisk: [String] = []
+
+    public init() {}
 }
 
 /// Evidence that the numbers are right: parameters, holdout checks, metrics.

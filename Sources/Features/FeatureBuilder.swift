@@ -101,9 +101,9 @@ public struct FeatureBuilder: Sendable {
 
     /// The output table: identity columns, then the asked-for groups' columns.
     public func table(_ features: CustomerFeatures) -> Table {
-        let descriptors = FeatureDescriptor.all.filter { $0.group.map(groups.contains) ?? true }
-        return Table(rowCount: features.count, columns: descriptors.map { $0.column(of: features) })
+        Table(rowCount: features.count, columns: FeatureDescriptor.written(by: groups).map { $0.column(of: features) })
     }
+
 }
 
 /// The windows of the time-windowed features, in days before as_of.

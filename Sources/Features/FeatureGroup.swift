@@ -54,6 +54,12 @@ public struct FeatureDescriptor: Sendable {
 
     public static func named(_ name: String) -> FeatureDescriptor? { all.first { $0.name == name } }
 
+    /// The columns written when `groups` are asked for: the identity columns, then theirs.
+    public static func written(by groups: some Sequence<FeatureGroup>) -> [FeatureDescriptor] {
+        let groups = Set(groups)
+        return all.filter { $0.group.map(groups.contains) ?? true }
+    }
+
     /// Every feature column, in output order.
     public static let all: [FeatureDescriptor] = [
         FeatureDescriptor("customer_id", nil, .text, doc: "The customer id, byte for byte as in the input.") { .text($0.customerID) },

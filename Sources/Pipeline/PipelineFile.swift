@@ -112,6 +112,12 @@ public struct PipelineFile: Sendable, Equatable {
 
     public var transactions: TransactionInput { sections.inputs.transactions.input }
 
+    /// Where a key was written ("segment.kmeans.k", "outputs.databases[0]"), or the file itself
+    /// for a key the file leaves to its default.
+    public func location(of key: String) -> SourceLocation {
+        locations[key] ?? SourceLocation(file: path)
+    }
+
     /// The windows of the time-windowed features, set in the `segment` section that reads them.
     public var featureWindows: FeatureWindows {
         FeatureWindows(

@@ -31,6 +31,8 @@ public struct Column: Sendable, Equatable {
         }
     }
 
+    public var schema: ColumnSchema { ColumnSchema(name, kind) }
+
     public var count: Int {
         switch values {
         case .text(let v): return v.count

@@ -40,7 +40,7 @@ public struct CustomerSegments: Sendable, Equatable {
     }
 
     /// The names and kinds of `columns`, known before any customer is segmented.
-    public static let schema = CustomerSegments().columns.map { ColumnSchema($0.name, $0.kind) }
+    public static let schema = CustomerSegments().columns.map(\.schema)
 
     /// The columns added to customers.csv, in their documented order.
     public var columns: [Column] {

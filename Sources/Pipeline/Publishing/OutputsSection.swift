@@ -10,12 +10,22 @@ public struct OutputRules: ConfigSection, Equatable {
     public var directory = ""
     public var keepRuns = 10
     public var protectFormulas = true
-    public private(set) var files: [ExportSpec] = []
     /// Databases that get tables, swapped in after the run's files are complete.
     public private(set) var databases: [DatabaseTarget] = []
     var fileItems: [FileExportItem] = []
 
     public init() {}
+
+    /// The files each run exports, in the format their names ask for.
+    public var files: [ExportSpec] {
+        fileItems.compactMap { item in
+            item.format(protectFormulas: protectFormulas).map { format in
+                ExportSpec(
+                    source: item.table, path: item.path, format: format, columns: item.selection.columns,
+                    rename: item.selection.rename, splitBy: item.splitBy)
+            }
+        }
+    }
 
     static var fields: [ConfigField<Self>] {
         [
@@ -36,9 +46,7 @@ public struct OutputRules: ConfigSection, Equatable {
         }
         let reserved = Set(RunFiles.allNames)
         var paths: Set<String> = []
-        section.files = []
-        for (index, item) in section.fileItems.enumerated() {
-            guard let format = item.format(protectFormulas: section.protectFormulas) else { continue }
+        for (index, item) in section.fileItems.enumerated() where item.format(protectFormulas: section.protectFormulas) != nil {
             let pathLocation = reader.locations["\(context.indexedPath).files[\(index)].path"]
             let normalized = item.path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
             if reserved.contains(normalized) {
@@ -48,10 +56,6 @@ public struct OutputRules: ConfigSection, Equatable {
             if !paths.insert(normalized).inserted {
                 reader.error(at: pathLocation, "two files in '\(context.path).files' are both written to '\(item.path)'")
             }
-            section.files.append(
-                ExportSpec(
-                    source: item.table, path: item.path, format: format, columns: item.selection.columns,
-                    rename: item.selection.rename, splitBy: item.splitBy))
         }
     }
 }

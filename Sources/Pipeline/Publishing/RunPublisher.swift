@@ -175,7 +175,7 @@ struct RunPublisher {
             guard case .postgres(let settings) = target.connection, let variable = settings.passwordVariable else { continue }
             guard let password = getenvString(variable), !password.isEmpty else {
                 throw SegflowError(
-                    .config, at: pipeline.locations["outputs.databases[\(index)].postgres.password_env"] ?? SourceLocation(file: pipeline.path),
+                    .config, at: pipeline.location(of: "outputs.databases[\(index)].postgres.password_env"),
                     "outputs.databases[\(index)].postgres.password_env: the environment variable \(variable) is not set",
                     hint: "set \(variable) in the job's environment to the password of '\(settings.user)'; "
                         + "the password never goes in the pipeline file")
@@ -227,7 +227,7 @@ struct RunPublisher {
         } catch let failure as DatabaseFailure {
             let target = pipeline.outputs.databases[index]
             throw SegflowError(
-                .io, at: pipeline.locations["outputs.databases[\(index)]"] ?? SourceLocation(file: pipeline.path),
+                .io, at: pipeline.location(of: "outputs.databases[\(index)]"),
                 "outputs.databases[\(index)] (\(target.displayName)): \(failure.message)", hint: failure.hint)
         }
     }

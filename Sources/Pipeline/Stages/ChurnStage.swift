@@ -136,12 +136,20 @@ enum ChurnStage: PipelineStage {
     static let name = "churn"
 
     static func customerColumns(_ config: ChurnSection) -> [ColumnSchema] {
-        let rules = config.rules
+        columns(ChurnScores(), config.rules).map(\.schema)
+    }
+
+    /// The churn columns of the customers table, the classifier's only when it runs.
+    private static func columns(_ scores: ChurnScores, _ rules: ChurnRules) -> [Column] {
         var columns = [
-            ColumnSchema("p_alive", .real), ColumnSchema("expected_purchases_\(rules.horizonDays)d", .real),
-            ColumnSchema("clv", .real), ColumnSchema("expected_next_purchase", .text),
+            Column("p_alive", .real(scores.probabilityAlive)),
+            Column("expected_purchases_\(rules.horizonDays)d", .real(scores.expectedPurchases)),
+            Column("clv", .real(scores.clv)),
+            Column("expected_next_purchase", .text(scores.expectedNextPurchase.map { $0.map(CivilTime.dateString) ?? "" })),
         ]
-        if rules.classifier { columns += [ColumnSchema("churn_probability", .real), ColumnSchema("churn_risk", .text)] }
+        if rules.classifier {
+            columns += [Column("churn_probability", .real(scores.churnProbability)), Column("churn_risk", .text(scores.churnRisk))]
+        }
         return columns
     }
 
@@ -155,23 +163,18 @@ enum ChurnStage: PipelineStage {
             switch error {
             case .tooLittleHistory:
                 throw SegflowError(
-                    .data, at: context.location(of: "churn.horizon"), "churn: \(error)", hint: "shorten churn.horizon, or move as_of later")
+                    .data, at: context.pipeline.location(of: "churn.horizon"), "churn: \(error)", hint: "shorten churn.horizon, or move as_of later")
             case .fit:
                 throw SegflowError(
-                    .data, at: context.location(of: "churn"), "churn: \(error)",
+                    .data, at: context.pipeline.location(of: "churn"), "churn: \(error)",
                     hint: "try churn.penalizer: 0.001, or check that customers make repeat purchases")
             }
         }
         if config.risk.bands == .quantile { scores.churnRisk = config.risk.quantileBands(scores.churnProbability) }
         let customers = context.features.count
-        context.customers.append(Column("p_alive", .real(scores.probabilityAlive)))
-        context.customers.append(Column("expected_purchases_\(rules.horizonDays)d", .real(scores.expectedPurchases)))
-        context.customers.append(Column("clv", .real(scores.clv)))
-        context.customers.append(Column("expected_next_purchase", .text(scores.expectedNextPurchase.map { $0.map(CivilTime.dateString) ?? "" })))
+        for column in columns(scores, rules) { context.customers.append(column) }
         var counts = [StageReport.Count("customers_scored", customers)]
         if rules.classifier {
-            context.customers.append(Column("churn_probability", .real(scores.churnProbability)))
-            context.customers.append(Column("churn_risk", .text(scores.churnRisk)))
             for level in ["high", "medium", "low"] { counts.append(.init("risk_\(level)", scores.churnRisk.filter { $0 == level }.count)) }
         }
         context.stageReports.append(StageReport(stage: name, rowsIn: customers, rowsOut: customers, counts: counts))

@@ -13,7 +13,7 @@ public struct ClusterSection: ConfigSection, Equatable {
 
     /// What clustering runs with; `check` folds the keys below into it.
     public var rules = ClusteringRules()
-    var features: [ClusterFeatureItem]?
+    var features: [ClusterFeatureItem] = []
     var autoK = false
     var kRange = 2...12
     var algorithm = Algorithm.lloyd
@@ -23,25 +23,9 @@ public struct ClusterSection: ConfigSection, Equatable {
 
     static var fields: [ConfigField<Self>] {
         [
-            .custom(
-                "features", shape: .list(.section(ClusterFeatureItem.fields.map(\.info))),
-                defaultText: ClusteringRules().features.map(\.name).joined(separator: ", ") + ", each log1p",
-                doc: "The numeric features clustered on."
-            ) { node, context, section in
-                guard let items = context.reader.sequence(node, at: context.path) else { return }
-                if items.isEmpty { context.error(node, "'\(context.path)' is empty", hint: "list at least one feature, e.g. [frequency]") }
-                section.features = items.enumerated().compactMap { index, item in
-                    let itemContext = FieldContext(reader: context.reader, path: context.path, indexedPath: "\(context.indexedPath)[\(index)]")
-                    context.reader.record(item, at: itemContext.indexedPath)
-                    if case .scalar = item {
-                        guard let name = context.reader.string(item, at: context.path) else { return nil }
-                        var feature = ClusterFeatureItem()
-                        feature.feature.name = name
-                        return ClusterFeatureItem.checkName(feature, item, context.reader, context.path)
-                    }
-                    return context.reader.decode(ClusterFeatureItem.self, item, itemContext)
-                }
-            },
+            .list(
+                "features", \.features, defaultText: ClusteringRules().features.map(\.name).joined(separator: ", ") + ", each log1p",
+                doc: "The numeric features clustered on.", shortForm: ClusterFeatureItem.shortForm),
             .custom(
                 "k", shape: .other("whole number 1..1000 or auto"), defaultText: kText(ClusteringRules().clusterCount),
                 doc: "Number of clusters, or search `k_range`."
@@ -83,7 +67,11 @@ public struct ClusterSection: ConfigSection, Equatable {
     }
 
     static func check(_ section: inout Self, _ context: SectionContext) {
-        if let items = section.features {
+        if case .sequence(let items)? = context.entries["features"], items.isEmpty {
+            context.error("features", "'\(context.path).features' is empty", hint: "list at least one feature, e.g. [frequency]")
+        }
+        if context.entries["features"] != nil {
+            let items = section.features
             var seen = Set<String>()
             for (index, item) in items.enumerated() where !seen.insert(item.feature.name).inserted {
                 context.reader.error(
@@ -128,6 +116,15 @@ struct ClusterFeatureItem: ConfigSection, Equatable {
         ]
     }
 
+    /// A feature written by its name alone; `.none` for the full mapping.
+    static func shortForm(_ node: Node, _ context: FieldContext) -> Self?? {
+        guard case .scalar = node else { return .none }
+        guard let name = context.reader.string(node, at: context.path) else { return .some(nil) }
+        var item = Self()
+        item.feature.name = name
+        return .some(checkName(item, node, context.reader, context.path))
+    }
+
     static func check(_ section: inout Self, _ context: SectionContext) {
         guard !section.feature.name.isEmpty else { return }
         if checkName(section, context.node, context.reader, context.path) == nil { section.feature.name = "" }
@@ -150,24 +147,20 @@ enum ClusterStage: PipelineStage {
     static let name = "cluster"
 
     static func customerColumns(_ config: ClusterSection) -> [ColumnSchema] {
-        [ColumnSchema("cluster", .integer), ColumnSchema("cluster_label", .text)]
+        columns(labels: [], clusterLabels: []).map(\.schema)
     }
 
-    /// The `segments` table: one row per cluster, then mean, median and z-score of every feature.
-    static let segmentsSchema: [ColumnSchema] =
-        [
-            ColumnSchema("cluster", .integer), ColumnSchema("label", .text), ColumnSchema("customers", .integer),
-            ColumnSchema("share", .real), ColumnSchema("value_share", .real),
-        ]
-        + CustomerFeatures.numericNames.flatMap { name in
-            ["mean", "median", "z"].map { ColumnSchema("\(name)_\($0)", .real) }
-        }
+    /// The `segments` table's columns, known before any cluster is fitted.
+    static let segmentsSchema = segmentsTable([]).columns.map(\.schema)
+
+    private static func columns(labels: [Int32], clusterLabels: [String]) -> [Column] {
+        [Column("cluster", .integer(labels.map { Int64($0) })), Column("cluster_label", .text(clusterLabels))]
+    }
 
     static func run(_ config: ClusterSection, _ context: inout RunContext) throws {
         let rules = config.rules
         let (result, report) = try cluster(rules, context)
-        context.customers.append(Column("cluster", .integer(result.labels.map { Int64($0) })))
-        context.customers.append(Column("cluster_label", .text(result.clusterLabels)))
+        for column in columns(labels: result.labels, clusterLabels: result.clusterLabels) { context.customers.append(column) }
         context.stageReports.append(report)
         context.clusteringSummary = Manifest.Clustering(
             k: result.clusterCount, rule: result.rule, seed: rules.seed, precision: rules.precision.rawValue,
@@ -205,7 +198,8 @@ enum ClusterStage: PipelineStage {
         }
     }
 
-    /// The `segments` table of the run's clusters (no rows without clustering).
+    /// The `segments` table: one row per cluster, then mean, median and z-score of every
+    /// feature (no rows without clustering).
     static func segmentsTable(_ profiles: [ClusterProfile]) -> Table {
         var table = Table(
             rowCount: profiles.count,

@@ -25,8 +25,7 @@ enum FeaturesStage: PipelineStage {
     }
 
     static func customerColumns(_ config: [FeatureGroup]) -> [ColumnSchema] {
-        let groups = Set(config)
-        return FeatureDescriptor.all.filter { $0.group.map(groups.contains) ?? true }.map { ColumnSchema($0.name, $0.kind) }
+        FeatureDescriptor.written(by: config).map { ColumnSchema($0.name, $0.kind) }
     }
 
     static func run(_ config: [FeatureGroup], _ context: inout RunContext) throws {

@@ -45,7 +45,7 @@ struct RunContext {
     var ingested: IngestResult?
     var asOfDay: Int64 = 0
     /// Cleaned rows grouped by customer; released before publishing.
-    var grouped = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
+    var grouped = Self.noTransactions
     var featureBuilder: FeatureBuilder?
     /// Per-customer features; released before publishing.
     var features = CustomerFeatures()
@@ -61,28 +61,24 @@ struct RunContext {
     var paretoCurve: [(customerShare: Double, valueShare: Double)] = []
     var segmentValues: [(name: String, customers: Int, value: Double)] = []
     /// Found while running; the pipeline file's own warnings are told when it is loaded.
-    var warnings: [Diagnostic]
+    var warnings: [Diagnostic] = []
 
     init(pipeline: PipelineFile, asOfOverride: Int64?, progress: ((IngestProgress) -> Void)?) {
         self.pipeline = pipeline
         self.asOfOverride = asOfOverride
         self.progress = progress
-        self.warnings = []
-    }
-
-    /// The location of a key in the pipeline file ("segment.kmeans.k"), or the file itself.
-    func location(of key: String) -> SourceLocation {
-        pipeline.locations[key] ?? SourceLocation(file: pipeline.path)
     }
 
     /// A stage's error in the pipeline file's terms, at the key it concerns.
     func error(_ kind: FailureKind, at key: String, _ message: String, hint: String? = nil) -> SegflowError {
-        SegflowError(kind, at: location(of: key), "\(key): \(message)", hint: hint)
+        SegflowError(kind, at: pipeline.location(of: key), "\(key): \(message)", hint: hint)
     }
+
+    private static let noTransactions = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
 
     /// Frees the per-transaction and per-feature memory once no stage needs it.
     mutating func releaseStageInputs() {
-        grouped = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
+        grouped = Self.noTransactions
         features = CustomerFeatures()
     }
 }
