@@ -56,9 +56,9 @@ struct ParsedChunk {
     var count: Int { time.count }
 }
 
-private let quote = UInt8(ascii: "\"")
-private let newline = UInt8(ascii: "\n")
-private let carriageReturn = UInt8(ascii: "\r")
+let quote = UInt8(ascii: "\"")
+let newline = UInt8(ascii: "\n")
+let carriageReturn = UInt8(ascii: "\r")
 
 /// An RFC 4180 record parser over a chunk that holds whole records only.
 enum ChunkParser {

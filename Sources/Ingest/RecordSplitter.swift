@@ -100,6 +100,7 @@ struct RecordSplitter {
             carry.removeAll(keepingCapacity: true)
         }
         var target = chunkBytes
+        var boundaries = RecordBoundaryScan(separator: separator)
         while true {
             while !atEnd, buffer.count < target {
                 let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.storage[buffer.count...]))
@@ -111,7 +112,8 @@ struct RecordSplitter {
                 }
             }
             if atEnd { return buffer.count > 0 }
-            if let split = lastRecordBoundary(buffer.bytes) {
+            boundaries.scan(buffer.bytes)
+            if let split = boundaries.lastRecordEnd {
                 carry.append(contentsOf: buffer.bytes[(split + 1)...])
                 buffer.count = split + 1
                 return true
@@ -148,31 +150,78 @@ struct RecordSplitter {
             .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[3..<buffer.count]))
         buffer.count -= 3
     }
+}
 
-    /// The index of the last newline outside quotes, given that `bytes` starts outside quotes.
-    private func lastRecordBoundary(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
-        var newlineAt = bytes.count
-        // Blank-separated records have no quoting: every newline ends a record.
-        var quotesBefore = separator == .blanks ? 0 : countQuotes(base, 0, bytes.count)
-        while true {
-            // Scanning backwards is short: records are small, so a newline is near the end.
-            var at = newlineAt - 1
-            while at >= 0, base.load(fromByteOffset: at, as: UInt8.self) != UInt8(ascii: "\n") { at -= 1 }
-            guard at >= 0 else { return nil }
-            if separator != .blanks { quotesBefore -= countQuotes(base, at, newlineAt) }
-            if quotesBefore % 2 == 0 { return at }
-            newlineAt = at
-        }
+/// Finds where records end the way `ChunkParser` reads them, so that a chunk cut there parses
+/// exactly as the whole file would. A quote opens a quoted field only at the start of a field;
+/// anywhere else (`27" monitor`) it is an ordinary byte, so counting quotes would be wrong.
+/// The scan resumes where it stopped when more bytes are appended, so a long record is read once.
+struct RecordBoundaryScan {
+    private let delimiter: UInt8?
+    private var scanned = 0
+    private var inQuotedField = false
+    /// The offset of the last newline that ends a record, among the bytes scanned so far.
+    private(set) var lastRecordEnd: Int?
+
+    /// Starts at the beginning of a record.
+    init(separator: FieldSeparator) {
+        if case .byte(let delimiter) = separator { self.delimiter = delimiter } else { delimiter = nil }
     }
 
-    private func countQuotes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
-        var count = 0
-        var position = start
-        while position < end, let found = memchr(base + position, Int32(UInt8(ascii: "\"")), end - position) {
-            count += 1
-            position = UnsafeRawPointer(found) - base + 1
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let end = bytes.count
+        // Blank-separated records have no quoting: every newline ends a record.
+        guard let delimiter else {
+            lastRecordEnd = lastNewline(base, from: scanned, to: end) ?? lastRecordEnd
+            scanned = end
+            return
         }
-        return count
+        var position = scanned
+        while position < end {
+            let quoteAt = find(quote, base, from: position, to: end)
+            if inQuotedField {
+                guard let at = quoteAt else {
+                    position = end
+                    break
+                }
+                // The byte after a quote tells a doubled quote from a closing one: wait for it.
+                guard at + 1 < end else {
+                    position = at
+                    break
+                }
+                if base[at + 1] == quote {
+                    position = at + 2
+                } else {
+                    inQuotedField = false
+                    position = at + 1
+                }
+            } else {
+                let stop = quoteAt ?? end
+                lastRecordEnd = lastNewline(base, from: position, to: stop) ?? lastRecordEnd
+                guard stop < end else {
+                    position = end
+                    break
+                }
+                inQuotedField = stop == 0 || base[stop - 1] == delimiter || base[stop - 1] == newline
+                position = stop + 1
+            }
+        }
+        scanned = position
+    }
+
+    private func find(_ byte: UInt8, _ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        guard start < end, let found = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+    }
+
+    /// Scans backwards: records are short, so a newline is near the end.
+    private func lastNewline(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        var at = end - 1
+        while at >= start {
+            if base[at] == newline { return at }
+            at -= 1
+        }
+        return nil
     }
 }
