@@ -49,13 +49,14 @@ public enum TableWriter {
             self.workers = workers
             blocks = [BlockFormatter](repeating: BlockFormatter(format: format), count: workers)
             nextBlock = workers
-            if case .csv = format {
+            if case .csv(let protectFormulas) = format {
                 let names = table.columnNames
                 header = formatted(capacity: names.reduce(1) { $0 + 2 * $1.utf8.count + 4 }) { cursor in
                     for (index, name) in names.enumerated() {
                         if index > 0 { cursor.put(UInt8(ascii: ",")) }
                         var name = name
-                        name.withUTF8 { csvField($0, protectingFormulas: false, &cursor) }
+                        // A renamed column is text from the pipeline file: it gets the cells' protection.
+                        name.withUTF8 { csvField($0, protectingFormulas: protectFormulas, &cursor) }
                     }
                     cursor.put(UInt8(ascii: "\n"))
                 }

@@ -73,7 +73,13 @@ public struct PipelineFile: Sendable, Equatable {
             ]
         }
 
+        /// The name labels metrics and titles the report, so it is one short line.
+        static let maximumNameLength = 200
+
         static func check(_ sections: inout Self, _ context: SectionContext) {
+            if sections.name.count > maximumNameLength || sections.name.contains(where: \.isNewline) {
+                context.error("name", "'name' must be one line of at most \(maximumNameLength) characters", hint: "it labels the run's metrics and report")
+            }
             guard context.entries["outputs"] != nil, !context.reader.diagnostics.hasErrors else { return }
             if sections.segment?.kmeans == nil {
                 let outputs = sections.outputs

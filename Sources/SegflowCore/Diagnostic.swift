@@ -34,11 +34,21 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var hint: String?
 
+    /// The longest message or hint kept: values echoed from inputs and pipeline files (a
+    /// million-column header, a huge key) must not turn a diagnostic into megabytes.
+    public static let maximumLength = 2_000
+
     public init(_ severity: Severity, at location: SourceLocation?, _ message: String, hint: String? = nil) {
         self.severity = severity
         self.location = location
-        self.message = message
-        self.hint = hint
+        self.message = Self.bounded(message)
+        self.hint = hint.map(Self.bounded)
+    }
+
+    static func bounded(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard scalars.count > maximumLength else { return text }
+        return String(String.UnicodeScalarView(scalars.prefix(maximumLength))) + "… (\(scalars.count - maximumLength) more characters)"
     }
 
     public static func error(at location: SourceLocation?, _ message: String, hint: String? = nil) -> Diagnostic {

@@ -291,6 +291,13 @@ struct InjectedFailure: Error {}
         #expect(try render(table, as: .csv(protectFormulas: false)).hasPrefix("id,v\n=1+1,-1\n+A1,-2\n"))
     }
 
+    /// A renamed column's name comes from the pipeline file, so the header is protected too.
+    @Test func headerCellsThatStartLikeAFormulaAreNeutralised() throws {
+        let table = Table(rowCount: 1, columns: [Column("=HYPERLINK(\"x\")", .text(["a"])), Column("value", .real([1]))])
+        #expect(try render(table) == "\"'=HYPERLINK(\"\"x\"\")\",value\na,1\n")
+        #expect(try render(table, as: .csv(protectFormulas: false)).hasPrefix("\"=HYPERLINK("))
+    }
+
     /// Repeated values are formatted once and then copied (TableWriter.RepeatedText): the
     /// copies must equal the first time, whether the value is a small or a large string, the
     /// same text in other storage, longer than the copies kept, or one of more distinct

@@ -172,6 +172,20 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         "p.yaml:6:10: error: output table 's' of the 'segments' table needs 'segment.kmeans' to know the clusters\n"
             + "  hint: add a 'segment: {kmeans: {k: 6}}' section, or remove the export"
     ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "customers.csv}]}", with: "customers.csv}],\n  databases: [{sqlite: ../../etc/a.db, tables: [{table: customers, name: c}]}]}"),
+        "p.yaml:8:24: error: 'outputs.databases.sqlite' is relative, so it must stay inside outputs.directory; '../../etc/a.db' climbs out with '..'\n"
+            + "  hint: write an absolute path to put the database elsewhere"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "name: t", with: "name: \(String(repeating: "n", count: 201))"),
+        "p.yaml:1:7: error: 'name' must be one line of at most 200 characters\n  hint: it labels the run's metrics and report"
+    ),
+    (
+        validPipeline.replacingOccurrences(of: "path: data.csv", with: "path: \(String(repeating: "d", count: 5_000)).csv"),
+        "p.yaml:4:11: error: 'inputs.transactions.path' is 5004 bytes long; text values are at most 4096 bytes"
+    ),
 ]
 
 /// The customers table's columns with no segment or churn section.

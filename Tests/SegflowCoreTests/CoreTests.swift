@@ -75,6 +75,16 @@ import Testing
         #expect(error.description == "p.yaml:2:1: warning: first\n  hint: do this\np.yaml:9:3: error: second")
         #expect(error.kind.exitCode == 2)
     }
+
+    /// Echoed values (a million-column header, a huge key) are cut, saying how much was left out.
+    @Test func longMessagesAndHintsAreCut() {
+        let huge = String(repeating: "é", count: 50_000)
+        let diagnostic = Diagnostic.error(at: nil, "missing column; the header has: \(huge)", hint: huge)
+        #expect(diagnostic.message.unicodeScalars.count < 2_100)
+        #expect(diagnostic.message.hasSuffix("… (48032 more characters)"))
+        #expect(diagnostic.hint == String(repeating: "é", count: 2_000) + "… (48000 more characters)")
+        #expect(Diagnostic.error(at: nil, "short").message == "short")
+    }
 }
 
 @Suite struct RadixSortTests {

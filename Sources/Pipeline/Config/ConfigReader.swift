@@ -88,9 +88,17 @@ final class ConfigReader {
         return entries
     }
 
+    /// The longest text value a pipeline file may hold (a path's limit on Linux): values are
+    /// echoed into messages, metrics and the report.
+    static let maximumTextLength = 4_096
+
     func string(_ node: Node, at path: String) -> String? {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
             error(node, "'\(path)' must be a non-empty text value")
+            return nil
+        }
+        guard scalar.string.utf8.count <= Self.maximumTextLength else {
+            error(node, "'\(path)' is \(scalar.string.utf8.count) bytes long; text values are at most \(Self.maximumTextLength) bytes")
             return nil
         }
         return scalar.string

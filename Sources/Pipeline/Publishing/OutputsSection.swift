@@ -184,6 +184,11 @@ extension DatabaseTarget: ConfigSection {
                 nil, "each entry of '\(context.path)' needs exactly one of 'sqlite' or 'postgres'",
                 hint: "e.g. '- sqlite: out/segments.sqlite' or '- postgres: {database: crm, user: segflow, password_env: SEGFLOW_PG_PASSWORD}'")
         }
+        if let path = section.sqlitePath, !path.hasPrefix("/"), path.split(separator: "/").contains("..") {
+            context.error(
+                "sqlite", "'\(context.path).sqlite' is relative, so it must stay inside outputs.directory; '\(path)' climbs out with '..'",
+                hint: "write an absolute path to put the database elsewhere")
+        }
         if case .sequence(let items)? = context.entries["tables"], items.isEmpty {
             context.error("tables", "'\(context.path).tables' is empty", hint: "add '- {table: customers, name: segflow_customers}'")
         }
