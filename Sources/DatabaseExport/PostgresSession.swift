@@ -147,8 +147,16 @@ public final class PostgresSession {
             hint: "check that the server runs and listens there, and outputs.databases.postgres.host/port")
     }
 
+    /// The server's message as it may be shown. Data exceptions (class 22) and integrity
+    /// violations (class 23) quote the offending value after a colon ("invalid input syntax
+    /// for type double precision: \"...\""), and a job's log is no place for customer data.
+    static func shownMessage(_ message: String, state: String) -> String {
+        guard state.hasPrefix("22") || state.hasPrefix("23"), let colon = message.range(of: ": ") else { return message }
+        return message[..<colon.lowerBound] + " (the value is not shown)"
+    }
+
     static func serverFailure(message: String, state: String, _ settings: PostgresSettings) -> DatabaseFailure {
-        let text = "PostgreSQL: \(message) (SQLSTATE \(state))"
+        let text = "PostgreSQL: \(shownMessage(message, state: state)) (SQLSTATE \(state))"
         switch state {
         case "28P01", "28000":
             let source = settings.passwordVariable.map { "the password in $\($0)" } ?? "a password (set password_env)"

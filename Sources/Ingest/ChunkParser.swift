@@ -25,7 +25,7 @@ struct RecordLayout: Sendable {
         timeFormat = input.timeFormat
         hasOrderColumn = input.columns.order != nil
         emptyCustomerReason = "empty customer id in column '\(input.columns.customer)'"
-        invalidCustomerReason = "customer id in column '\(input.columns.customer)' is not valid UTF-8"
+        invalidCustomerReason = "customer id in column '\(input.columns.customer)' is not valid UTF-8 or holds a NUL byte"
         emptyOrderReason = "empty order id in column '\(input.columns.order ?? "")'"
         badTimeReason = "time in column '\(input.columns.time)' is not \(timeFormatName)"
         badAmountReason = "amount in column '\(input.columns.amount)' is not a finite number"
@@ -257,8 +257,9 @@ enum ChunkParser {
         let customer = spans[Int(FieldRole.customer.rawValue)]
         guard customer.end > customer.start else { return layout.emptyCustomerReason }
         // Ids are kept byte for byte; one that is not UTF-8 would turn into replacement
-        // characters in every output and merge with other such ids there.
-        guard isValidUTF8(buffer(base, customer)) else { return layout.invalidCustomerReason }
+        // characters in every output and merge with other such ids there, and no database
+        // text column stores a NUL byte.
+        guard isStorableText(buffer(base, customer)) else { return layout.invalidCustomerReason }
         let timeSpan = spans[Int(FieldRole.time.rawValue)]
         guard let time = layout.timeFormat.parse(buffer(base, timeSpan)) else { return layout.badTimeReason }
         let amountSpan = spans[Int(FieldRole.amount.rawValue)]
@@ -292,21 +293,30 @@ enum ChunkParser {
         return nil
     }
 
-    /// ASCII (nearly every id) is checked a word at a time; anything else is validated in full.
+    /// Valid UTF-8 without NUL bytes. ASCII (nearly every id) is checked a word at a time;
+    /// anything else is validated in full.
     @inline(__always)
-    private static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    private static func isStorableText(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
         var index = 0
         while index + 8 <= bytes.count {
-            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 {
-                return String(validating: bytes, as: UTF8.self) != nil
-            }
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // (word - ones) & ~word sets a byte's high bit where that byte is zero.
+            if (word &- ones) & ~word & highBits != 0 { return false }
+            if word & highBits != 0 { return isValidUTF8WithoutNUL(bytes) }
             index += 8
         }
         while index < bytes.count {
-            if bytes[index] >= 0x80 { return String(validating: bytes, as: UTF8.self) != nil }
+            if bytes[index] == 0 { return false }
+            if bytes[index] >= 0x80 { return isValidUTF8WithoutNUL(bytes) }
             index += 1
         }
         return true
+    }
+
+    private static func isValidUTF8WithoutNUL(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !bytes.contains(0) && String(validating: bytes, as: UTF8.self) != nil
     }
 
     @inline(__always)

@@ -157,7 +157,9 @@ struct PostgresExportTests {
         try export(awkwardTable(version: 1), as: name)
         var duplicate = awkwardTable(version: 2)
         duplicate = duplicate.selecting(rows: [0, 1, 2, 3, 0])
-        #expect(throws: DatabaseFailure.self) { try export(duplicate, as: name) }
+        let failure = try #require(throws: DatabaseFailure.self) { try export(duplicate, as: name) }
+        #expect("\(failure)".contains("could not create unique index"))
+        #expect(!"\(failure)".contains("c1"), "the server's detail names the duplicate id; it must not reach the log")
         #expect(try selectAll(name).map { $0[2] } == [nil, "-7", "1", "1"])
         let leftovers = try server.rows("SELECT tablename::text FROM pg_tables WHERE tablename LIKE '\(name)%'")
         #expect(leftovers == [[name]])
@@ -245,6 +247,13 @@ struct PostgresExportTests {
         try reader.execute("COMMIT")
         reader.close()
         #expect(try selectAll(name).map { $0[2] } == [nil, "-7", "1", "1"])
+    }
+
+    /// Data exceptions quote the value they refused; the message keeps the reason only.
+    @Test func aValueTheServerRefusesIsNotEchoed() throws {
+        let failure = try #require(throws: DatabaseFailure.self) { try server.rows("SELECT 'customer-4711'::float8") }
+        #expect("\(failure)".contains("invalid input syntax for type double precision (the value is not shown) (SQLSTATE 22P02)"))
+        #expect(!"\(failure)".contains("customer-4711"))
     }
 
     @Test func aWrongPasswordIsNamedButNeverShown() throws {

@@ -125,8 +125,9 @@ import Testing
     }
 
     /// Two ids that differ only in bytes that are not UTF-8 would both print as "U\u{FFFD}ID"
-    /// and merge downstream; such rows are rejected with their reason instead.
-    @Test func customerIDsThatAreNotUTF8AreRejected() throws {
+    /// and merge downstream, and a NUL byte failed the whole PostgreSQL load; such rows are
+    /// rejected with their reason instead, in short and word-length ids alike.
+    @Test func customerIDsThatAreNotUTF8OrHoldNULAreRejected() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("ids.csv")
@@ -134,12 +135,15 @@ import Testing
         bytes += Array("U".utf8) + [0xFF] + Array("ID,o1,2024-01-02T10:00:00Z,5\n".utf8)
         bytes += Array("U".utf8) + [0xFE] + Array("ID,o2,2024-01-02T10:00:00Z,6\n".utf8)
         bytes += Array("Zoë-long-id-01,o3,2024-01-02T10:00:00Z,7\n".utf8)
+        bytes += Array("N".utf8) + [0x00] + Array("1,o4,2024-01-02T10:00:00Z,8\n".utf8)
+        bytes += Array("long-ascii-id".utf8) + [0x00] + Array("x,o5,2024-01-02T10:00:00Z,9\n".utf8)
+        bytes += Array("Zoë-with-nul".utf8) + [0x00] + Array(",o6,2024-01-02T10:00:00Z,9\n".utf8)
         #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         let columns = TransactionColumns(customer: "customer_id", order: "order_id", time: "ts", amount: "amount")
         let result = try TransactionReader(input: TransactionInput(path: path, columns: columns)).read()
         #expect(result.transactions.customerIDs == ["Zoë-long-id-01"])
-        #expect(result.rejected.map(\.line) == [2, 3])
-        #expect(result.rejected.allSatisfy { $0.reason == "customer id in column 'customer_id' is not valid UTF-8" })
+        #expect(result.rejected.map(\.line) == [2, 3, 5, 6, 7])
+        #expect(result.rejected.allSatisfy { $0.reason == "customer id in column 'customer_id' is not valid UTF-8 or holds a NUL byte" })
     }
 
     /// Lines ending in a CR alone once read as one header record and an empty, published run.
