@@ -18,6 +18,8 @@ struct RecordLayout: Sendable {
     let emptyOrderReason: String
     let badTimeReason: String
     let badAmountReason: String
+    let implausibleTimeReason: String
+    let implausibleAmountReason: String
 
     init(roles: [FieldRole], input: TransactionInput, timeFormatName: String) {
         self.roles = roles
@@ -29,6 +31,8 @@ struct RecordLayout: Sendable {
         emptyOrderReason = "empty order id in column '\(input.columns.order ?? "")'"
         badTimeReason = "time in column '\(input.columns.time)' is not \(timeFormatName)"
         badAmountReason = "amount in column '\(input.columns.amount)' is not a finite number"
+        implausibleTimeReason = "time in column '\(input.columns.time)' is outside the years 1900 to 2199"
+        implausibleAmountReason = "amount in column '\(input.columns.amount)' is a trillion (1e12) or more in size"
     }
 }
 
@@ -262,8 +266,10 @@ enum ChunkParser {
         guard isStorableText(buffer(base, customer)) else { return layout.invalidCustomerReason }
         let timeSpan = spans[Int(FieldRole.time.rawValue)]
         guard let time = layout.timeFormat.parse(buffer(base, timeSpan)) else { return layout.badTimeReason }
+        guard TransactionInput.plausibleTimes.contains(time) else { return layout.implausibleTimeReason }
         let amountSpan = spans[Int(FieldRole.amount.rawValue)]
         guard let amount = AmountParsing.parse(buffer(base, amountSpan)) else { return layout.badAmountReason }
+        guard abs(amount) < TransactionInput.plausibleAmountLimit else { return layout.implausibleAmountReason }
         var orderKey: UInt64
         if layout.hasOrderColumn {
             let order = spans[Int(FieldRole.order.rawValue)]

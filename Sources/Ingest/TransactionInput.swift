@@ -43,6 +43,16 @@ public struct TransactionInput: Sendable, Equatable {
 
     public static let defaultMaxRecordBytes = 64 << 20
 
+    /// Times a transaction can have: a date in the year 9999 (a placeholder for "never") or an
+    /// epoch in microseconds read as seconds would move `as_of: latest` by centuries and print
+    /// years that are not ISO 8601. Such rows are rejected with their reason.
+    public static let plausibleTimes: ClosedRange<Int64> =
+        CivilTime.daysFromCivil(year: 1900, month: 1, day: 1) * 86_400...CivilTime.daysFromCivil(year: 2200, month: 1, day: 1) * 86_400 - 1
+
+    /// No single transaction is worth a trillion in any currency's units: past it, an amount is
+    /// a parsing accident (an id in the amount column), and a few of them make totals infinite.
+    public static let plausibleAmountLimit = 1e12
+
     public init(
         path: String, columns: TransactionColumns, timeFormat: TimeFormat = .iso8601,
         separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true, maxRecordBytes: Int = defaultMaxRecordBytes

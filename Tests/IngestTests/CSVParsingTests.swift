@@ -82,6 +82,34 @@ import Testing
         #expect(result.rejected[0].record == "c1,o2,2024-01-02")
     }
 
+    /// A placeholder date, an epoch in microseconds and amounts past a trillion are rejected
+    /// rows, not a run as of the year 10000 or totals that are infinite; the bounds themselves
+    /// are accepted.
+    @Test func implausibleTimesAndAmountsAreRejected() throws {
+        let csv =
+            header
+            + "c1,o1,9999-12-31,1\n"
+            + "c1,o2,1899-12-31T23:59:59Z,1\n"
+            + "c1,o3,1900-01-01,1e308\n"
+            + "c1,o4,2199-12-31T23:59:59Z,-1e12\n"
+            + "c1,o5,1900-01-01,999999999999.99\n"
+            + "c1,o6,2199-12-31T23:59:59Z,-999999999999.99\n"
+        let result = try Fixtures.ingest(csv)
+        #expect(result.rejected.map(\.line) == [2, 3, 4, 5])
+        #expect(
+            result.rejected.map(\.reason) == [
+                "time in column 'ts' is outside the years 1900 to 2199", "time in column 'ts' is outside the years 1900 to 2199",
+                "amount in column 'amount' is a trillion (1e12) or more in size",
+                "amount in column 'amount' is a trillion (1e12) or more in size",
+            ])
+        #expect(result.transactions.amount == [999_999_999_999.99, -999_999_999_999.99])
+        #expect(result.newestTime == Fixtures.seconds(2199, 12, 31, 23, 59, 59))
+
+        let epochs = try Fixtures.ingest(header + "c1,o1,999999999999999,1\nc1,o2,1700000000,1\n", timeFormat: .epochSeconds)
+        #expect(epochs.rejected.map(\.line) == [2])
+        #expect(epochs.transactions.time == [1_700_000_000])
+    }
+
     @Test func columnsAreFoundByNameInAnyOrderAndExtrasIgnored() throws {
         let csv = "amount,extra,ts,customer_id,order_id\n5,\"x,y\",2024-01-02,c9,o1\n"
         let result = try Fixtures.ingest(csv)
