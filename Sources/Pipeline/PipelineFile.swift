@@ -78,7 +78,8 @@ public struct PipelineFile: Sendable, Equatable {
 
         static func check(_ sections: inout Self, _ context: SectionContext) {
             if sections.name.count > maximumNameLength || sections.name.contains(where: \.isNewline) {
-                context.error("name", "'name' must be one line of at most \(maximumNameLength) characters", hint: "it labels the run's metrics and report")
+                context.error(
+                    "name", "'name' must be one line of at most \(maximumNameLength) characters", hint: "it labels the run's metrics and report")
             }
             guard context.entries["outputs"] != nil, !context.reader.diagnostics.hasErrors else { return }
             if sections.segment?.kmeans == nil {

@@ -56,8 +56,9 @@ public struct PipelineRunner {
                 Array(context.customers.columnNames.suffix(stage.customerColumns.count)) == stage.customerColumns.map(\.name),
                 "stage \(stage.name) added columns other than those it declared")
         }
+        let totals = Manifest.Totals(customers: context.customers.rowCount, revenue: context.features.monetaryTotal.reduce(0, +))
         context.releaseStageInputs()
-        return try publisher.publish(&context)
+        return try publisher.publish(&context, totals: totals)
     }
 }
 

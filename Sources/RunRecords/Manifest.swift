@@ -176,6 +176,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var clustering: Clustering?
     public var churn: Churn?
     public var migration: Migration?
+    /// Absent in manifests written before segflow recorded it.
+    public var totals: Totals?
 
     /// A table a run swapped into a database.
     public struct DatabaseTable: Codable, Sendable, Equatable {
@@ -190,6 +192,17 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.table = table
             self.source = source
             self.rows = rows
+        }
+    }
+
+    /// The run's size, which the next run's guards compare with (`outputs.guards`).
+    public struct Totals: Codable, Sendable, Equatable {
+        public var customers: Int
+        /// The sum of `monetary_total`: net revenue after cleaning.
+        public var revenue: Double
+        public init(customers: Int, revenue: Double) {
+            self.customers = customers
+            self.revenue = revenue
         }
     }
 
@@ -210,7 +223,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public init(
         segflowVersion: String, pipeline: Pipeline, asOf: String, inputs: [Input],
         stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-        segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, migration: Migration? = nil
+        segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, migration: Migration? = nil,
+        totals: Totals? = nil
     ) {
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
@@ -224,6 +238,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.clustering = clustering
         self.churn = churn
         self.migration = migration
+        self.totals = totals
     }
 
     public func encoded() throws -> Data { try JSONOutput.encode(self) }

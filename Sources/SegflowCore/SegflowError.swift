@@ -7,6 +7,9 @@ public enum FailureKind: String, Sendable, CaseIterable {
     case data
     /// A file could not be read or written: missing, permissions, disk full.
     case io
+    /// The run finished, but a run guard (`outputs.guards`) refused its result: nothing was
+    /// published. Look at the input before the next run.
+    case refused
     /// Another run of the same pipeline holds the lock: try again later (EX_TEMPFAIL).
     case busy
 
@@ -16,6 +19,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case .config: return 2
         case .data: return 3
         case .io: return 4
+        case .refused: return 5
         case .busy: return 75
         }
     }

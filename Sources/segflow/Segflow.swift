@@ -10,8 +10,9 @@ struct Segflow: ParsableCommand {
         abstract: "Customer segmentation pipelines: ingest -> clean -> features -> export.",
         discussion: """
             Exit codes: 0 ok, 2 pipeline file or option error, 3 input data error, \
-            4 file read/write error, 64 command-line usage error, 75 another run of the \
-            same pipeline holds its lock (try again later).
+            4 file read/write or database error, 5 a run guard refused the result (nothing \
+            published), 64 command-line usage error, 75 another run of the same pipeline \
+            holds its lock (try again later), 130/143 interrupted (nothing published).
             """,
         version: SegflowVersion.current,
         subcommands: [RunCommand.self, ValidateCommand.self, DiffCommand.self, SampleCommand.self]

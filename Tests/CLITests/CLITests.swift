@@ -365,4 +365,52 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         #expect(result.stderr.contains("metrics.prom: warning: the run was published, but its metrics could not be written"), "\(result.stderr)")
         #expect(directory.exists("out/current/customers.csv"))
     }
+
+    /// A header-only input gives zero customers: refused (exit 5), the previous run stays
+    /// current, and `min_customers: 0` lets an empty run through.
+    @Test func anEmptyResultIsRefusedAndThePreviousRunKept() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try smallPipeline(in: directory, ids: ["a", "b"])
+        #expect(try CLI.run(["run", path, "--log-level", "quiet"]).status == 0)
+        let published = try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("out/current"))
+        _ = try directory.write("t.csv", "customer_id,order_id,ts,amount\n")
+        let refused = try CLI.run(["run", path, "--as-of", "2026-02-01", "--log-level", "quiet"])
+        #expect(refused.status == 5, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "p.yaml: error: the run has 0 customers, fewer than outputs.guards.min_customers (1); "
+                    + "nothing was published; the previous run stays current"), "\(refused.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("out/current")) == published)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("out/runs")).count == 1)
+
+        let allowing = try directory.read("p.yaml").replacingOccurrences(of: "files: [", with: "guards: {min_customers: 0}, files: [")
+        _ = try directory.write("p.yaml", allowing)
+        #expect(try CLI.run(["run", path, "--as-of", "2026-02-01", "--log-level", "quiet"]).status == 0)
+    }
+
+    /// A change past max_customer_change is refused, naming both counts and the key.
+    @Test func aLargeChangeFromThePreviousRunIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try smallPipeline(in: directory, ids: (0..<10).map { "c\($0)" })
+        let guarded = try directory.read("p.yaml").replacingOccurrences(
+            of: "files: [", with: "guards: {max_customer_change: 0.25, max_revenue_change: 0.9},\n  files: [")
+        _ = try directory.write("p.yaml", guarded)
+        #expect(try CLI.run(["run", path, "--log-level", "quiet"]).status == 0)
+        _ = try smallPipeline(in: directory, ids: (0..<7).map { "c\($0)" })
+        _ = try directory.write("p.yaml", guarded)
+        let refused = try CLI.run(["run", path, "--log-level", "quiet"])
+        let guardLine = guarded.split(separator: "\n")[3]
+        let column = guardLine.distance(from: guardLine.startIndex, to: try #require(guardLine.firstRange(of: "0.25")).lowerBound) + 1
+        #expect(refused.status == 5, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "p.yaml:4:\(column): error: the customer count moved from 10 to 7 (30.0%) since the previous run, "
+                    + "more than outputs.guards.max_customer_change allows (25.0%); nothing was published"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("revenue"), "\(refused.stderr)")
+        _ = try smallPipeline(in: directory, ids: (0..<9).map { "c\($0)" })
+        _ = try directory.write("p.yaml", guarded)
+        #expect(try CLI.run(["run", path, "--log-level", "quiet"]).status == 0)
+    }
 }

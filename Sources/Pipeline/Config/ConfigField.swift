@@ -162,6 +162,17 @@ extension ConfigField {
         }
     }
 
+    /// A number that is unset ("none") unless the file gives one.
+    static func number(
+        _ key: String, _ keyPath: WritableKeyPath<Section, Double?>, in range: ClosedRange<Double>,
+        doc: String
+    ) -> Self {
+        Self(key, shape: .number(range), defaultText: defaults[keyPath: keyPath].map(ConfigText.number) ?? "none", doc: doc) {
+            node, context, section in
+            if let value = context.reader.number(node, at: context.path, in: range) { section[keyPath: keyPath] = value }
+        }
+    }
+
     static func bool(_ key: String, _ keyPath: WritableKeyPath<Section, Bool>, doc: String) -> Self {
         Self(key, shape: .bool, defaultText: String(defaults[keyPath: keyPath]), doc: doc) { node, context, section in
             if let value = context.reader.bool(node, at: context.path) { section[keyPath: keyPath] = value }

@@ -10,6 +10,7 @@ public struct OutputRules: ConfigSection, Equatable {
     public var directory = ""
     public var keepRuns = 10
     public var protectFormulas = true
+    public var guards = RunGuards()
     /// Databases that get tables, swapped in after the run's files are complete.
     public private(set) var databases: [DatabaseTarget] = []
     var fileItems: [FileExportItem] = []
@@ -36,6 +37,7 @@ public struct OutputRules: ConfigSection, Equatable {
                 "files", \.fileItems, required: true, example: "[{customers: customers.csv}]", doc: "The files each run exports.",
                 shortForm: FileExportItem.shortForm),
             .list("databases", \.databases, defaultText: "none", doc: "Databases that get tables."),
+            .section("guards", \.guards, doc: "Checks on a run's result before it is published."),
         ]
     }
 

@@ -28,10 +28,14 @@ struct RunPublisher {
         self.passwords = try Self.databasePasswords(pipeline)
     }
 
-    func publish(_ context: inout RunContext) throws -> RunOutcome {
+    /// Publishes the run, unless a guard refuses `totals` (taken before the stage inputs
+    /// were let go).
+    func publish(_ context: inout RunContext, totals: Manifest.Totals) throws -> RunOutcome {
         var clock = StageClock()
         guard let ingested = context.ingested else { preconditionFailure("publishing follows the ingest stage") }
         let customers = context.customers
+        let previousRunID = runs.currentRun()
+        try checkGuards(totals, previousRunID: previousRunID, warnings: &context.warnings)
         let runID = runs.newRunID(at: started)
         let staged = try runs.begin(runID: runID)
         var written: [Manifest.Output] = []
@@ -59,7 +63,6 @@ struct RunPublisher {
         let assignments = Assignments(customers: customers)
         // Read back by the next run, never opened in a spreadsheet: ids are stored as they are.
         try write(RunFiles.assignments, assignments.table, as: .csv(protectFormulas: false), name: "assignments")
-        let previousRunID = runs.currentRun()
         var migration: Migration?
         if let previousRunID {
             let previousPath = "\(runs.runsPath)/\(previousRunID)/\(RunFiles.assignments)"
@@ -83,6 +86,7 @@ struct RunPublisher {
         }
 
         var manifest = self.manifest(context, ingested: ingested, outputs: written, migration: migration)
+        manifest.totals = totals
         if !stagedDatabases.isEmpty { manifest.databaseTables = stagedDatabases.flatMap(\.loaded) }
         try staged.write(RunFiles.manifest) { try $0.write(bytes: [UInt8](try manifest.encoded())) }
         let record = RunRecord(
@@ -117,6 +121,25 @@ struct RunPublisher {
         return RunOutcome(
             manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration,
             warnings: context.warnings)
+    }
+
+    /// Refuses the run, before anything is staged, when a guard of `outputs.guards` fails.
+    private func checkGuards(_ totals: Manifest.Totals, previousRunID: String?, warnings: inout [Diagnostic]) throws {
+        var previous: Manifest.Totals?
+        if let previousRunID {
+            let path = "\(runs.runsPath)/\(previousRunID)/\(RunFiles.manifest)"
+            previous = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? Manifest.decode($0) }?.totals
+            let guards = pipeline.outputs.guards
+            if previous == nil, guards.maxCustomerChange != nil || guards.maxRevenueChange != nil {
+                warnings.append(
+                    .warning(
+                        at: SourceLocation(file: path),
+                        "the previous run's manifest has no totals (written by an older segflow, or unreadable): "
+                            + "the change guards were not checked this time"))
+            }
+        }
+        let refusals = pipeline.outputs.guards.refusals(totals, previous: previous, pipeline: pipeline)
+        if !refusals.isEmpty { throw SegflowError(.refused, refusals) }
     }
 
     private func manifest(_ context: RunContext, ingested: IngestResult, outputs: [Manifest.Output], migration: Migration?) -> Manifest {
