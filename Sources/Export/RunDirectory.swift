@@ -86,6 +86,7 @@ public final class StagedRun {
         self.directory = directory
         self.runID = runID
         self.staging = staging
+        Interruption.staging(staging)
     }
 
     deinit { if !published { abandon() } }
@@ -97,8 +98,10 @@ public final class StagedRun {
     public func write(_ relativePath: String, _ body: (BufferedFileWriter) throws -> Void) throws {
         let path = "\(staging)/\(relativePath)"
         let displayPath = "\(publishedPath)/\(relativePath)"
-        try makeDirectories(parentDirectory(of: path))
-        try writeSyncedFile(path, displayPath: displayPath, body)
+        try Interruption.writingStagedFile {
+            try makeDirectories(parentDirectory(of: path))
+            try writeSyncedFile(path, displayPath: displayPath, body)
+        }
         files.append(relativePath)
         FaultInjection.point("after-file-\(files.count)")
     }
@@ -126,6 +129,7 @@ public final class StagedRun {
     /// Removes the staging directory and everything in it.
     public func abandon() {
         try? FileManager.default.removeItem(atPath: staging)
+        Interruption.staging(nil)
     }
 
     private func syncDirectories(under path: String) {
@@ -185,10 +189,12 @@ public final class RunLock {
 
 /// Named points where a test can have the process kill itself (SIGKILL), to prove that a
 /// run killed there leaves the published outputs intact: set `SEGFLOW_KILL_AT` to the name.
-/// Unset in normal use, where this costs one environment lookup per point.
+/// `SEGFLOW_PAUSE_AT` pauses there for 3 seconds instead, so a test can send a signal at that
+/// step. Unset in normal use, where this costs two environment lookups per point.
 public enum FaultInjection {
     public static func point(_ name: String) {
         if getenvString("SEGFLOW_KILL_AT") == name { kill(getpid(), SIGKILL) }
+        if getenvString("SEGFLOW_PAUSE_AT") == name { sleep(3) }
     }
 }
 

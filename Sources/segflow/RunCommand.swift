@@ -1,4 +1,5 @@
 import ArgumentParser
+import Export
 import Foundation
 import Ingest
 import Pipeline
@@ -28,6 +29,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        Interruption.install()
         do {
             let pipeline = try PipelineFile.load(path: file)
             for warning in pipeline.warnings where logLevel != .quiet { printError(warning.description) }

@@ -16,6 +16,23 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
     return content
 }
 
+/// A pipeline over a small file, with nothing but the customers table.
+func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> String {
+    var csv = "customer_id,order_id,ts,amount\n"
+    for (index, id) in ids.enumerated() {
+        csv += "\(id),o\(index),2026-01-0\(index % 9 + 1)T10:00:00Z,\(10 + index).5\n"
+    }
+    let data = try directory.write("t.csv", csv)
+    return try directory.write(
+        "p.yaml",
+        """
+        name: small
+        inputs:
+          transactions: {path: \(data), columns: {customer: customer_id, order: order_id, time: ts, amount: amount}}
+        outputs: {directory: \(directory.file("out")), files: [{customers: customers.csv}]}
+        """)
+}
+
 @Suite(.serialized) struct CLITests {
     @Test func runsTheExamplePipelineOnTheBundledSample() throws {
         let directory = try TemporaryDirectory()
@@ -139,13 +156,72 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
         let killed = try CLI.run(
             ["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"],
             environment: ["SEGFLOW_KILL_AT": point])
-        #expect(killed.status == 9, "killed by SIGKILL at \(point): \(killed.stderr)")
+        #expect(killed.signal == SIGKILL, "killed by SIGKILL at \(point): \(killed.stderr)")
         #expect(try directory.read("current/customers.csv") == fixture)
         let next = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(try directory.read("current/customers.csv").hasPrefix("customer_id,"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.file("runs")).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    /// SIGTERM or SIGINT while files are written: the partial run is removed, the lock is
+    /// freed, nothing is published, and the exit code is 128 + the signal.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func anInterruptedRunPublishesNothing(signal: Int32) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try smallPipeline(in: directory, ids: ["a", "b"])
+        #expect(try CLI.run(["run", path, "--log-level", "quiet"]).status == 0)
+        let fixture = try directory.read("out/current/customers.csv")
+        let running = try CLI.start(["run", path, "--log-level", "quiet"], environment: ["SEGFLOW_PAUSE_AT": "after-file-1"])
+        try waitFor { try stagedFiles(in: directory) > 0 }
+        running.send(signal)
+        let stopped = running.wait(timeout: 60)
+        let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        #expect(stopped.status == 128 + signal, "\(stopped.stderr)")
+        #expect(stopped.stderr == "segflow: interrupted by \(name): nothing was published; the previous run stays current\n")
+        #expect(try directory.read("out/current/customers.csv") == fixture)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.file("out/runs")).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        #expect(try CLI.run(["run", path, "--log-level", "quiet"]).status == 0)
+    }
+
+    /// A signal while the run is being published waits for it: the run is published whole,
+    /// and the message says so.
+    @Test func aSignalDuringPublishingWaitsForIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try smallPipeline(in: directory, ids: ["a", "b"])
+        #expect(try CLI.run(["run", path, "--log-level", "quiet"]).status == 0)
+        let running = try CLI.start(["run", path, "--log-level", "quiet"], environment: ["SEGFLOW_PAUSE_AT": "before-current-swap"])
+        try waitFor { try publishedRuns(in: directory).count == 2 }
+        running.send(SIGTERM)
+        let stopped = running.wait(timeout: 60)
+        let newest = try #require(try publishedRuns(in: directory).max())
+        #expect(stopped.status == 143, "\(stopped.stderr)")
+        #expect(stopped.stderr == "segflow: interrupted by SIGTERM after run \(newest) was published; it is the current run\n")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("out/current")) == "runs/\(newest)")
+    }
+
+    private func stagedFiles(in directory: TemporaryDirectory) throws -> Int {
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: directory.file("out/runs"))) ?? []
+        return try runs.filter { $0.hasSuffix(".partial") }.reduce(0) {
+            $0 + (try FileManager.default.contentsOfDirectory(atPath: directory.file("out/runs/\($1)")).count)
+        }
+    }
+
+    private func publishedRuns(in directory: TemporaryDirectory) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.file("out/runs")).filter { !$0.hasPrefix(".") }
+    }
+
+    /// Polls `condition` every 10 ms for up to a minute.
+    private func waitFor(_ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while try !condition() {
+            try #require(Date() < deadline, "timed out waiting for the run to reach the step")
+            usleep(10_000)
+        }
     }
 
     @Test func aSecondRunOfTheSamePipelineWaitsItsTurn() throws {
@@ -318,23 +394,6 @@ func publishedFixture(in directory: TemporaryDirectory) throws -> String {
 
 /// Defects of issue 16 that show only through a whole run.
 @Suite(.serialized) struct NightlyRunDefectTests {
-    /// A pipeline over a small file, with nothing but the customers table.
-    func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> String {
-        var csv = "customer_id,order_id,ts,amount\n"
-        for (index, id) in ids.enumerated() {
-            csv += "\(id),o\(index),2026-01-0\(index % 9 + 1)T10:00:00Z,\(10 + index).5\n"
-        }
-        let data = try directory.write("t.csv", csv)
-        return try directory.write(
-            "p.yaml",
-            """
-            name: small
-            inputs:
-              transactions: {path: \(data), columns: {customer: customer_id, order: order_id, time: ts, amount: amount}}
-            outputs: {directory: \(directory.file("out")), files: [{customers: customers.csv}]}
-            """)
-    }
-
     /// Ids that a spreadsheet would run as formulas go to assignments.csv as they are, so an
     /// identical rerun finds every customer again (formula protection once made them "new").
     @Test func idsThatLookLikeFormulasKeepTheirHistory() throws {

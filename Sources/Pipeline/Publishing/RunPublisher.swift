@@ -100,10 +100,12 @@ struct RunPublisher {
         // Databases swap after every file is complete and synced, and before the files are
         // published: a failed swap leaves `current` on the previous run.
         FaultInjection.point("before-database-swap")
-        for (index, database) in stagedDatabases.enumerated() {
-            try databaseStep(index) { try database.tables.publish() }
+        try Interruption.publishing(runID: runID) {
+            for (index, database) in stagedDatabases.enumerated() {
+                try databaseStep(index) { try database.tables.publish() }
+            }
+            try staged.publish()
         }
-        try staged.publish()
         runs.prune(keeping: pipeline.outputs.keepRuns)
         // The run is published: a failure from here on is a warning, so the exit code does
         // not say "nothing was published" about a run that was.
