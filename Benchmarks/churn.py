@@ -1,8 +1,8 @@
 """Churn model fits: segflow vs lifetimes (BG/NBD) and scikit-learn (logistic), same data.
 
 Usage (after `swift build -c release --product numerics-driver`; needs lifetimes,
-scikit-learn and polars in the venv, e.g. .build/bench-venv):
-    .build/bench-venv/bin/python Benchmarks/churn.py [--data bench-data/transactions-1000000.csv] [--runs 3]
+scikit-learn and pandas: the venv of scripts/python-venv):
+    $(scripts/python-venv) Benchmarks/churn.py [--data bench-data/transactions-1000000.csv] [--runs 3]
 BG/NBD: the (x, t_x, T) summary in weeks is built once with lifetimes'
 `summary_data_from_transaction_data` (timed too), then both tools fit it. Logistic: 1M x 10
 standardised features, L2 with C = 1, scikit-learn's lbfgs vs segflow's Newton/Cholesky.

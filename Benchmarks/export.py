@@ -108,6 +108,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", default=".build/release/segflow")
     args = parser.parse_args()
+    os.makedirs("bench-data", exist_ok=True)
     work = tempfile.mkdtemp(prefix="segflow-export-", dir="bench-data")
     postgres_dir, postgres = start_postgres()
     try:
@@ -160,7 +161,10 @@ def run(args, work, postgres):
         os.remove(source)
         os.remove(target)
     megabytes = statistics.median(sizes) / 1e6
-    print(f"customers.csv for 1M customers: {megabytes:.0f} MB in {statistics.median(ours):.3f} s = "
+    with open(os.path.join(current, "customers.csv"), "rb") as handle:
+        customers = sum(1 for _ in handle) - 1
+    args.customers_label = f"{customers:,} customers"
+    print(f"customers.csv for {args.customers_label}: {megabytes:.0f} MB in {statistics.median(ours):.3f} s = "
           f"{megabytes / statistics.median(ours):.0f} MB/s (median of {args.runs}; each: "
           f"{' '.join(f'{value:.3f}' for value in ours)}); cp + sync of the same size: "
           f"{statistics.median(copies):.3f} s = {megabytes / statistics.median(copies):.0f} MB/s; "
@@ -177,7 +181,7 @@ def run(args, work, postgres):
     for _ in range(args.runs):
         loads.append(run_pipeline(args, pipeline, out, env)["stage_seconds"]["database_load"])
         references.append(timed_reference_copy(postgres, os.path.realpath(os.path.join(current, "customers.csv"))))
-    print(f"PostgreSQL, 1M customers: segflow load (COPY, primary key, ANALYZE) {statistics.median(loads):.2f} s; "
+    print(f"PostgreSQL, {args.customers_label}: segflow load (COPY, primary key, ANALYZE) {statistics.median(loads):.2f} s; "
           f"psql \\copy of customers.csv + the same key and ANALYZE {statistics.median(references):.2f} s; "
           f"ratio segflow / psql {statistics.median(loads) / statistics.median(references):.2f} (medians of {args.runs})")
 
@@ -188,7 +192,7 @@ def run(args, work, postgres):
         sqlite_loads.append(run_pipeline(args, pipeline, out)["stage_seconds"]["database_load"])
         sqlite_references.append(timed_sqlite_import(os.path.join(out, "bench.sqlite"),
                                                      os.path.realpath(os.path.join(current, "customers.csv")), work))
-    print(f"SQLite, 1M customers: segflow load (staging table, rows, swap) {statistics.median(sqlite_loads):.2f} s; "
+    print(f"SQLite, {args.customers_label}: segflow load (staging table, rows, swap) {statistics.median(sqlite_loads):.2f} s; "
           f"sqlite3 .import of customers.csv into the same schema {statistics.median(sqlite_references):.2f} s; "
           f"ratio segflow / sqlite3 {statistics.median(sqlite_loads) / statistics.median(sqlite_references):.2f} "
           f"(medians of {args.runs})")

@@ -1,7 +1,7 @@
 """Time per Lloyd iteration: segflow vs scikit-learn (lloyd, and elkan) vs faiss-cpu, same data, same start.
 
 Usage (from the repository root, after `swift build -c release --product numerics-driver`):
-    .build/bench-venv/bin/python Benchmarks/kmeans.py [--rows 1000000] [--runs 3]
+    $(scripts/python-venv) Benchmarks/kmeans.py [--rows 1000000] [--runs 3]
 Every configuration of rows x {5, 32} features x k {8, 64} x {float32, float64} is fitted from
 the same k starting rows (tol = 0) by each tool twice, for 5 and for 20 iterations; the time
 per iteration is the difference of the two fit times over the difference of the iterations

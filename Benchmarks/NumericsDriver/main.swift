@@ -5,8 +5,16 @@
 //       one Lloyd run from the given centres (float64 files); prints "inertia iterations seconds"
 //   numerics-driver best   DATA ROWS COLS K DTYPE N_INIT SEED LABELS_OUT
 //       k-means++ with N_INIT restarts; prints "inertia iterations seconds"
-//   numerics-driver bgnbd SUMMARY ROWS
-//       BG/NBD fit on a float64 file of (x, t_x, T) rows; prints "seconds r alpha a b loglikelihood"
+//   numerics-driver bgnbd SUMMARY ROWS [HORIZON OUT]
+//       BG/NBD fit on a float64 file of (x, t_x, T) rows; prints "seconds r alpha a b loglikelihood";
+//       with HORIZON, writes each row's (P(alive), expected purchases in HORIZON) to OUT (float64)
+//   numerics-driver gammagamma SUMMARY ROWS
+//       Gamma-Gamma fit on a float64 file of (x, mean spend) rows; prints "p q gamma", then
+//       each row's expected spend
+//   numerics-driver silhouette DATA ROWS COLS LABELS K
+//       mean silhouette of float64 points under int32 labels; prints it
+//   numerics-driver classifier PROBABILITIES LABELS ROWS
+//       float64 probabilities against uint8 outcomes; prints "auc logloss brier"
 //   numerics-driver logistic DATA ROWS COLS LABELS C
 //       L2 logistic regression on float64 features and uint8 labels; prints
 //       "seconds intercept coefficient..." (coefficients on standardised features)
@@ -67,6 +75,49 @@ func bgnbd(_ arguments: [String]) throws {
     let start = Date()
     let model = try BGNBD().fit(summary)
     print(Date().timeIntervalSince(start), model.r, model.alpha, model.a, model.b, model.logLikelihood, model.iterations)
+    guard arguments.count > 5, let horizon = Double(arguments[4]) else { return }
+    let predictions = (0..<rows).flatMap { row in
+        [
+            model.probabilityAlive(x: summary.x[row], tx: summary.tx[row], t: summary.t[row]),
+            model.expectedPurchases(horizon: horizon, x: summary.x[row], tx: summary.tx[row], t: summary.t[row]),
+        ]
+    }
+    try predictions.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: arguments[5]))
+}
+
+func gammaGamma(_ arguments: [String]) throws {
+    let rows = Int(arguments[3])!
+    let values = readDoubles(arguments[2], count: rows * 2)
+    var summary = RepeatPurchaseSummary(unitDays: 1)
+    for row in 0..<rows {
+        summary.customerIDs.append("")
+        summary.x.append(values[row * 2])
+        summary.tx.append(0)
+        summary.t.append(0)
+        summary.spend.append(values[row * 2 + 1])
+    }
+    let model = try GammaGamma().fit(summary)
+    print(model.p, model.q, model.gamma)
+    for row in 0..<rows { print(model.expectedSpend(x: summary.x[row], meanSpend: summary.spend[row])) }
+}
+
+func silhouette(_ arguments: [String]) {
+    let rows = Int(arguments[3])!, columns = Int(arguments[4])!
+    let points = Matrix<Double>(rows: rows, columns: columns, elements: readDoubles(arguments[2], count: rows * columns))
+    guard let labelBytes = FileManager.default.contents(atPath: arguments[5]), labelBytes.count == rows * 4 else {
+        fatalError("\(arguments[5]): expected \(rows) int32 labels")
+    }
+    let labels = labelBytes.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+    print(Silhouette.score(points, labels: labels, clusterCount: Int(arguments[6])!))
+}
+
+func classifier(_ arguments: [String]) {
+    let rows = Int(arguments[4])!
+    guard let outcomes = FileManager.default.contents(atPath: arguments[3]), outcomes.count == rows else {
+        fatalError("\(arguments[3]): expected \(rows) uint8 outcomes")
+    }
+    let evaluation = ClassifierEvaluation(probabilities: readDoubles(arguments[2], count: rows), outcomes: outcomes.map { $0 != 0 })
+    print(evaluation.rocAUC ?? .nan, evaluation.logLoss, evaluation.brierScore)
 }
 
 BLASKernels.restartWithFasterKernelsIfNeeded()
@@ -74,6 +125,9 @@ let arguments = CommandLine.arguments
 do {
     switch arguments[1] {
     case "bgnbd": try bgnbd(arguments)
+    case "gammagamma": try gammaGamma(arguments)
+    case "silhouette": silhouette(arguments)
+    case "classifier": classifier(arguments)
     case "logistic": try logistic(arguments)
     case "lloyd": try arguments[7] == "float32" ? run(Float.self, arguments) : run(Double.self, arguments)
     default: try arguments[6] == "float32" ? run(Float.self, arguments) : run(Double.self, arguments)

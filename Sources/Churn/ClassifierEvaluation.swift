@@ -35,7 +35,9 @@ public struct ClassifierEvaluation: Sendable, Equatable, Codable {
         count = n
         let positives = outcomes.filter { $0 }.count
         positiveRate = n > 0 ? Double(positives) / Double(n) : 0
-        let epsilon = 1e-15
+        // Probabilities of exactly 0 or 1 are clipped to float64's machine epsilon from either
+        // end, as scikit-learn's log_loss does, so a confident mistake costs a finite amount.
+        let epsilon = Double.ulpOfOne
         logLoss =
             n > 0
             ? -zip(probabilities, outcomes).reduce(0) { total, pair in
