@@ -70,6 +70,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets (scripts/fuzz); built plainly, each replays input files.
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        .executableTarget(name: "fuzz-csv-reader", dependencies: ["Ingest", "SegflowCore", "FuzzSupport"], path: "Fuzz/CSVReader"),
+        .executableTarget(name: "fuzz-field-parsers", dependencies: ["Ingest", "SegflowCore", "FuzzSupport"], path: "Fuzz/FieldParsers"),
+        .executableTarget(name: "fuzz-pipeline-file", dependencies: ["Pipeline", "FuzzSupport"], path: "Fuzz/PipelineFile"),
         .executableTarget(name: "numerics-driver", dependencies: ["Segmentation", "Churn", "LinearAlgebra"], path: "Benchmarks/NumericsDriver"),
         .target(name: "TestSupport", dependencies: ["SegflowCore", "Ingest", "CZlib"]),
         .testTarget(name: "SegflowCoreTests", dependencies: ["SegflowCore", "TestSupport"]),

@@ -12,8 +12,10 @@ import SegflowCore
 /// them, and it fills them again only after `Parallel.forEach` has returned, so a chunk is
 /// never written while another thread reads it.
 final class ChunkBuffer: @unchecked Sendable {
-    private(set) var storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
+    private(set) var storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     var count = 0
+
+    deinit { storage.deallocate() }
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[0..<count]) }
 
@@ -23,12 +25,6 @@ final class ChunkBuffer: @unchecked Sendable {
         if count > 0 { grown.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage[0..<count])) }
         storage.deallocate()
         storage = grown
-    }
-
-    func release() {
-        storage.deallocate()
-        storage = .allocate(byteCount: 0, alignment: 16)
-        count = 0
     }
 }
 
@@ -61,7 +57,6 @@ struct RecordSplitter {
     /// names are the 1-based positions of the first record's fields, and nothing is consumed.
     mutating func readHeader() throws -> (names: [String], lineCount: Int) {
         let buffer = ChunkBuffer()
-        defer { buffer.release() }
         guard try nextChunk(into: buffer) else {
             throw SegflowError(
                 .data, at: SourceLocation(file: path, line: 1), "the file is empty: no header row",

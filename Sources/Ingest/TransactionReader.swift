@@ -76,7 +76,6 @@ public struct TransactionReader {
         var stoppedEarly = false
         let batchSize = workers * 2
         let buffers = (0..<batchSize).map { _ in ChunkBuffer() }
-        defer { for buffer in buffers { buffer.release() } }
 
         while true {
             var filled = 0
