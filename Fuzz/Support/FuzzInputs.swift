@@ -13,7 +13,7 @@ public enum FuzzInputs {
         public static func runLibFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ check: Check) -> CInt {
             var argc = argc
             var argv = argv
-            return LLVMFuzzerRunDriver(&argc, &argv, check)
+            return libFuzzerRunDriver(&argc, &argv, check)
         }
     #endif
 
