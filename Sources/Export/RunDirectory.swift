@@ -26,10 +26,16 @@ public struct RunDirectory: Sendable {
     public var runsPath: String { "\(root)/runs" }
     public var currentPath: String { "\(root)/current" }
 
-    /// Published run ids, oldest first (ids sort by time).
+    /// Published run ids, oldest first: by time, then by the suffix of runs of the same
+    /// second as a number (`-10` after `-9`, which text order would put before `-2`).
     public func publishedRuns() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runsPath)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted()
+        return names.filter { !$0.hasPrefix(".") }.sorted { Self.order($0) < Self.order($1) }
+    }
+
+    private static func order(_ runID: String) -> (String, Int) {
+        let parts = runID.split(separator: "-", maxSplits: 1)
+        return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 0 : 1)
     }
 
     /// The run `current` points at, if any.

@@ -359,3 +359,26 @@ struct InjectedFailure: Error {}
         }
     }
 }
+
+@Suite struct RunDirectoryTests {
+    /// Runs of the same second get -2, -3 … -11: pruning keeps the newest by that number, not
+    /// by text order (which put -10 and -11 before -2 and removed them first).
+    @Test func moreThanTenRunsInOneSecondArePrunedOldestFirst() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let runs = RunDirectory(root: directory.path)
+        let second = Date(timeIntervalSince1970: 1_700_000_000)
+        var ids: [String] = []
+        for _ in 0..<12 {
+            let id = runs.newRunID(at: second)
+            try FileManager.default.createDirectory(atPath: "\(runs.runsPath)/\(id)", withIntermediateDirectories: true)
+            ids.append(id)
+        }
+        #expect(ids.first == "20231114T221320Z")
+        #expect(ids.last == "20231114T221320Z-12")
+        #expect(runs.publishedRuns() == ids)
+        try FileManager.default.createSymbolicLink(atPath: runs.currentPath, withDestinationPath: "runs/\(ids[11])")
+        runs.prune(keeping: 3)
+        #expect(runs.publishedRuns() == Array(ids.suffix(3)))
+    }
+}
