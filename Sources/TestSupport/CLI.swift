@@ -66,11 +66,7 @@ public struct CLI {
         public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
         public func wait(timeout: Double = 300) -> Result {
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
-            let timedOut = process.isRunning
-            if timedOut { send(SIGKILL) }
-            process.waitUntilExit()
+            let timedOut = !process.waitUntilExit(timeout: timeout)
             readers.wait()
             let signaled = process.terminationReason == .uncaughtSignal
             return Result(
@@ -86,4 +82,17 @@ public func retailVariant(in directory: TemporaryDirectory, name: String = "p.ya
     let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
     precondition(yaml.contains(old), "Pipelines/retail.yaml no longer contains '\(old)'")
     return try directory.write(name, yaml.replacingOccurrences(of: old, with: new))
+}
+
+extension Process {
+    /// Waits up to `timeout` seconds for the process to end; past that it is killed
+    /// (SIGKILL) and the answer is false, so a hung tool fails its test instead of the suite.
+    public func waitUntilExit(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning, Date() < deadline { usleep(10_000) }
+        let finished = !isRunning
+        if !finished { kill(processIdentifier, SIGKILL) }
+        waitUntilExit()
+        return finished
+    }
 }

@@ -33,7 +33,7 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         """)
 }
 
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CLITests {
     @Test func runsTheExamplePipelineOnTheBundledSample() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -136,7 +136,7 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            process.waitUntilExit()
+            try #require(process.waitUntilExit(timeout: 120), "headless Chromium did not finish within 120 s")
             #expect(process.terminationStatus == 0)
             return try PNGInk.fraction(ofFile: image)
         }
@@ -393,7 +393,7 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
 }
 
 /// Defects of issue 16 that show only through a whole run.
-@Suite(.serialized) struct NightlyRunDefectTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct NightlyRunDefectTests {
     /// Ids that a spreadsheet would run as formulas go to assignments.csv as they are, so an
     /// identical rerun finds every customer again (formula protection once made them "new").
     @Test func idsThatLookLikeFormulasKeepTheirHistory() throws {

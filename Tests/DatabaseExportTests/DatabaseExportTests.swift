@@ -114,7 +114,7 @@ func awkwardRowsAsText(version: Int = 1) -> [[String?]] {
     }
 }
 
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/postgres-test-server"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/postgres-test-server"), .timeLimit(.minutes(3)))
 struct PostgresExportTests {
     let server = PostgresTestServer.self
 

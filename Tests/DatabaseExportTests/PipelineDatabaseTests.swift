@@ -6,7 +6,7 @@ import Testing
 
 /// The example pipeline (which loads a SQLite file in its output directory) with its
 /// tables also loaded into the test PostgreSQL server, run by the real binary.
-@Suite(.serialized, .enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/postgres-test-server"))
+@Suite(.serialized, .enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/postgres-test-server"), .timeLimit(.minutes(5)))
 struct PipelineDatabaseTests {
     let server = PostgresTestServer.self
 
