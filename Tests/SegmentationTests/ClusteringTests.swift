@@ -84,7 +84,8 @@ func syntheticFeatures(_ count: Int, _ make: (Int) -> (recency: Int64, frequency
         #expect(first == second)
         rules.precision = .float64
         let double = try CustomerClustering(rules: rules).cluster(twoGroups).0
-        #expect(double.labels == first.labels)
+        // Float and Double may place a boundary customer differently: agreement, not identity.
+        #expect(adjustedRandIndex(double.labels, first.labels) >= 0.999)
     }
 
     @Test func identicalCustomersFormOneClusterAndSaySo() throws {

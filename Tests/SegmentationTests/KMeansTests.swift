@@ -64,7 +64,8 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
         #expect(first.labels == second.labels)
         #expect(first.centers.elements.map(\.bitPattern) == second.centers.elements.map(\.bitPattern))
         let double = try kmeans.fit(data64)
-        #expect(adjustedRandIndex(first.labels, double.labels) == 1)
+        // Float and Double may place a boundary row differently: agreement, not identity.
+        #expect(adjustedRandIndex(first.labels, double.labels) >= 0.999)
         #expect(adjustedRandIndex(first.labels, truth) >= 0.99)
         #expect(isClose(first.inertia, double.inertia, relative: 1e-4))
     }
@@ -143,10 +144,15 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
                 Matrix(rows: rows, columns: columns, elements: elements), weights: weights,
                 initialCenters: Matrix(rows: k, columns: columns, elements: start))
             #expect(model.iterations == iterations)
+            // The GEMM's rounding differs between CPUs' kernels: a row may go to either of two
+            // centres whose distances are equal to 1e-9, and no further.
             let expected = nearest(centers)
-            let differing = (0..<rows).filter { model.labels[$0] != expected[$0] }.count
-            #expect(differing == 0, "after \(iterations) iterations, \(differing) rows are not at their nearest centre")
-            #expect(zip(model.centers.elements, centers).allSatisfy { isClose($0, $1, absolute: 1e-12) }, "after \(iterations) iterations")
+            let misplaced = (0..<rows).filter { row in
+                squaredDistance(row, centers, Int(model.labels[row])) > squaredDistance(row, centers, Int(expected[row])) * (1 + 1e-9) + 1e-12
+            }.count
+            #expect(misplaced == 0, "after \(iterations) iterations, \(misplaced) rows are not at their nearest centre")
+            #expect(adjustedRandIndex(model.labels, expected) >= 0.999, "after \(iterations) iterations")
+            #expect(zip(model.centers.elements, centers).allSatisfy { isClose($0, $1, relative: 1e-9, absolute: 1e-9) }, "after \(iterations) iterations")
 
             let single = try KMeans(configuration).fit(
                 Matrix(rows: rows, columns: columns, elements: elements.map(Float.init)),
