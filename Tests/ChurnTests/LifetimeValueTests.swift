@@ -13,6 +13,31 @@ import Testing
         #expect(abs(clv - expected) < 1e-12)
     }
 
+    /// Values computed with lifetimes 0.11.3's own formulas (BetaGeoFitter's
+    /// conditional_expected_number_of_purchases_up_to_time at i · 30/7 weeks,
+    /// GammaGammaFitter's conditional_expected_average_profit) and the discounted monthly sum,
+    /// with the published CDNOW parameters: pinned, not rebuilt from segflow's own calls.
+    @Test(arguments: [
+        (2.0, 30.43, 38.86, 22.35, 1, 0.0, 0.3, 1.1662104436372025),
+        (2.0, 30.43, 38.86, 22.35, 12, 0.01, 1.0, 35.881652647567314),
+        (0.0, 0.0, 38.86, 0.0, 12, 0.01, 1.0, 8.268241638570657),
+        (10.0, 38.0, 38.86, 40.0, 24, 0.01, 0.25, 123.74872731971287),
+    ])
+    func clvEqualsLifetimesFormulas(
+        x: Double, tx: Double, t: Double, meanSpend: Double, months: Int, discount: Double, margin: Double, lifetimes: Double
+    ) {
+        let value = LifetimeValue(purchases: purchases, spend: spend, unitDays: 7)
+        let clv = value.clv(x: x, tx: tx, t: t, meanSpend: meanSpend, months: months, monthlyDiscountRate: discount, margin: margin)
+        #expect(abs(clv - lifetimes) <= 1e-9 * lifetimes, "\(clv) against lifetimes' \(lifetimes)")
+    }
+
+    /// The paper's example customer (x = 2, t_x = 30.43, T = 38.86) under the published
+    /// parameters: P(alive) = 0.7266 (lifetimes gives 0.72657857), expected spend 24.6637.
+    @Test func paperCustomerIsAliveWithProbability0Point7266() {
+        #expect(abs(purchases.probabilityAlive(x: 2, tx: 30.43, t: 38.86) - 0.72657857) < 1e-7)
+        #expect(abs(spend.expectedSpend(x: 2, meanSpend: 22.35) - 24.663713910761157) < 1e-9)
+    }
+
     @Test func discountingLowersValueAndLongerHorizonsRaiseIt() {
         let value = LifetimeValue(purchases: purchases, spend: spend, unitDays: 7)
         let year = value.clv(x: 2, tx: 30.43, t: 38.86, meanSpend: 22.35, months: 12, monthlyDiscountRate: 0, margin: 1)
