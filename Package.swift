@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "SegflowCoreTests", dependencies: ["SegflowCore", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "RunRecords", "History", "Pipeline", "SegflowCore", "TestSupport"]),
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),

@@ -144,6 +144,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var topDecileCapture: Double?
         public var warnings: [String]
 
+        /// `rocAuc`: written `roc_auc`, which reads back as `rocAuc`, never as `rocAUC`, so
+        /// the key is spelled so that a manifest round-trips.
+        enum CodingKeys: String, CodingKey {
+            case purchaseModel, parameters, logLikelihood, horizonDays, logLoss, brierScore, topDecileLift, topDecileCapture, warnings
+            case rocAUC = "rocAuc"
+        }
+
         public init(
             purchaseModel: String, parameters: [String: Double], logLikelihood: Double, horizonDays: Int, rocAUC: Double?,
             logLoss: Double?, brierScore: Double?, topDecileLift: Double?, topDecileCapture: Double?, warnings: [String]

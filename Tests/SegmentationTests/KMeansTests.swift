@@ -152,7 +152,8 @@ func blobs<Scalar: KMeansScalar>(_ type: Scalar.Type, rows: Int, clusters: Int, 
             }.count
             #expect(misplaced == 0, "after \(iterations) iterations, \(misplaced) rows are not at their nearest centre")
             #expect(adjustedRandIndex(model.labels, expected) >= 0.999, "after \(iterations) iterations")
-            #expect(zip(model.centers.elements, centers).allSatisfy { isClose($0, $1, relative: 1e-9, absolute: 1e-9) }, "after \(iterations) iterations")
+            #expect(
+                zip(model.centers.elements, centers).allSatisfy { isClose($0, $1, relative: 1e-9, absolute: 1e-9) }, "after \(iterations) iterations")
 
             let single = try KMeans(configuration).fit(
                 Matrix(rows: rows, columns: columns, elements: elements.map(Float.init)),
