@@ -165,6 +165,27 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    /// Two runs three months apart: customers who went quiet are movers; `diff --movers`
+    /// writes the same movers as the later run's movers.csv, and its summary counts them.
+    @Test func diffWritesTheMoversBetweenTwoRuns() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for asOf in ["2026-06-01", "2026-09-01"] {
+            let run = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.file("out"), "--as-of", asOf, "--log-level", "quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: directory.file("out/runs")).filter { !$0.hasPrefix(".") }.sorted()
+        try #require(runs.count == 2)
+        let later = directory.file("out/runs/\(runs[1])")
+        let published = try directory.read("out/runs/\(runs[1])/movers.csv")
+        let movers = published.split(separator: "\n").count - 1
+        #expect(movers > 0, "three months apart, some customers must have become at risk")
+        let diff = try CLI.run(["diff", directory.file("out/runs/\(runs[0])"), later, "--movers", directory.file("movers.csv")])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout.contains("\(movers) newly at risk or high churn risk"), "\(diff.stdout)")
+        #expect(try directory.read("movers.csv") == published)
+    }
+
     /// SIGTERM or SIGINT while files are written: the partial run is removed, the lock is
     /// freed, nothing is published, and the exit code is 128 + the signal.
     @Test(arguments: [SIGTERM, SIGINT])

@@ -1,0 +1,117 @@
+import Export
+import Foundation
+import Ingest
+import RunRecords
+import SegflowCore
+import TestSupport
+import Testing
+
+@testable import Pipeline
+
+/// The options that are parsed and documented, each run end to end on the bundled sample,
+/// in process, with the effect it promises checked in the published files.
+@Suite(.serialized) struct RunnerOptionsTests {
+    struct Published {
+        var outcome: RunOutcome
+        var manifest: Manifest
+        var header: [String]
+        var rows: [[String]]
+
+        func column(_ name: String) throws -> [String] {
+            let index = try #require(header.firstIndex(of: name), "customers.csv has no column \(name)")
+            return rows.map { $0[index] }
+        }
+    }
+
+    /// Runs a pipeline over `data` (the sample's dozen bad rows allowed) with `clean` keys
+    /// and further sections given as YAML.
+    func run(
+        _ sections: String = "", clean: String = "", data: String = "SampleData/transactions.csv", input: String = "",
+        in directory: TemporaryDirectory,
+        keepRuns: Int = 10, asOf: Int64? = nil
+    ) throws -> Published {
+        let yaml = """
+            name: options
+            inputs:
+              transactions:
+                path: \(data)
+                columns: {customer: customer_id, order: order_id, time: ts, amount: amount}
+            \(input)
+            clean: {max_rejected: 0.1%\(clean)}
+            \(sections)
+            outputs: {directory: \(directory.file("out")), keep_runs: \(keepRuns), files: [{customers: customers.csv}]}
+            """
+        let pipeline = try PipelineFile.parse(yaml, path: directory.file("p.yaml"), fingerprint: "0")
+        let outcome = try PipelineRunner(pipeline: pipeline, asOfOverride: asOf).run()
+        let manifest = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: "\(outcome.runDirectory)/manifest.json")))
+        let (header, rows) = try CSVRecords.read(path: "\(outcome.runDirectory)/customers.csv")
+        return Published(outcome: outcome, manifest: manifest, header: header, rows: rows)
+    }
+
+    /// Pareto/NBD and BG/NBD, in weeks or days, with and without the classifier: every
+    /// customer gets a probability of being alive and non-negative expected purchases.
+    @Test(arguments: [("pareto_nbd", "week", "none"), ("bgnbd", "day", "none"), ("pareto_nbd", "day", "logistic")])
+    func purchaseModelsAndTimeUnitsScoreEveryCustomer(model: String, unit: String, classifier: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let published = try run("churn: {purchase_model: \(model), time_unit: \(unit), model: \(classifier), horizon: 60d}", in: directory)
+        #expect(published.manifest.churn?.purchaseModel == model)
+        let alive = try published.column("p_alive").map { try #require(Double($0)) }
+        #expect(alive.count == published.rows.count && alive.allSatisfy { (0...1).contains($0) })
+        #expect(try published.column("expected_purchases_60d").allSatisfy { (Double($0) ?? -1) >= 0 })
+        #expect(published.header.contains("churn_probability") == (classifier == "logistic"))
+        #expect((published.manifest.churn?.rocAUC != nil) == (classifier == "logistic"))
+    }
+
+    /// `measure: current` ranks by spend in the window: every tier-A customer spent in it, and
+    /// the tiers cover every customer.
+    @Test func currentValueMeasureRanksByRecentSpend() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let published = try run("segment: {value: {measure: current, current_window_days: 90}}", in: directory)
+        #expect(published.manifest.segmentation?.valueMeasure == "current")
+        let tiers = try published.column("value_tier"), current = try published.column("current_value").map { Double($0) ?? 0 }
+        #expect(zip(tiers, current).filter { $0.0 == "A" }.allSatisfy { $0.1 > 0 })
+        #expect(published.manifest.segmentation?.valueTiers.reduce(0) { $0 + $1.customers } == published.rows.count)
+    }
+
+    /// A gzip file with another delimiter gives the customers table of the plain CSV, byte
+    /// for byte.
+    @Test func gzipWithASemicolonDelimiterReadsLikeThePlainFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plain = try run(in: directory)
+        let semicolons = try String(contentsOfFile: "SampleData/transactions.csv", encoding: .utf8).replacingOccurrences(of: ",", with: ";")
+        let compressed = try Fixtures.gzip(directory.write("semicolons.csv", semicolons))
+        let other = try TemporaryDirectory()
+        defer { other.remove() }
+        let read = try run(data: compressed, input: "    delimiter: ';'", in: other)
+        #expect(read.rows == plain.rows)
+        #expect(read.manifest.inputs[0].records == plain.manifest.inputs[0].records)
+    }
+
+    /// `date_range` keeps only rows inside it; `winsorize` caps the largest amounts.
+    @Test func dateRangeAndWinsorizeDoWhatTheySay() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plain = try run(in: directory)
+        let ranged = try run(clean: ", date_range: {from: 2025-01-01}", in: directory)
+        #expect(try ranged.column("first_purchase").allSatisfy { $0 >= "2025-01-01" })
+        #expect(ranged.rows.count < plain.rows.count)
+        let capped = try run(clean: ", winsorize: 0.99", in: directory)
+        let largest = { (published: Published) in try published.column("monetary_mean").compactMap(Double.init).max() ?? 0 }
+        #expect(try largest(capped) < largest(plain))
+        #expect(capped.rows.count == plain.rows.count)
+    }
+
+    /// `keep_runs` prunes the oldest published runs, never the current one.
+    @Test func keepRunsPrunesTheOldest() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var runIDs: [String] = []
+        for _ in 0..<3 { runIDs.append(try run(in: directory, keepRuns: 2).outcome.record.runID) }
+        let kept = RunDirectory(root: directory.file("out")).publishedRuns()
+        #expect(kept == Array(runIDs.suffix(2)))
+        #expect(RunDirectory(root: directory.file("out")).currentRun() == runIDs.last)
+    }
+}
