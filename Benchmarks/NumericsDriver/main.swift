@@ -13,12 +13,18 @@
 //       each row's expected spend
 //   numerics-driver silhouette DATA ROWS COLS LABELS K
 //       mean silhouette of float64 points under int32 labels; prints it
+//   numerics-driver customers FEATURES ROWS K LABELS_OUT
+//       CustomerClustering as a pipeline runs it (defaults: float32, 4 restarts, seed 42) on
+//       customers whose (recency_days, frequency, monetary_mean) are float64 rows, clustered on
+//       log1p recency and frequency (z-scored) and monetary_mean (robust scaling, weight 2);
+//       prints "inertia k", writes int32 labels
 //   numerics-driver classifier PROBABILITIES LABELS ROWS
 //       float64 probabilities against uint8 outcomes; prints "auc logloss brier"
 //   numerics-driver logistic DATA ROWS COLS LABELS C
 //       L2 logistic regression on float64 features and uint8 labels; prints
 //       "seconds intercept coefficient..." (coefficients on standardised features)
 import Churn
+import Features
 import Foundation
 import LinearAlgebra
 import Segmentation
@@ -111,6 +117,36 @@ func silhouette(_ arguments: [String]) {
     print(Silhouette.score(points, labels: labels, clusterCount: Int(arguments[6])!))
 }
 
+func customers(_ arguments: [String]) throws {
+    let rows = Int(arguments[3])!
+    let values = readDoubles(arguments[2], count: rows * 3)
+    var features = CustomerFeatures()
+    for row in 0..<rows {
+        let frequency = Int64(values[row * 3 + 1])
+        features.customerID.append("c\(row)")
+        features.firstPurchase.append(0)
+        features.lastPurchase.append(0)
+        features.recencyDays.append(Int64(values[row * 3]))
+        features.tenureDays.append(Int64(values[row * 3]))
+        features.frequency.append(frequency)
+        features.monetaryMean.append(values[row * 3 + 2])
+        features.monetaryTotal.append(values[row * 3 + 2] * Double(frequency))
+        features.interpurchaseMeanDays.append(.nan)
+        features.interpurchaseStdDays.append(.nan)
+        features.currentValue.append(0)
+        features.purchaseRateTrend.append(.nan)
+    }
+    var rules = ClusteringRules()
+    rules.features = [
+        ClusteringFeature(name: "recency_days", transform: .log1p), ClusteringFeature(name: "frequency", transform: .log1p),
+        ClusteringFeature(name: "monetary_mean", scaling: .robust, weight: 2),
+    ]
+    rules.clusterCount = .fixed(Int(arguments[4])!)
+    let (result, _) = try CustomerClustering(rules: rules).cluster(features)
+    try result.labels.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: arguments[5]))
+    print(result.inertia, result.clusterCount)
+}
+
 func classifier(_ arguments: [String]) {
     let rows = Int(arguments[4])!
     guard let outcomes = FileManager.default.contents(atPath: arguments[3]), outcomes.count == rows else {
@@ -128,6 +164,7 @@ do {
     case "gammagamma": try gammaGamma(arguments)
     case "silhouette": silhouette(arguments)
     case "classifier": classifier(arguments)
+    case "customers": try customers(arguments)
     case "logistic": try logistic(arguments)
     case "lloyd": try arguments[7] == "float32" ? run(Float.self, arguments) : run(Double.self, arguments)
     default: try arguments[6] == "float32" ? run(Float.self, arguments) : run(Double.self, arguments)
