@@ -75,7 +75,8 @@ let package = Package(
         .executableTarget(name: "fuzz-csv-reader", dependencies: ["Ingest", "SegflowCore", "FuzzSupport"], path: "Fuzz/CSVReader"),
         .executableTarget(name: "fuzz-field-parsers", dependencies: ["Ingest", "SegflowCore", "FuzzSupport"], path: "Fuzz/FieldParsers"),
         .executableTarget(name: "fuzz-pipeline-file", dependencies: ["Pipeline", "FuzzSupport"], path: "Fuzz/PipelineFile"),
-        .executableTarget(name: "numerics-driver", dependencies: ["Segmentation", "Churn", "Features", "LinearAlgebra"], path: "Benchmarks/NumericsDriver"),
+        .executableTarget(
+            name: "numerics-driver", dependencies: ["Segmentation", "Churn", "Features", "LinearAlgebra"], path: "Benchmarks/NumericsDriver"),
         .target(name: "TestSupport", dependencies: ["SegflowCore", "Ingest", "CZlib"]),
         .testTarget(name: "SegflowCoreTests", dependencies: ["SegflowCore", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
