@@ -22,9 +22,12 @@ public struct GammaGammaModel: Sendable, Equatable {
         self.frequencySpendCorrelation = frequencySpendCorrelation
     }
 
+    /// The mean spend per transaction across customers, p·γ/(q − 1); the fit refuses q ≤ 1,
+    /// where it would be infinite.
+    public var populationMean: Double { p * gamma / (q - 1) }
+
     /// E[spend per transaction | x, z̄]: a weighted mean of the population mean and z̄.
     public func expectedSpend(x: Double, meanSpend: Double) -> Double {
-        let populationMean = p * gamma / (q - 1)
         let weight = p * x / (p * x + q - 1)
         return (1 - weight) * populationMean + weight * meanSpend
     }
@@ -75,6 +78,12 @@ public struct GammaGamma: Sendable {
             throw ModelFitError(reason: "the Gamma-Gamma fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = result.point.map(exp)
+        guard parameters[1] > 1 else {
+            throw ModelFitError(
+                reason: String(
+                    format: "the Gamma-Gamma fit gives q = %.3g, at most 1, where mean spend per transaction is unbounded; "
+                        + "try a penalizer such as 0.001", parameters[1]))
+        }
         let meanX = x.reduce(0, +) / n, meanZ = z.reduce(0, +) / n
         let covariance = zip(x, z).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanZ) }
         let spreadX = x.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }.squareRoot()

@@ -567,7 +567,8 @@ public enum TableWriter {
         1e20, 1e21, 1e22,
     ]
 
-    /// Reals are written with at most 12 significant digits, in plain decimal notation:
+    /// Reals are written with at most 12 significant digits, in plain decimal notation where it
+    /// reaches (|x| from about 1e-11 to below 1e22; beyond, with an exponent):
     /// sums of money carry binary noise in their last digits (9218.279999999999), which
     /// nobody downstream wants, and 12 digits keep every cent of sums up to a billion.
     /// Trailing zeros and a bare decimal point are dropped, so whole numbers look like integers.
@@ -599,7 +600,9 @@ public enum TableWriter {
             significand = rounded
             break
         }
-        guard significand > 0, (-22...22).contains(11 - exponent) else { return cursor.put(ascii: value.description) }
+        // Past plain notation's range (below about 1e-11, from 1e22 up): the same 12 significant
+        // digits, with an exponent.
+        guard significand > 0, (-22...22).contains(11 - exponent) else { return cursor.put(ascii: String(format: "%.12g", value)) }
         if value < 0 { cursor.put(UInt8(ascii: "-")) }
         let digits = twelveDigits(significand)
         // Trailing "0" digits are the high zero bytes once "0" is taken from each digit;

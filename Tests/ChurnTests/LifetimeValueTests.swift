@@ -5,23 +5,27 @@ import Testing
     let purchases = BGNBDModel(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
     let spend = GammaGammaModel(p: 6.25, q: 3.74, gamma: 15.44, logLikelihood: 0, frequencySpendCorrelation: 0)
 
-    /// One month, no discount: CLV is margin x expected spend x expected purchases in 30 days.
+    /// One month, no discount: CLV is margin x expected spend x expected purchases in a month
+    /// of 365.25 / 12 days.
     @Test func oneUndiscountedMonthIsPurchasesTimesSpend() {
         let value = LifetimeValue(purchases: purchases, spend: spend, unitDays: 7)
         let clv = value.clv(x: 2, tx: 30.43, t: 38.86, meanSpend: 22.35, months: 1, monthlyDiscountRate: 0, margin: 0.3)
-        let expected = 0.3 * spend.expectedSpend(x: 2, meanSpend: 22.35) * purchases.expectedPurchases(horizon: 30.0 / 7, x: 2, tx: 30.43, t: 38.86)
+        let month = 365.25 / 12 / 7
+        let expected = 0.3 * spend.expectedSpend(x: 2, meanSpend: 22.35) * purchases.expectedPurchases(horizon: month, x: 2, tx: 30.43, t: 38.86)
         #expect(abs(clv - expected) < 1e-12)
     }
 
     /// Values computed with lifetimes 0.11.3's own formulas (BetaGeoFitter's
-    /// conditional_expected_number_of_purchases_up_to_time at i · 30/7 weeks,
-    /// GammaGammaFitter's conditional_expected_average_profit) and the discounted monthly sum,
+    /// conditional_expected_number_of_purchases_up_to_time at i · (365.25 / 12) / 7 weeks,
+    /// GammaGammaFitter's conditional_expected_average_profit, its population mean
+    /// p·γ/(q − 1) for a mean spend that is not positive) and the discounted monthly sum,
     /// with the published CDNOW parameters: pinned, not rebuilt from segflow's own calls.
     @Test(arguments: [
-        (2.0, 30.43, 38.86, 22.35, 1, 0.0, 0.3, 1.1662104436372025),
-        (2.0, 30.43, 38.86, 22.35, 12, 0.01, 1.0, 35.881652647567314),
-        (0.0, 0.0, 38.86, 0.0, 12, 0.01, 1.0, 8.268241638570657),
-        (10.0, 38.0, 38.86, 40.0, 24, 0.01, 0.25, 123.74872731971287),
+        (2.0, 30.43, 38.86, 22.35, 1, 0.0, 0.3, 1.1828191308814227),
+        (2.0, 30.43, 38.86, 22.35, 12, 0.01, 1.0, 36.31125721698214),
+        (0.0, 0.0, 38.86, 0.0, 12, 0.01, 1.0, 8.374459099411789),
+        (10.0, 38.0, 38.86, 40.0, 24, 0.01, 0.25, 124.98637144804734),
+        (3.0, 20.0, 38.86, -5.0, 12, 0.01, 1.0, 47.15139368552517),
     ])
     func clvEqualsLifetimesFormulas(
         x: Double, tx: Double, t: Double, meanSpend: Double, months: Int, discount: Double, margin: Double, lifetimes: Double
