@@ -7,6 +7,9 @@ public struct ClusteringFeature: Sendable, Equatable {
         case none
         /// log(1 + x): tames the long right tails of counts and money. Needs x > -1.
         case log1p
+        /// sign(x) · log(1 + |x|): log1p's shape for x ≥ 0, mirrored for x < 0, so it is
+        /// defined for every value (net spend, where returns can outweigh purchases).
+        case signedLog1p = "signed_log1p"
     }
 
     public enum Scaling: String, Sendable, CaseIterable {
@@ -50,6 +53,8 @@ enum ClusteringMatrix {
                 let outside = values.reduce(0) { $0 + ($1 <= -1 ? 1 : 0) }
                 if outside > 0 { throw ClusteringInputError.transformDomain(feature: feature.name, customers: outside) }
                 values = values.map { Foundation.log1p($0) }
+            } else if feature.transform == .signedLog1p {
+                values = values.map { $0 < 0 ? -Foundation.log1p(-$0) : Foundation.log1p($0) }
             }
             let (center, scale) = scaling(values, feature.scaling)
             for row in 0..<rows {

@@ -111,4 +111,21 @@ func syntheticFeatures(_ count: Int, _ make: (Int) -> (recency: Int64, frequency
             try CustomerClustering(rules: rules).cluster(negative)
         }
     }
+
+    /// signed_log1p takes net spend below -1, and is log1p mirrored: -5 and 5 land at the same
+    /// distance from 0, so with values -5, 0 (x2) and 5 the two extremes each sit log(6) away.
+    @Test func signedLog1pTakesNegativeValues() throws {
+        let spends: [Double] = [-5, 0, 0, 5]
+        let features = syntheticFeatures(4) { customer in (1, 1, spends[customer]) }
+        var rules = ClusteringRules()
+        rules.features = [ClusteringFeature(name: "monetary_total", transform: .signedLog1p, scaling: .none)]
+        rules.clusterCount = .fixed(3)
+        rules.precision = .float64
+        let (result, _) = try CustomerClustering(rules: rules).cluster(features)
+        #expect(Set(result.labels).count == 3)
+        #expect(result.labels[1] == result.labels[2])
+        #expect(result.inertia == 0)
+        let centers = result.profiles.compactMap { $0.features.first { $0.name == "monetary_total" }?.mean }
+        #expect(centers.sorted() == [-5, 0, 5])
+    }
 }

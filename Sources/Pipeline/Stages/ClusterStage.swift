@@ -192,7 +192,7 @@ enum ClusterStage: PipelineStage {
             throw context.error(
                 .config, at: "segment.kmeans.features",
                 "log1p of '\(feature)' is undefined for \(count) customers with values <= -1 (net returns)",
-                hint: "use 'transform: none' with 'scaling: robust' for this feature")
+                hint: "use 'transform: signed_log1p', defined for every value, for this feature")
         } catch ClusteringError.unknownFeature(let name) {
             throw context.error(.config, at: "segment.kmeans.features", "no feature named '\(name)'")
         }
