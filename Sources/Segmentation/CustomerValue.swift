@@ -10,21 +10,24 @@ public enum CustomerValue {
         return sorted.prefix(count).reduce(0, +) / total
     }
 
-    /// Tier letters by value rank: the top `cutoffs[0]` share of customers is "A", up to
-    /// `cutoffs[1]` is "B", and so on; the rest get the next letter. A customer's position is
-    /// that of the first customer with the same value, so equal values share a tier.
+    /// Tier letters by value rank, highest value first: the customer at rank r of n is "A"
+    /// when r / n ≤ `cutoffs[0]`, "B" when r / n ≤ `cutoffs[1]`, and so on; the rest get the
+    /// next letter. Equal values share their mean rank (as pandas' `rank(method="average")`),
+    /// so a tie across a cutoff goes to the side that holds most of it, and equal values
+    /// always share a tier. Customers whose value is not positive are in the last tier:
+    /// no spend is no rank.
     public static func tiers(_ values: [Double], cutoffs: [Double]) -> [String] {
         let n = values.count
         let letters = (0...cutoffs.count).map { String(UnicodeScalar(UInt8(65 + $0))) }
         let order = values.indices.sorted { values[$0] > values[$1] }
         var tiers = [String](repeating: letters[cutoffs.count], count: n)
         var groupStart = 0
-        while groupStart < n {
+        while groupStart < n, values[order[groupStart]] > 0 {
             var groupEnd = groupStart + 1
             while groupEnd < n, values[order[groupEnd]] == values[order[groupStart]] { groupEnd += 1 }
-            // Share of customers strictly more valuable than this group.
-            let share = Double(groupStart) / Double(n)
-            let tier = cutoffs.firstIndex { share < $0 } ?? cutoffs.count
+            // The group holds ranks groupStart + 1 ... groupEnd.
+            let meanRank = Double(groupStart + 1 + groupEnd) / 2
+            let tier = cutoffs.firstIndex { meanRank <= $0 * Double(n) + 1e-9 } ?? cutoffs.count
             for position in groupStart..<groupEnd { tiers[order[position]] = letters[tier] }
             groupStart = groupEnd
         }

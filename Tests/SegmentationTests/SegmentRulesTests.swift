@@ -64,35 +64,19 @@ import Testing
         #expect(CustomerValue.paretoShare([0, 0], topFraction: 0.2) == nil)
     }
 
-    /// Ten customers, cutoffs 20% / 50%: two A, three B, five C; a tie straddling a cutoff
-    /// takes the tier of its first member.
+    /// Ten customers, cutoffs 20% / 50%: two A, three B, five C. The two 90s hold ranks 2 and
+    /// 3, mean rank 2.5, past 20% of 10: both B. Customers without positive value are C
+    /// whatever their rank, and equal values share a tier.
     @Test func tiersByValueRank() {
         let values: [Double] = [100, 90, 80, 70, 60, 50, 40, 30, 20, 10]
         #expect(CustomerValue.tiers(values, cutoffs: [0.2, 0.5]) == ["A", "A", "B", "B", "B", "C", "C", "C", "C", "C"])
         let tied: [Double] = [100, 90, 90, 70, 60, 50, 40, 30, 20, 10]
-        #expect(CustomerValue.tiers(tied, cutoffs: [0.2, 0.5]) == ["A", "A", "A", "B", "B", "C", "C", "C", "C", "C"])
-    }
-}
-
-@Suite struct LifecycleTests {
-    let rules = LifecycleRules()
-
-    /// Example customers from docs/segmentation.md.
-    @Test func statusRules() {
-        #expect(rules.status(tenureDays: 12, recencyDays: 12) == .new)
-        #expect(rules.status(tenureDays: 400, recencyDays: 20) == .active)
-        #expect(rules.status(tenureDays: 400, recencyDays: 120) == .atRisk)
-        #expect(rules.status(tenureDays: 800, recencyDays: 200) == .lapsed)
-        #expect(rules.status(tenureDays: 900, recencyDays: 500) == .lost)
-    }
-
-    @Test func stageRules() {
-        #expect(rules.stage(purchases: 2, status: .active, rateTrend: 3) == .exploration)
-        #expect(rules.stage(purchases: 1, status: .new, rateTrend: nil) == .exploration)
-        #expect(rules.stage(purchases: 6, status: .active, rateTrend: 2.0) == .formation)
-        #expect(rules.stage(purchases: 6, status: .active, rateTrend: nil) == .formation)
-        #expect(rules.stage(purchases: 12, status: .active, rateTrend: 1.0) == .stability)
-        #expect(rules.stage(purchases: 12, status: .atRisk, rateTrend: 0.3) == .decline)
-        #expect(rules.stage(purchases: 1, status: .lost, rateTrend: nil) == .decline)
+        #expect(CustomerValue.tiers(tied, cutoffs: [0.2, 0.5]) == ["A", "B", "B", "B", "B", "C", "C", "C", "C", "C"])
+        let tiedInside: [Double] = [100, 100, 90, 70, 60, 50, 40, 30, 20, 10]
+        #expect(CustomerValue.tiers(tiedInside, cutoffs: [0.2, 0.5]) == ["A", "A", "B", "B", "B", "C", "C", "C", "C", "C"])
+        // Mean rank of the zeros is 6 of 10, inside the 90% cutoff, yet they are C; so is -5.
+        let idle: [Double] = [10, 0, 0, 0, 0, 0, 0, 0, 0, -5]
+        #expect(CustomerValue.tiers(idle, cutoffs: [0.2, 0.9]) == ["A", "C", "C", "C", "C", "C", "C", "C", "C", "C"])
+        #expect(CustomerValue.tiers([], cutoffs: [0.2]) == [])
     }
 }
