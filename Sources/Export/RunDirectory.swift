@@ -215,5 +215,7 @@ public enum RunFiles {
     public static let migration = "migration.csv"
     public static let movers = "movers.csv"
     public static let report = "report.html"
-    public static let allNames = [manifest, run, rejected, modelReport, assignments, migration, movers, report]
+    /// The clusters' ids, labels, centres and scaling, for the next run (`segment.kmeans`).
+    public static let clusterModel = "cluster_model.json"
+    public static let allNames = [manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel]
 }

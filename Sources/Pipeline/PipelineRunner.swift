@@ -4,6 +4,7 @@ import History
 import Ingest
 import RunRecords
 import SegflowCore
+import Segmentation
 
 /// What a finished run produced, for the on-screen summary.
 public struct RunOutcome: Sendable {
@@ -46,6 +47,7 @@ public struct PipelineRunner {
         defer { withExtendedLifetime(lock) {} }
         let publisher = try RunPublisher(pipeline: pipeline, runs: runs, started: started)
         var context = RunContext(pipeline: pipeline, asOfOverride: asOfOverride, progress: progress)
+        if pipeline.segment?.kmeans != nil { context.previousClusterModel = previousClusterModel(warnings: &context.warnings) }
         for stage in pipeline.sections.plan {
             var clock = StageClock()
             let reports = context.stageReports.count
@@ -59,6 +61,26 @@ public struct PipelineRunner {
         let totals = Manifest.Totals(customers: context.customers.rowCount, revenue: context.features.monetaryTotal.reduce(0, +))
         context.releaseStageInputs()
         return try publisher.publish(&context, totals: totals)
+    }
+}
+
+extension PipelineRunner {
+    /// The cluster model of the published run, read before the stages so that the cluster
+    /// stage stays free of files. A first run, or a run before segflow kept models, has none.
+    func previousClusterModel(warnings: inout [Diagnostic]) -> ClusterModel? {
+        guard let run = runs.currentRun() else { return nil }
+        let path = "\(runs.runsPath)/\(run)/\(RunFiles.clusterModel)"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let data = FileManager.default.contents(atPath: path), let model = try? decoder.decode(ClusterModel.self, from: data) else {
+            warnings.append(
+                .warning(
+                    at: SourceLocation(file: path), "the previous run's cluster model cannot be read: clusters are fitted anew, with new ids",
+                    hint: "the file is written by segflow; if it was edited, restore it or let this run replace it"))
+            return nil
+        }
+        return model
     }
 }
 

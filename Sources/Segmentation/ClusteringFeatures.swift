@@ -41,9 +41,14 @@ public enum ClusteringInputError: Error, Equatable {
 }
 
 enum ClusteringMatrix {
-    /// The n x d matrix of transformed, scaled and weighted features, row-major.
-    static func build<Scalar: KMeansScalar>(_ columns: [[Double]], _ features: [ClusteringFeature], as type: Scalar.Type) throws -> Matrix<Scalar> {
+    /// The n x d matrix of transformed, scaled and weighted features, row-major, and each
+    /// feature's (centre, scale): computed from the values, or the `given` ones of a stored model.
+    static func build<Scalar: KMeansScalar>(
+        _ columns: [[Double]], _ features: [ClusteringFeature], as type: Scalar.Type,
+        scaling given: [(center: Double, scale: Double)]? = nil
+    ) throws -> (matrix: Matrix<Scalar>, scaling: [(center: Double, scale: Double)]) {
         let rows = columns.first?.count ?? 0
+        var used: [(center: Double, scale: Double)] = []
         var elements = [Scalar](repeating: 0, count: rows * features.count)
         for (index, (raw, feature)) in zip(columns, features).enumerated() {
             let bad = raw.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
@@ -56,12 +61,13 @@ enum ClusteringMatrix {
             } else if feature.transform == .signedLog1p {
                 values = values.map { $0 < 0 ? -Foundation.log1p(-$0) : Foundation.log1p($0) }
             }
-            let (center, scale) = scaling(values, feature.scaling)
+            let (center, scale) = given?[index] ?? scaling(values, feature.scaling)
+            used.append((center, scale))
             for row in 0..<rows {
                 elements[row * features.count + index] = Scalar((values[row] - center) / scale * feature.weight)
             }
         }
-        return Matrix(rows: rows, columns: features.count, elements: elements)
+        return (Matrix(rows: rows, columns: features.count, elements: elements), used)
     }
 
     /// Centre and scale; a zero scale (constant feature) becomes 1, so the feature is 0 everywhere.

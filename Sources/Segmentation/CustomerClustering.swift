@@ -30,6 +30,17 @@ public struct ClusteringRules: Sendable, Equatable {
     public var precision: Precision = .float32
     /// Customers in the stratified sample the silhouette is computed on.
     public var silhouetteSample = 10_000
+    /// When a run fits new centres rather than scoring customers against the stored ones.
+    public var refit: Refit = .always
+
+    public enum Refit: Sendable, Equatable {
+        /// Every run fits; clusters that continue the previous run's keep their ids.
+        case always
+        /// Customers are scored against the stored model; only a run without one fits.
+        case never
+        /// Score against the stored model until it is this many days old, then fit.
+        case afterDays(Int)
+    }
 
     public init() {}
 }
@@ -43,9 +54,13 @@ public struct KCandidate: Sendable, Equatable, Codable {
 
 /// What clustering produced: a cluster per customer, and how it got there.
 public struct ClusteringResult: Sendable, Equatable {
+    /// Each customer's cluster, as an index into `profiles`.
     public var labels: [Int32]
     public var clusterCount: Int
+    /// In cluster-index order; `cluster` is the cluster's id, which stays with it across runs.
     public var profiles: [ClusterProfile]
+    /// What the next run matches its clusters to (`cluster_model.json`).
+    public var model: ClusterModel?
     public var inertia: Double
     public var iterations: Int
     /// The curve of `k: auto` (empty for a fixed k) and the rule that chose k.
@@ -55,6 +70,8 @@ public struct ClusteringResult: Sendable, Equatable {
     public var note: String?
 
     public var clusterLabels: [String] { labels.map { profiles[Int($0)].label } }
+    /// Each customer's cluster id.
+    public var clusterIDs: [Int64] { labels.map { Int64(profiles[Int($0)].cluster) } }
 }
 
 public enum ClusteringError: Error, Equatable {
@@ -69,20 +86,39 @@ public struct CustomerClustering: Sendable {
 
     public init(rules: ClusteringRules) { self.rules = rules }
 
-    public func cluster(_ features: CustomerFeatures) throws -> (ClusteringResult, StageReport) {
+    /// Clusters `features`. With the `previous` run's model (on the same features), clusters
+    /// that continue it keep its ids and labels, and `rules.refit` may score customers against
+    /// it instead of fitting. `asOfDay` dates the model this run stores.
+    public func cluster(_ features: CustomerFeatures, previous: ClusterModel? = nil, asOfDay: Int64 = 0) throws -> (
+        ClusteringResult, StageReport
+    ) {
         switch rules.precision {
-        case .float32: return try cluster(features, as: Float.self)
-        case .float64: return try cluster(features, as: Double.self)
+        case .float32: return try cluster(features, previous: previous, asOfDay: asOfDay, as: Float.self)
+        case .float64: return try cluster(features, previous: previous, asOfDay: asOfDay, as: Double.self)
         }
     }
 
-    private func cluster<Scalar: KMeansScalar>(_ features: CustomerFeatures, as type: Scalar.Type) throws -> (ClusteringResult, StageReport) {
+    private func cluster<Scalar: KMeansScalar>(
+        _ features: CustomerFeatures, previous: ClusterModel?, asOfDay: Int64, as type: Scalar.Type
+    ) throws -> (ClusteringResult, StageReport) {
+        // Customers in id order, whatever the order of the input rows: k-means++ draws by
+        // position, so the same customers must give the same clusters however the file is sorted.
+        let order = features.customerID.indices.sorted { features.customerID[$0].utf8.lexicographicallyPrecedes(features.customerID[$1].utf8) }
         let columns = try rules.features.map { feature -> [Double] in
             guard let values = features.values(named: feature.name) else { throw ClusteringError.unknownFeature(feature.name) }
-            return values
+            return order.map { values[$0] }
+        }
+        let stored = previous.flatMap { $0.fits(rules.features) ? $0 : nil }
+        var notes: [String] = []
+        if previous != nil, stored == nil {
+            notes.append("the previous run clustered on other features (or scaled them otherwise): clusters were fitted anew, with new ids")
+        }
+        if let stored, let fitted = CivilTime.parseDate(stored.fittedAsOf), !isDue(fittedDay: fitted, asOfDay: asOfDay) {
+            return try score(features, columns: columns, order: order, against: stored, as: Scalar.self)
         }
         let matrix: Matrix<Scalar>
-        do { matrix = try ClusteringMatrix.build(columns, rules.features, as: Scalar.self) } catch let error as ClusteringInputError {
+        let scaling: [(center: Double, scale: Double)]
+        do { (matrix, scaling) = try ClusteringMatrix.build(columns, rules.features, as: Scalar.self) } catch let error as ClusteringInputError {
             throw ClusteringError.input(error)
         }
         let n = matrix.rows
@@ -102,9 +138,16 @@ public struct CustomerClustering: Sendable {
             let result = ClusteringResult(
                 labels: labels, clusterCount: 1,
                 profiles: ClusterProfile.profiles(labels: labels, clusterCount: 1, features: features, labelFeatures: labelFeatures),
-                inertia: 0, iterations: 0, candidates: [], rule: "degenerate input",
+                model: nil, inertia: 0, iterations: 0, candidates: [], rule: "degenerate input",
                 note: "all \(n) customers have the same clustering features, so they form one cluster")
             return (result, report(result, n))
+        }
+        let modelFeatures = zip(rules.features, scaling).map { ClusterModel.Feature($0, center: $1.center, scale: $1.scale) }
+        // The previous centres in this run's scaling: a warm start that keeps the clusters in place.
+        let warmStart = stored.map { stored in
+            Matrix<Scalar>(
+                rows: stored.clusters.count, columns: matrix.columns,
+                elements: stored.centers(scaledAs: modelFeatures).flatMap { $0.map { Scalar($0) } })
         }
 
         var best: (model: KMeansModel<Scalar>, k: Int)?
@@ -114,7 +157,13 @@ public struct CustomerClustering: Sendable {
             let configuration = KMeansConfiguration(
                 clusterCount: k, algorithm: rules.algorithm, restarts: rules.restarts,
                 maxIterations: rules.maxIterations, tolerance: rules.tolerance, seed: rules.seed)
-            let model = try KMeans(configuration).fit(matrix)
+            var model = try KMeans(configuration).fit(matrix)
+            // Continuity is worth up to 1% of inertia: the fit from the previous centres is
+            // kept unless a fresh start does better than that.
+            if let warmStart, warmStart.rows == k {
+                let continued = try KMeans(configuration).fit(matrix, initialCenters: warmStart)
+                if continued.inertia <= model.inertia * 1.01 { model = continued }
+            }
             guard candidatesK.count > 1 else {
                 best = (model, k)
                 break
@@ -135,15 +184,100 @@ public struct CustomerClustering: Sendable {
             }
         }
         guard let (model, k) = best else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
+        let labels = unsorted(model.labels, order)
+        var profiles = ClusterProfile.profiles(labels: labels, clusterCount: k, features: features, labelFeatures: labelFeatures)
+        let centers = (0..<k).map { cluster in (0..<matrix.columns).map { Double(model.centers[cluster, $0]) } }
+        var fitted = ClusterModel(
+            features: modelFeatures, clusters: (0..<k).map { ClusterModel.Cluster(id: $0, label: profiles[$0].label, center: centers[$0]) },
+            fittedAsOf: CivilTime.dateString(days: asOfDay))
+        if let stored {
+            let continued = fitted.continuations(of: stored)
+            var nextID = (stored.clusters.map(\.id).max() ?? -1) + 1
+            let keptLabels = Set(continued.compactMap { $0.map { stored.clusters[$0].label } })
+            for cluster in 0..<k {
+                if let match = continued[cluster] {
+                    fitted.clusters[cluster].id = stored.clusters[match].id
+                    fitted.clusters[cluster].label = stored.clusters[match].label
+                } else {
+                    fitted.clusters[cluster].id = nextID
+                    nextID += 1
+                    if keptLabels.contains(fitted.clusters[cluster].label) { fitted.clusters[cluster].label += " (new)" }
+                }
+            }
+            let new = continued.filter { $0 == nil }.count
+            if new > 0 { notes.append("\(new) of \(k) clusters continue none of the previous run's and have new ids") }
+        }
+        for cluster in 0..<k {
+            profiles[cluster].cluster = fitted.clusters[cluster].id
+            profiles[cluster].label = fitted.clusters[cluster].label
+        }
         let result = ClusteringResult(
-            labels: model.labels, clusterCount: k,
-            profiles: ClusterProfile.profiles(labels: model.labels, clusterCount: k, features: features, labelFeatures: labelFeatures),
+            labels: labels, clusterCount: k, profiles: profiles, model: fitted,
             inertia: model.inertia, iterations: model.iterations, candidates: candidates,
             rule: candidatesK.count > 1
                 ? "highest silhouette on a stratified sample of \(min(n, rules.silhouetteSample)) customers; ties to the smaller k"
                 : "fixed k",
-            note: nil)
+            note: notes.isEmpty ? nil : notes.joined(separator: "; "))
         return (result, report(result, n))
+    }
+
+    /// Whether the stored model, fitted on `fittedDay`, is to be replaced by a new fit.
+    private func isDue(fittedDay: Int64, asOfDay: Int64) -> Bool {
+        switch rules.refit {
+        case .always: return true
+        case .never: return false
+        case .afterDays(let days): return asOfDay - fittedDay >= Int64(days)
+        }
+    }
+
+    /// Each customer at the nearest stored centre, in the stored model's scaling: no fit, the
+    /// stored ids, labels and date.
+    private func score<Scalar: KMeansScalar>(
+        _ features: CustomerFeatures, columns: [[Double]], order: [Int], against stored: ClusterModel, as type: Scalar.Type
+    ) throws -> (ClusteringResult, StageReport) {
+        let matrix: Matrix<Double>
+        do {
+            (matrix, _) = try ClusteringMatrix.build(columns, rules.features, as: Double.self, scaling: stored.features.map { ($0.center, $0.scale) })
+        } catch let error as ClusteringInputError {
+            throw ClusteringError.input(error)
+        }
+        let centers = stored.clusters.map(\.center)
+        var sorted = [Int32](repeating: 0, count: matrix.rows)
+        var inertia = 0.0
+        for row in 0..<matrix.rows {
+            let point = (0..<matrix.columns).map { matrix[row, $0] }
+            let distances = centers.map { squaredDistance(point, $0) }
+            let nearest = distances.indices.min { distances[$0] < distances[$1] } ?? 0
+            sorted[row] = Int32(nearest)
+            inertia += distances[nearest]
+        }
+        let labels = unsorted(sorted, order)
+        let k = centers.count
+        let labelFeatures = Set(rules.features.map(\.name) + ["monetary_total"])
+        var profiles = ClusterProfile.profiles(labels: labels, clusterCount: k, features: features, labelFeatures: labelFeatures)
+        for cluster in 0..<k {
+            profiles[cluster].cluster = stored.clusters[cluster].id
+            profiles[cluster].label = stored.clusters[cluster].label
+        }
+        let result = ClusteringResult(
+            labels: labels, clusterCount: k, profiles: profiles, model: stored, inertia: inertia, iterations: 0, candidates: [],
+            rule: "scored against the clusters fitted as of \(stored.fittedAsOf) (refit: \(refitText))", note: nil)
+        return (result, report(result, matrix.rows))
+    }
+
+    private var refitText: String {
+        switch rules.refit {
+        case .always: return "always"
+        case .never: return "never"
+        case .afterDays(let days): return "every \(days) days"
+        }
+    }
+
+    /// Labels of customers in id order, put back in the customers' own order.
+    private func unsorted(_ labels: [Int32], _ order: [Int]) -> [Int32] {
+        var result = [Int32](repeating: 0, count: labels.count)
+        for (position, customer) in order.enumerated() { result[customer] = labels[position] }
+        return result
     }
 
     private func isDegenerate<Scalar: KMeansScalar>(_ matrix: Matrix<Scalar>) -> Bool {

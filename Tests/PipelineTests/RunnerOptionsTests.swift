@@ -114,4 +114,42 @@ import Testing
         #expect(kept == Array(runIDs.suffix(2)))
         #expect(RunDirectory(root: directory.file("out")).currentRun() == runIDs.last)
     }
+
+    static let clustering =
+        "segment: {kmeans: {features: [{name: recency_days, transform: log1p}, {name: frequency, transform: log1p}, "
+        + "{name: monetary_mean, transform: signed_log1p}], k: auto, k_range: [3, 8]}}"
+
+    /// Customer -> cluster id of a published run.
+    func clusterIDs(_ published: Published) throws -> [String: String] {
+        Dictionary(uniqueKeysWithValues: zip(try published.column("customer_id"), try published.column("cluster")))
+    }
+
+    /// A night with 1% more rows keeps at least 99% of customers in their cluster (by id):
+    /// clusters continue from the previous run's centres and keep their ids. Shuffling the
+    /// input rows changes no customer's cluster.
+    @Test func clusterIDsSurviveOnePercentMoreRowsAndAnyRowOrder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let lines = try String(contentsOfFile: "SampleData/transactions.csv", encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        let header = lines[0], rows = lines.dropFirst().filter { !$0.isEmpty }
+        let fewer = try directory.write(
+            "fewer.csv", ([header] + rows.enumerated().filter { $0.offset % 100 != 0 }.map(\.element)).joined(separator: "\n") + "\n")
+        let before = try run(Self.clustering, data: fewer, in: directory)
+        let after = try run(Self.clustering, in: directory)
+        let (old, new) = (try clusterIDs(before), try clusterIDs(after))
+        let common = old.keys.filter { new[$0] != nil }
+        let kept = common.filter { old[$0] == new[$0] }.count
+        #expect(Double(kept) >= 0.99 * Double(common.count), "\(kept) of \(common.count) customers kept their cluster id")
+
+        var random = RandomSource(seed: 5)
+        let shuffled = try directory.write("shuffled.csv", ([header] + rows.shuffled(using: &random)).joined(separator: "\n") + "\n")
+        let other = try TemporaryDirectory()
+        defer { other.remove() }
+        let fresh = try run(Self.clustering, in: other)
+        let third = try TemporaryDirectory()
+        defer { third.remove() }
+        let reordered = try run(Self.clustering, data: shuffled, in: third)
+        #expect(try clusterIDs(reordered) == clusterIDs(fresh))
+    }
 }

@@ -59,6 +59,7 @@ struct RunPublisher {
             }
         }
         if let churnReport = context.churnReport { try write(RunFiles.modelReport, json: churnReport, name: "model_report") }
+        if let clusterModel = context.clustering?.model { try write(RunFiles.clusterModel, json: clusterModel, name: "cluster_model") }
         try write(RunFiles.rejected, Self.rejectedTable(ingested.rejected), name: "rejected")
         let assignments = Assignments(customers: customers)
         // Read back by the next run, never opened in a spreadsheet: ids are stored as they are.

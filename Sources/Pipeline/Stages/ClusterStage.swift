@@ -60,6 +60,19 @@ public struct ClusterSection: ConfigSection, Equatable {
                 if let value = context.reader.integer(node, at: context.path, in: 0...Int.max) { section.rules.seed = UInt64(value) }
             },
             .choice("precision", \.rules.precision, doc: "Arithmetic of the distance step."),
+            .custom(
+                "refit", shape: .other("always, never, or an age such as 30d"), defaultText: "always",
+                doc: "When to fit new centres instead of scoring customers against the previous run's."
+            ) { node, context, section in
+                switch node.string {
+                case "always": section.rules.refit = .always
+                case "never": section.rules.refit = .never
+                case let text? where text.last == "d" || text.last == "w":
+                    if let days = context.reader.duration(node, at: context.path, in: 1...3650) { section.rules.refit = .afterDays(days) }
+                default:
+                    context.error(node, "'\(context.path)' must be always, never, or how old the centres may get, e.g. 30d")
+                }
+            },
             .integer(
                 "silhouette_sample", \.rules.silhouetteSample, in: 100...1_000_000,
                 doc: "Customers in the stratified sample for the silhouette."),
@@ -147,20 +160,20 @@ enum ClusterStage: PipelineStage {
     static let name = "cluster"
 
     static func customerColumns(_ config: ClusterSection) -> [ColumnSchema] {
-        columns(labels: [], clusterLabels: []).map(\.schema)
+        columns(ids: [], clusterLabels: []).map(\.schema)
     }
 
     /// The `segments` table's columns, known before any cluster is fitted.
     static let segmentsSchema = segmentsTable([]).columns.map(\.schema)
 
-    private static func columns(labels: [Int32], clusterLabels: [String]) -> [Column] {
-        [Column("cluster", .integer(labels.map { Int64($0) })), Column("cluster_label", .text(clusterLabels))]
+    private static func columns(ids: [Int64], clusterLabels: [String]) -> [Column] {
+        [Column("cluster", .integer(ids)), Column("cluster_label", .text(clusterLabels))]
     }
 
     static func run(_ config: ClusterSection, _ context: inout RunContext) throws {
         let rules = config.rules
         let (result, report) = try cluster(rules, context)
-        for column in columns(labels: result.labels, clusterLabels: result.clusterLabels) { context.customers.append(column) }
+        for column in columns(ids: result.clusterIDs, clusterLabels: result.clusterLabels) { context.customers.append(column) }
         context.stageReports.append(report)
         context.clusteringSummary = Manifest.Clustering(
             k: result.clusterCount, rule: result.rule, seed: rules.seed, precision: rules.precision.rawValue,
@@ -178,7 +191,8 @@ enum ClusterStage: PipelineStage {
     /// k-means with its failures told at the key that can fix them.
     private static func cluster(_ rules: ClusteringRules, _ context: RunContext) throws -> (ClusteringResult, StageReport) {
         do {
-            return try CustomerClustering(rules: rules).cluster(context.features)
+            return try CustomerClustering(rules: rules).cluster(
+                context.features, previous: context.previousClusterModel, asOfDay: context.asOfDay)
         } catch ClusteringError.tooFewCustomers(let k, let count) {
             throw context.error(
                 .config, at: "segment.kmeans.k", "\(k) clusters asked for, but the run has only \(count) customers",

@@ -52,6 +52,8 @@ struct RunContext {
     /// The customers table every stage adds its columns to.
     var customers = Table(rowCount: 0)
     var clustering: ClusteringResult?
+    /// The clusters of the run `current` pointed at when this run started, if it kept them.
+    var previousClusterModel: ClusterModel?
     var churnReport: ChurnReport?
 
     var stageReports: [StageReport] = []
