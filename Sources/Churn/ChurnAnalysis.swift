@@ -26,6 +26,14 @@ public struct ChurnRules: Sendable, Equatable {
     /// churn_risk is "high" from this probability, "medium" from `mediumRisk`, else "low".
     public var highRisk: Double = 0.6
     public var mediumRisk: Double = 0.3
+    /// The churn population: customers whose last purchase is at most this many days before
+    /// the snapshot (status `new` or `active`). The classifier is trained, evaluated and
+    /// scored on it alone; nil takes every customer who ever bought.
+    public var populationRecencyDays: Int? = 90
+
+    /// `churn_risk` of a customer outside the churn population, whose `churn_probability`
+    /// is left empty: already inactive, not about to leave.
+    public static let outsidePopulation = "inactive"
 
     public init() {}
 }
@@ -69,8 +77,25 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     public var classifierFeatures: [String]
     public var classifierCoefficients: [Double]?
     public var classifierIntercept: Double?
-    /// Trained on as_of − 2·horizon, evaluated on the labels of the last horizon.
+    /// Trained on as_of − 2·horizon, evaluated on the labels of the last horizon, on the
+    /// churn population at the evaluation snapshot.
     public var classifierEvaluation: ClassifierEvaluation?
+    /// Who the classifier covers: "active within N days" or "every customer".
+    public var population: String
+    /// Customers in the churn population at as_of, and of all customers scored.
+    public var populationCustomers: Int
+    /// The purchase model alone as a churn score (fewer expected purchases, more risk), on
+    /// the same holdout customers: what the classifier must beat.
+    public var baselineEvaluation: BaselineEvaluation?
+
+    /// Ranking metrics of the purchase-model baseline; it gives a score, not a calibrated
+    /// probability, so log loss and Brier score do not apply.
+    public struct BaselineEvaluation: Sendable, Equatable, Codable {
+        public var score: String
+        public var rocAUC: Double?
+        public var topDecileLift: Double?
+        public var topDecileCapture: Double?
+    }
 }
 
 public enum ChurnError: Error, Equatable, CustomStringConvertible {
@@ -172,28 +197,37 @@ public struct ChurnAnalysis: Sendable {
             gammaGamma: spend.map { ["p": $0.p, "q": $0.q, "gamma": $0.gamma] }, frequencySpendCorrelation: spend?.frequencySpendCorrelation,
             warnings: warnings, holdoutCalibrationEnd: CivilTime.dateString(days: holdoutDay - 1), holdoutByFrequency: buckets,
             classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
-            classifierEvaluation: nil)
+            classifierEvaluation: nil,
+            population: rules.populationRecencyDays.map { "customers active within \($0) days of the snapshot" } ?? "every customer",
+            populationCustomers: current.recencyDays.filter { inPopulation(recencyDays: $0) }.count, baselineEvaluation: nil)
 
         if rules.classifier {
             // Train on the window before the last one, evaluate on the last, then refit on the
             // last window and score at as_of: every number is out of time.
             let trainDay = asOfDay - Int64(2 * horizon)
-            let (trainX, trainY) = labelledWindow(try snapshot(transactions, at: trainDay))
-            let (testX, testY) = labelledWindow(holdout)
+            let train = labelledWindow(try snapshot(transactions, at: trainDay))
+            let test = labelledWindow(holdout)
             let regression = LogisticRegression(inverseRegularization: rules.inverseRegularization)
             do {
-                let trained = try regression.fit(features: trainX, labels: trainY)
-                report.classifierEvaluation = ClassifierEvaluation(probabilities: trained.probabilities(testX), outcomes: testY)
-                let final = try regression.fit(features: testX, labels: testY)
+                let trained = try regression.fit(features: train.features, labels: train.churned)
+                report.classifierEvaluation = ClassifierEvaluation(probabilities: trained.probabilities(test.features), outcomes: test.churned)
+                // Rank-equivalent to −expected purchases, inside (0, 1].
+                let baseline = ClassifierEvaluation(probabilities: test.expectedPurchases.map { 1 / (1 + max($0, 0)) }, outcomes: test.churned)
+                report.baselineEvaluation = ChurnReport.BaselineEvaluation(
+                    score: "-\(model.name) expected purchases in the horizon", rocAUC: baseline.rocAUC,
+                    topDecileLift: baseline.topDecileLift, topDecileCapture: baseline.topDecileCapture)
+                let final = try regression.fit(features: test.features, labels: test.churned)
                 report.classifierCoefficients = final.coefficients
                 report.classifierIntercept = final.intercept
                 let now = Self.classifierMatrix(current, probabilityAlive: scores.probabilityAlive, expected: scores.expectedPurchases)
-                scores.churnProbability = final.probabilities(now)
+                scores.churnProbability = zip(final.probabilities(now), current.recencyDays).map { probability, recency in
+                    inPopulation(recencyDays: recency) ? probability : .nan
+                }
             } catch let error as LogisticRegression.FitError {
                 throw ChurnError.fit("the churn classifier could not be fitted: \(error)")
             }
             scores.churnRisk = scores.churnProbability.map {
-                $0 >= rules.highRisk ? "high" : $0 >= rules.mediumRisk ? "medium" : "low"
+                $0.isNaN ? ChurnRules.outsidePopulation : $0 >= rules.highRisk ? "high" : $0 >= rules.mediumRisk ? "medium" : "low"
             }
         }
         return (scores, report)
@@ -217,8 +251,33 @@ public struct ChurnAnalysis: Sendable {
             purchaseDaysAfter: Self.purchaseDays(transactions, in: day..<(day + Int64(rules.horizonDays))))
     }
 
-    /// Features at the snapshot's day and labels "no purchase in the following horizon".
-    private func labelledWindow(_ snapshot: Snapshot) -> (Matrix<Double>, [Bool]) {
+    private func inPopulation(recencyDays: Int64) -> Bool {
+        rules.populationRecencyDays.map { recencyDays <= Int64($0) } ?? true
+    }
+
+    /// The churn population at a snapshot: its classifier features, its labels ("no purchase
+    /// in the following horizon") and the purchase model's expected purchases (the baseline).
+    private struct LabelledWindow {
+        var features: Matrix<Double>
+        var churned: [Bool]
+        var expectedPurchases: [Double]
+    }
+
+    private func labelledWindow(_ snapshot: Snapshot) -> LabelledWindow {
+        let all = allLabelledCustomers(snapshot)
+        let kept = all.values.recencyDays.indices.filter { inPopulation(recencyDays: all.values.recencyDays[$0]) }
+        let columns = all.features.columns
+        return LabelledWindow(
+            features: Matrix(
+                rows: kept.count, columns: columns, elements: kept.flatMap { all.features.elements[($0 * columns)..<(($0 + 1) * columns)] }),
+            churned: kept.map { all.churned[$0] }, expectedPurchases: kept.map { all.expected[$0] })
+    }
+
+    /// Features at the snapshot's day and labels "no purchase in the following horizon", for
+    /// every customer known then.
+    private func allLabelledCustomers(_ snapshot: Snapshot) -> (
+        values: CustomerFeatures, features: Matrix<Double>, churned: [Bool], expected: [Double]
+    ) {
         let builder = FeatureBuilder(
             groups: features.groups, asOfDay: snapshot.day, returnsArePurchases: features.returnsArePurchases,
             windows: features.windows)
@@ -238,8 +297,8 @@ public struct ChurnAnalysis: Sendable {
             expected.append(model.expectedPurchases(horizon: horizonUnits, x: summary.x[row], tx: summary.tx[row], t: summary.t[row]))
         }
         return (
-            Self.classifierMatrix(values, probabilityAlive: alive, expected: expected),
-            values.customerID.map { (snapshot.purchaseDaysAfter[$0] ?? 0) == 0 }
+            values, Self.classifierMatrix(values, probabilityAlive: alive, expected: expected),
+            values.customerID.map { (snapshot.purchaseDaysAfter[$0] ?? 0) == 0 }, expected
         )
     }
 

@@ -181,6 +181,16 @@ public enum RunReportPage {
         let parameters = churn.parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
         var html =
             "<p>Purchase model \(escape(churn.purchaseModel)) in units of \(churn.timeUnitDays == 7 ? "weeks" : "days"): \(escape(parameters)); log-likelihood \(String(format: "%.1f", churn.logLikelihood)) (\(escape(churn.optimizer))).</p>"
+        if let evaluation = churn.classifierEvaluation {
+            var population =
+                "The churn model covers \(escape(churn.population)): \(Formatting.count(churn.populationCustomers)) customers at as_of; "
+                + String(
+                    format: "on the holdout, %@ of them churned and its AUC is %.3f", percent(evaluation.positiveRate), evaluation.rocAUC ?? .nan)
+            if let baseline = churn.baselineEvaluation?.rocAUC {
+                population += String(format: ", against %.3f for the purchase model's expected purchases alone", baseline)
+            }
+            html += "<p>\(population).</p>"
+        }
         for warning in churn.warnings { html += "<p class=\"warn\">\(escape(warning))</p>" }
         var figures: [String] = []
         if !churn.holdoutByFrequency.isEmpty {

@@ -143,17 +143,25 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var topDecileLift: Double?
         public var topDecileCapture: Double?
         public var warnings: [String]
+        /// Who the classifier covers, and how many of the run's customers that is.
+        public var population: String?
+        public var populationCustomers: Int?
+        /// The purchase model alone as a churn score, on the same holdout.
+        public var baselineRocAUC: Double?
 
         /// `rocAuc`: written `roc_auc`, which reads back as `rocAuc`, never as `rocAUC`, so
-        /// the key is spelled so that a manifest round-trips.
+        /// the keys are spelled so that a manifest round-trips.
         enum CodingKeys: String, CodingKey {
             case purchaseModel, parameters, logLikelihood, horizonDays, logLoss, brierScore, topDecileLift, topDecileCapture, warnings
+            case population, populationCustomers
             case rocAUC = "rocAuc"
+            case baselineRocAUC = "baselineRocAuc"
         }
 
         public init(
             purchaseModel: String, parameters: [String: Double], logLikelihood: Double, horizonDays: Int, rocAUC: Double?,
-            logLoss: Double?, brierScore: Double?, topDecileLift: Double?, topDecileCapture: Double?, warnings: [String]
+            logLoss: Double?, brierScore: Double?, topDecileLift: Double?, topDecileCapture: Double?, warnings: [String],
+            population: String? = nil, populationCustomers: Int? = nil, baselineRocAUC: Double? = nil
         ) {
             self.purchaseModel = purchaseModel
             self.parameters = parameters
@@ -165,6 +173,9 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.topDecileLift = topDecileLift
             self.topDecileCapture = topDecileCapture
             self.warnings = warnings
+            self.population = population
+            self.populationCustomers = populationCustomers
+            self.baselineRocAUC = baselineRocAUC
         }
     }
 

@@ -159,9 +159,13 @@ public struct CustomerClustering: Sendable {
                 maxIterations: rules.maxIterations, tolerance: rules.tolerance, seed: rules.seed)
             var model = try KMeans(configuration).fit(matrix)
             // Continuity is worth up to 1% of inertia: the fit from the previous centres is
-            // kept unless a fresh start does better than that.
+            // kept unless a fresh start does better than that. It runs until no customer moves
+            // (tolerance 0), so on unchanged data the previous centres are a fixed point and
+            // reruns are identical instead of drifting by the tolerance each night.
             if let warmStart, warmStart.rows == k {
-                let continued = try KMeans(configuration).fit(matrix, initialCenters: warmStart)
+                var converging = configuration
+                converging.tolerance = 0
+                let continued = try KMeans(converging).fit(matrix, initialCenters: warmStart)
                 if continued.inertia <= model.inertia * 1.01 { model = continued }
             }
             guard candidatesK.count > 1 else {
@@ -183,7 +187,16 @@ public struct CustomerClustering: Sendable {
                 best = (model, k)
             }
         }
-        guard let (model, k) = best else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
+        guard var (model, k) = best else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
+        var iterations = model.iterations
+        if rules.algorithm == .lloyd {
+            // On to full convergence (no customer moves), so the centres are a fixed point: the
+            // next run, started from them on the same data, gives the same clusters.
+            let converging = KMeansConfiguration(
+                clusterCount: k, algorithm: .lloyd, restarts: 1, maxIterations: rules.maxIterations, tolerance: 0, seed: rules.seed)
+            model = try KMeans(converging).fit(matrix, initialCenters: model.centers)
+            iterations += model.iterations
+        }
         let labels = unsorted(model.labels, order)
         var profiles = ClusterProfile.profiles(labels: labels, clusterCount: k, features: features, labelFeatures: labelFeatures)
         let centers = (0..<k).map { cluster in (0..<matrix.columns).map { Double(model.centers[cluster, $0]) } }
@@ -213,7 +226,7 @@ public struct CustomerClustering: Sendable {
         }
         let result = ClusteringResult(
             labels: labels, clusterCount: k, profiles: profiles, model: fitted,
-            inertia: model.inertia, iterations: model.iterations, candidates: candidates,
+            inertia: model.inertia, iterations: iterations, candidates: candidates,
             rule: candidatesK.count > 1
                 ? "highest silhouette on a stratified sample of \(min(n, rules.silhouetteSample)) customers; ties to the smaller k"
                 : "fixed k",

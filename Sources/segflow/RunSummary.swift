@@ -67,6 +67,11 @@ struct RunSummary {
                         churn.horizonDays, auc, churn.logLoss ?? .nan, churn.brierScore ?? .nan,
                         churn.topDecileLift ?? .nan, (churn.topDecileCapture ?? .nan) * 100))
             }
+            if let population = churn.population, let customers = churn.populationCustomers {
+                lines.append(
+                    "    scored: \(population), \(Formatting.count(customers)) customers"
+                        + (churn.baselineRocAUC.map { String(format: "; the purchase model alone: AUC %.3f", $0) } ?? ""))
+            }
             for warning in churn.warnings { lines.append("    warning: \(warning)") }
         }
         if let migration = outcome.migration, let previous = record.previousRunID {

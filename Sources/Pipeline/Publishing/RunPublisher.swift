@@ -165,7 +165,10 @@ struct RunPublisher {
                     horizonDays: report.horizonDays, rocAUC: report.classifierEvaluation?.rocAUC,
                     logLoss: report.classifierEvaluation?.logLoss, brierScore: report.classifierEvaluation?.brierScore,
                     topDecileLift: report.classifierEvaluation?.topDecileLift,
-                    topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings)
+                    topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings,
+                    population: report.classifierEvaluation == nil ? nil : report.population,
+                    populationCustomers: report.classifierEvaluation == nil ? nil : report.populationCustomers,
+                    baselineRocAUC: report.baselineEvaluation?.rocAUC)
             },
             migration: migration.map {
                 Manifest.Migration(

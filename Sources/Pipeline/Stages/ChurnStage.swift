@@ -2,6 +2,7 @@ import Churn
 import Export
 import Features
 import SegflowCore
+import Segmentation
 
 /// `churn`: the purchase and spend models, CLV and the supervised churn model.
 public struct ChurnSection: ConfigSection, Equatable {
@@ -16,8 +17,18 @@ public struct ChurnSection: ConfigSection, Equatable {
         case week, day
     }
 
+    /// Who the churn classifier trains on, is evaluated on and scores.
+    public enum Population: String, Sendable, CaseIterable {
+        /// Customers active at the snapshot (status `new` or `active`: last purchase within
+        /// `segment.lifecycle.active_within_days`); the others are `inactive`.
+        case active
+        /// Every customer who ever bought.
+        case all
+    }
+
     var model = Model.logistic
     var timeUnit = TimeUnit.week
+    var population = Population.active
     var fitted = ChurnRules()
     var clv = CLVSection()
     var risk = RiskSection()
@@ -46,6 +57,7 @@ public struct ChurnSection: ConfigSection, Equatable {
                 "horizon", \.fitted.horizonDays, in: 1...3650,
                 doc: "Horizon of the expected purchases, of the churn label and of the holdout."),
             .choice("time_unit", \.timeUnit, doc: "Time unit of the purchase and spend model fits."),
+            .choice("population", \.population, doc: "Who the churn classifier covers: customers active at the snapshot, or all."),
             .number("penalizer", \.fitted.penalizer, in: 0...100, doc: "L2 penalty on the purchase and spend model parameters."),
             .section("clv", \.clv, doc: "Customer lifetime value."),
             .section("risk", \.risk, doc: "The churn model's regularisation and risk bands."),
@@ -115,8 +127,9 @@ public struct RiskSection: ConfigSection, Equatable {
         }
     }
 
-    /// `churn_risk` by shares: a customer is `high` when their probability is at least that
-    /// of the customer at rank ceil(high_share x n), highest first, and `medium` likewise at
+    /// `churn_risk` by shares of the churn population (customers outside it have no
+    /// probability and stay `inactive`): a customer is `high` when their probability is at
+    /// least that of the customer at rank ceil(high_share x n), highest first, and `medium` likewise at
     /// rank ceil((high_share + medium_share) x n). Customers with equal probabilities share
     /// a band, so a band can exceed its share by the ties at its boundary.
     func quantileBands(_ probabilities: [Double]) -> [String] {
@@ -127,7 +140,7 @@ public struct RiskSection: ConfigSection, Equatable {
             return rank < 1 ? .infinity : ranked[min(rank, ranked.count) - 1]
         }
         let high = threshold(highShare), medium = threshold(highShare + mediumShare)
-        return probabilities.map { $0 >= high ? "high" : $0 >= medium ? "medium" : "low" }
+        return probabilities.map { $0.isNaN ? ChurnRules.outsidePopulation : $0 >= high ? "high" : $0 >= medium ? "medium" : "low" }
     }
 }
 
@@ -154,7 +167,9 @@ enum ChurnStage: PipelineStage {
     }
 
     static func run(_ config: ChurnSection, _ context: inout RunContext) throws {
-        let rules = config.rules
+        var rules = config.rules
+        rules.populationRecencyDays =
+            config.population == .active ? (context.pipeline.segment?.lifecycle.rules ?? LifecycleRules()).activeWithinDays : nil
         guard let builder = context.featureBuilder else { preconditionFailure("churn runs after features") }
         var (scores, report): (ChurnScores, ChurnReport)
         do {
@@ -175,7 +190,9 @@ enum ChurnStage: PipelineStage {
         for column in columns(scores, rules) { context.customers.append(column) }
         var counts = [StageReport.Count("customers_scored", customers)]
         if rules.classifier {
-            for level in ["high", "medium", "low"] { counts.append(.init("risk_\(level)", scores.churnRisk.filter { $0 == level }.count)) }
+            for level in ["high", "medium", "low", ChurnRules.outsidePopulation] {
+                counts.append(.init("risk_\(level)", scores.churnRisk.filter { $0 == level }.count))
+            }
         }
         context.stageReports.append(StageReport(stage: name, rowsIn: customers, rowsOut: customers, counts: counts))
         context.churnReport = report
