@@ -1,7 +1,7 @@
 import CBLAS
 
 /// The element types the BLAS kernels take: `Float` (sgemm) and `Double` (dgemm).
-public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
+public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
     /// Row-major `C = alpha * op(A) * op(B) + beta * C`, with `op` transposing when asked.
     static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,

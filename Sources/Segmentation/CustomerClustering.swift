@@ -187,7 +187,8 @@ public struct CustomerClustering: Sendable {
                 best = (model, k)
             }
         }
-        guard var (model, k) = best else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
+        guard let (chosen, k) = best else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
+        var model = chosen
         var iterations = model.iterations
         if rules.algorithm == .lloyd {
             // On to full convergence (no customer moves), so the centres are a fixed point: the

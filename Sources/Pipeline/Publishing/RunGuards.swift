@@ -36,7 +36,7 @@ public struct RunGuards: ConfigSection, Equatable {
         if totals.customers < minCustomers {
             refusals.append(
                 .error(
-                    at: pipeline.location(of: "outputs.guards.min_customers") ?? SourceLocation(file: pipeline.path),
+                    at: pipeline.location(of: "outputs.guards.min_customers"),
                     "the run has \(totals.customers) customers, fewer than outputs.guards.min_customers (\(minCustomers)); \(unpublished)",
                     hint: "check the input (is it only a header?) and as_of (is it before the data?); "
                         + "set outputs.guards.min_customers: 0 if an empty run is expected"))
