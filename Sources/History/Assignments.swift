@@ -1,12 +1,12 @@
 import Ingest
 import SegflowCore
 
-/// Where each customer stands in one run: RFM segment, lifecycle status, cluster and churn
-/// risk, as far as the pipeline computes them. Every run writes them to `assignments.csv`;
+/// Where each customer stands in one run: RFM segment, value tier, lifecycle stage, status,
+/// cluster and churn risk, as far as the pipeline computes them. Every run writes them to `assignments.csv`;
 /// the next run and `segflow diff` compare two of them.
 public struct Assignments: Sendable, Equatable {
     /// The dimensions compared between runs, in report order.
-    public static let dimensions = ["rfm_segment", "status", "cluster", "churn_risk"]
+    public static let dimensions = ["rfm_segment", "value_tier", "lifecycle_stage", "status", "cluster", "churn_risk"]
 
     public var customerIDs: [String]
     /// Dimension -> each customer's value; only the dimensions the run computed.

@@ -2,7 +2,8 @@ import SegflowCore
 
 /// What changed between two runs: for each dimension both runs have, how many customers
 /// moved from each value to each other value (new customers come from "(new)", departed
-/// ones go to "(gone)"), and the customers who newly entered a warning state.
+/// ones go to "(gone)"), and the movers: customers who newly entered a warning state or
+/// dropped a value tier.
 public struct Migration: Sendable, Equatable {
     public struct Flow: Sendable, Equatable, Codable {
         public var dimension: String
@@ -22,6 +23,8 @@ public struct Migration: Sendable, Equatable {
     public static let goneCustomer = "(gone)"
     /// The warning states whose newcomers are listed in movers.csv: (dimension, value).
     public static let warnings = [("status", "at_risk"), ("churn_risk", "high")]
+    /// What movers.csv lists, for summaries.
+    public static let moversMeaning = "movers (newly at risk, at high churn risk or down a value tier)"
 
     public var flows: [Flow] = []
     public var movers: [Mover] = []
@@ -51,6 +54,10 @@ public struct Migration: Sendable, Equatable {
                 changed = changed || from != to
                 if from != to, Self.warnings.contains(where: { $0.0 == dimension && $0.1 == to }) {
                     movers.append(Mover(customerID: id, change: "entered \(dimension) \(to)", from: from, to: to))
+                }
+                // Tiers are letters from the most valuable down: a later letter is a drop.
+                if dimension == "value_tier", from < to {
+                    movers.append(Mover(customerID: id, change: "dropped value_tier", from: from, to: to))
                 }
             }
             if !changed { unchangedCustomers += 1 }

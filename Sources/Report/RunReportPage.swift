@@ -245,7 +245,7 @@ public enum RunReportPage {
 
     static func migrationSection(_ migration: Migration, previous: String?) -> String {
         var html =
-            "<p>Since run \(escape(previous ?? "?")): \(Formatting.count(migration.newCustomers)) new customers, \(Formatting.count(migration.goneCustomers)) gone, \(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) newly at risk or at high churn risk (movers.csv).</p>"
+            "<p>Since run \(escape(previous ?? "?")): \(Formatting.count(migration.newCustomers)) new customers, \(Formatting.count(migration.goneCustomers)) gone, \(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) \(Migration.moversMeaning) (movers.csv).</p>"
         for dimension in Assignments.dimensions {
             let matrix = migration.matrix(dimension)
             guard !matrix.from.isEmpty else { continue }

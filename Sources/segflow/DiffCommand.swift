@@ -40,7 +40,7 @@ struct DiffCommand: ParsableCommand {
             lines.append("")
             lines.append(
                 "\(migration.newCustomers) new, \(migration.goneCustomers) gone, \(migration.unchangedCustomers) unchanged, "
-                    + "\(migration.movers.count) newly at risk or high churn risk")
+                    + "\(migration.movers.count) \(Migration.moversMeaning)")
             print(lines.joined(separator: "\n"))
             if let moversPath {
                 try OutputTransaction.write(moversPath, table: migration.moverTable)

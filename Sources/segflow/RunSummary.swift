@@ -1,5 +1,6 @@
 import Export
 import Foundation
+import History
 import LinearAlgebra
 import Pipeline
 import RunRecords
@@ -77,7 +78,7 @@ struct RunSummary {
         if let migration = outcome.migration, let previous = record.previousRunID {
             lines.append(
                 "  since run \(previous): \(Formatting.count(migration.newCustomers)) new, \(Formatting.count(migration.goneCustomers)) gone, "
-                    + "\(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) newly at risk or high churn risk (movers.csv)"
+                    + "\(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers.count)) \(Migration.moversMeaning) (movers.csv)"
             )
         }
         lines.append("  outputs in \(outcome.runDirectory) (published as current)")

@@ -33,6 +33,20 @@ import Testing
                 == ["b entered status at_risk from active", "b entered churn_risk high from medium"])
     }
 
+    /// Value tier and lifecycle stage are compared like the others; a customer whose tier
+    /// letter rises (A to B, A to C) dropped a tier and is a mover; a rise in value is not.
+    @Test func tierDropsAreMoversAndStagesMigrate() {
+        let earlier = Assignments(
+            customerIDs: ["a", "b", "c"], values: ["value_tier": ["A", "B", "A"], "lifecycle_stage": ["stability", "formation", "stability"]])
+        let later = Assignments(
+            customerIDs: ["a", "b", "c"], values: ["value_tier": ["C", "A", "A"], "lifecycle_stage": ["decline", "stability", "stability"]])
+        let migration = Migration(from: earlier, to: later)
+        #expect(migration.movers.map { "\($0.customerID) \($0.change) \($0.from)>\($0.to)" } == ["a dropped value_tier A>C"])
+        let stages = migration.flows.filter { $0.dimension == "lifecycle_stage" }.map { "\($0.from)>\($0.to)=\($0.customers)" }
+        #expect(stages == ["formation>stability=1", "stability>decline=1", "stability>stability=1"])
+        #expect(migration.unchangedCustomers == 1)
+    }
+
     @Test func assignmentsSurviveTheirFile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

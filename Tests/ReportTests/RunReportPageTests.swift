@@ -108,6 +108,6 @@ func sections(_ html: String) -> [String] {
         #expect(
             html.contains(
                 "\(Formatting.count(migration.newCustomers)) new customers, \(Formatting.count(migration.goneCustomers)) gone, "
-                    + "\(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers)) newly at risk"))
+                    + "\(Formatting.count(migration.unchangedCustomers)) unchanged, \(Formatting.count(migration.movers)) movers (newly at risk"))
     }
 }
