@@ -14,7 +14,7 @@ public struct ChurnRules: Sendable, Equatable {
     public var purchaseModel = PurchaseModelKind.bgnbd
     /// Days per model time unit: 7 (weeks) or 1 (days).
     public var unitDays: Double = 7
-    /// Horizon of `expected_purchases_<h>d`, of the churn label and of the holdout, in days.
+    /// Horizon of `expected_purchases`, of the churn label and of the holdout, in days.
     public var horizonDays: Int = 90
     public var penalizer: Double = 0
     public var clvMonths: Int = 12

@@ -46,7 +46,7 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         #expect(
             customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
                 + "tenure_days,interpurchase_mean_days,interpurchase_std_days,r_score,f_score,m_score,rfm_segment,value_tier,"
-                + "lifecycle_stage,status,cluster,cluster_label,p_alive,expected_purchases_90d,clv,expected_next_purchase,"
+                + "lifecycle_stage,status,cluster,cluster_label,p_alive,expected_purchases,clv,expected_next_purchase,"
                 + "churn_probability,churn_risk")
         #expect(result.stdout.contains("holdout (90d): AUC"))
         let report =

@@ -58,7 +58,7 @@ import Testing
         #expect(published.manifest.churn?.purchaseModel == model)
         let alive = try published.column("p_alive").map { try #require(Double($0)) }
         #expect(alive.count == published.rows.count && alive.allSatisfy { (0...1).contains($0) })
-        #expect(try published.column("expected_purchases_60d").allSatisfy { (Double($0) ?? -1) >= 0 })
+        #expect(try published.column("expected_purchases").allSatisfy { (Double($0) ?? -1) >= 0 })
         #expect(published.header.contains("churn_probability") == (classifier == "logistic"))
         #expect((published.manifest.churn?.rocAUC != nil) == (classifier == "logistic"))
     }

@@ -156,7 +156,7 @@ enum ChurnStage: PipelineStage {
     private static func columns(_ scores: ChurnScores, _ rules: ChurnRules) -> [Column] {
         var columns = [
             Column("p_alive", .real(scores.probabilityAlive)),
-            Column("expected_purchases_\(rules.horizonDays)d", .real(scores.expectedPurchases)),
+            Column("expected_purchases", .real(scores.expectedPurchases)),
             Column("clv", .real(scores.clv)),
             Column("expected_next_purchase", .text(scores.expectedNextPurchase.map { $0.map(CivilTime.dateString) ?? "" })),
         ]
