@@ -15,6 +15,8 @@ public struct ReportContent: Sendable {
     public var segmentValues: [(name: String, customers: Int, value: Double)] = []
     /// Per cluster (in `manifest.clustering.clusters` order): each feature's z-score.
     public var clusterFeatureNames: [String] = []
+    /// The features the clusters were fitted on; the heatmap marks them.
+    public var clusteredFeatures: Set<String> = []
     public var clusterZScores: [[Double]] = []
     public var churn: ChurnReport?
     public var migration: Migration?
@@ -154,8 +156,11 @@ public enum RunReportPage {
         if !content.clusterZScores.isEmpty {
             let rows = clustering.clusters.map { "\($0.cluster) · \($0.label) (\(percent($0.share)))" }
             html += figure(
-                SVGChart.heatmap(rows: rows, columns: content.clusterFeatureNames, values: content.clusterZScores),
-                "Cluster profiles: z-score of each cluster's mean feature against all customers (red above average, blue below).")
+                SVGChart.heatmap(
+                    rows: rows, columns: content.clusterFeatureNames.map { content.clusteredFeatures.contains($0) ? "\($0) *" : $0 },
+                    values: content.clusterZScores),
+                "Cluster profiles: z-score of each cluster's mean feature against all customers (red above average, blue below); "
+                    + "* marks the features the clusters were fitted on, the others describe them.")
         }
         html += table(
             ["cluster", "label", "customers", "share", "share of value"],

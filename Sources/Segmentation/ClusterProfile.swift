@@ -66,18 +66,34 @@ public struct ClusterProfile: Sendable, Equatable {
 /// Short readable names for clusters, from the features that set them apart most.
 enum ClusterLabeler {
     /// The words of the (at most three) features with |z| >= 0.5, strongest first; a cluster
-    /// whose customers bought once is "one-time" rather than "infrequent".
+    /// whose customers bought once is "one-time" rather than "infrequent". A label that says
+    /// nothing of recency ends with where the cluster's median customer stands in time, so
+    /// "frequent" never hides customers who stopped buying a year ago.
     static func label(_ profile: ClusterProfile, using names: Set<String>) -> String {
+        let words = featureWords(profile, using: names)
+        guard !words.contains(where: { recencyWords.contains($0) }),
+            let recency = profile.features.first(where: { $0.name == "recency_days" })?.median
+        else { return words.joined(separator: ", ") }
+        let standing = recency <= 90 ? "bought lately" : recency <= 365 ? "quiet for months" : "quiet for over a year"
+        return (words + [standing]).joined(separator: ", ")
+    }
+
+    static let recencyWords: Set<String> = {
+        guard let words = FeatureDescriptor.named("recency_days")?.clusterWords else { return [] }
+        return [words.high, words.low]
+    }()
+
+    private static func featureWords(_ profile: ClusterProfile, using names: Set<String>) -> [String] {
         let strongest = profile.features.filter {
             abs($0.zScore) >= 0.5 && FeatureDescriptor.named($0.name)?.clusterWords != nil && names.contains($0.name)
         }
         .sorted { abs($0.zScore) != abs($1.zScore) ? abs($0.zScore) > abs($1.zScore) : $0.name < $1.name }
         .prefix(3)
-        guard !strongest.isEmpty else { return "typical" }
+        guard !strongest.isEmpty else { return ["typical"] }
         return strongest.map { summary -> String in
             let words = FeatureDescriptor.named(summary.name)!.clusterWords!
             if summary.name == "frequency", summary.zScore < 0, summary.median == 1 { return "one-time" }
             return summary.zScore > 0 ? words.high : words.low
-        }.joined(separator: ", ")
+        }
     }
 }

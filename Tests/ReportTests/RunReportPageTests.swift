@@ -94,6 +94,9 @@ func sections(_ html: String) -> [String] {
         for stage in manifest.stages {
             #expect(html.contains("<tr><td>\(stage.stage)</td><td>\(Formatting.count(stage.rowsIn))</td><td>\(Formatting.count(stage.rowsOut))</td>"))
         }
+        // The heatmap marks the features clustered on.
+        for feature in ["recency_days", "frequency", "monetary_mean"] { #expect(html.contains(">\(feature) *<"), "\(feature)") }
+        #expect(!html.contains(">tenure_days *<"))
         let clustering = try #require(manifest.clustering)
         #expect(html.contains("<p>k = \(clustering.k) ("))
         for cluster in clustering.clusters {

@@ -115,3 +115,21 @@ import Testing
         return result
     }
 }
+
+@Suite struct ClusterLabelerTests {
+    func profile(_ features: [(String, Double, Double)]) -> ClusterProfile {
+        ClusterProfile(
+            cluster: 0, label: "", customers: 10, share: 0.1, valueShare: 0.1,
+            features: features.map { ClusterProfile.FeatureSummary(name: $0.0, mean: $0.2, median: $0.2, zScore: $0.1) })
+    }
+
+    /// A label that says nothing of recency ends with the median customer's standing: the
+    /// issue's "frequent" cluster with a median recency of 342 days is "quiet for months".
+    @Test func labelsNeverHideRecency() {
+        let names: Set = ["frequency", "recency_days", "monetary_total"]
+        #expect(ClusterLabeler.label(profile([("frequency", 1.2, 9), ("recency_days", 0.3, 342)]), using: names) == "frequent, quiet for months")
+        #expect(ClusterLabeler.label(profile([("frequency", 1.2, 9), ("recency_days", -0.9, 12)]), using: names) == "frequent, recent")
+        #expect(ClusterLabeler.label(profile([("frequency", 0.1, 3), ("recency_days", 0.2, 30)]), using: names) == "typical, bought lately")
+        #expect(ClusterLabeler.label(profile([("frequency", 0.1, 3), ("recency_days", 0.4, 700)]), using: names) == "typical, quiet for over a year")
+    }
+}

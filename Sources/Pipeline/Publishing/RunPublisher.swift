@@ -188,6 +188,7 @@ struct RunPublisher {
         if let profiles = context.clustering?.profiles {
             report.clusterFeatureNames = CustomerFeatures.numericNames.filter { name in profiles.first?.features.contains { $0.name == name } == true
             }
+            report.clusteredFeatures = Set(pipeline.segment?.kmeans?.rules.features.map(\.name) ?? [])
             report.clusterZScores = profiles.map { profile in
                 report.clusterFeatureNames.map { name in profile.features.first { $0.name == name }?.zScore ?? .nan }
             }
