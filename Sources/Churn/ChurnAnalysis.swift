@@ -71,8 +71,9 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     /// |ρ| > 0.3 between frequency and spend breaks Gamma-Gamma's assumption.
     public var frequencySpendCorrelation: Double?
     public var warnings: [String]
-    /// Model fitted at as_of − horizon; purchases predicted for the following horizon vs actual.
-    public var holdoutCalibrationEnd: String
+    /// Model fitted at as_of − horizon; purchases predicted for the following horizon vs
+    /// actual. Nil when the data has no room for the check (it was skipped, with a warning).
+    public var holdoutCalibrationEnd: String?
     public var holdoutByFrequency: [FrequencyBucket]
     public var classifierFeatures: [String]
     public var classifierCoefficients: [Double]?
@@ -106,7 +107,8 @@ public enum ChurnError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .tooLittleHistory(let needed, let available):
             return
-                "churn needs \(needed) days of history before as_of (twice the horizon) to train and check its models; the data covers \(available)"
+                "the churn classifier needs \(needed) days of history before as_of (twice the horizon) to train and evaluate; "
+                + "the data covers \(available)"
         case .fit(let reason): return reason
         }
     }
@@ -132,16 +134,28 @@ public struct ChurnAnalysis: Sendable {
         let asOfDay = features.asOfDay
         let horizon = rules.horizonDays
         let firstDay = (0..<transactions.rowCount).lazy.map { CivilTime.day(ofSeconds: transactions.time[$0]) }.min() ?? asOfDay
-        guard asOfDay - Int64(2 * horizon) > firstDay else {
+        // The classifier trains on the window before the last one: it needs two horizons. The
+        // purchase model alone scores with whatever history there is, as the literature
+        // calibrates on 39 weeks and predicts the next 39.
+        if rules.classifier, asOfDay - Int64(2 * horizon) <= firstDay {
             throw ChurnError.tooLittleHistory(needed: 2 * horizon, available: Int(asOfDay - firstDay))
         }
         var warnings: [String] = []
 
         // Holdout check of the purchase model: fit at as_of − horizon, predict the last horizon.
-        // The same snapshot is the classifier's evaluation window below.
+        // The same snapshot is the classifier's evaluation window below. Without a horizon of
+        // history before that, the check is skipped and the report says so.
         let holdoutDay = asOfDay - Int64(horizon)
-        let holdout = try snapshot(transactions, at: holdoutDay)
-        let buckets = holdoutBuckets(holdout.model, holdout.summary, actual: holdout.purchaseDaysAfter)
+        var holdout: Snapshot?
+        var buckets: [ChurnReport.FrequencyBucket] = []
+        if holdoutDay > firstDay {
+            holdout = try snapshot(transactions, at: holdoutDay)
+            buckets = holdoutBuckets(holdout!.model, holdout!.summary, actual: holdout!.purchaseDaysAfter)
+        } else {
+            warnings.append(
+                "the holdout check of the purchase model was skipped: it fits on the data before as_of − horizon, "
+                    + "and the data starts \(asOfDay - firstDay) days before as_of, within the \(horizon)-day horizon")
+        }
 
         // Final purchase and spend models at as_of.
         let summary = RepeatPurchaseSummary(transactions, asOfDay: asOfDay, unitDays: rules.unitDays)
@@ -195,13 +209,14 @@ public struct ChurnAnalysis: Sendable {
             purchaseModel: model.name, timeUnitDays: rules.unitDays, horizonDays: horizon,
             parameters: model.parameters, logLikelihood: model.logLikelihood, optimizer: model.optimizer,
             gammaGamma: spend.map { ["p": $0.p, "q": $0.q, "gamma": $0.gamma] }, frequencySpendCorrelation: spend?.frequencySpendCorrelation,
-            warnings: warnings, holdoutCalibrationEnd: CivilTime.dateString(days: holdoutDay - 1), holdoutByFrequency: buckets,
+            warnings: warnings, holdoutCalibrationEnd: holdout == nil ? nil : CivilTime.dateString(days: holdoutDay - 1),
+            holdoutByFrequency: buckets,
             classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
             classifierEvaluation: nil,
             population: rules.populationRecencyDays.map { "customers active within \($0) days of the snapshot" } ?? "every customer",
             populationCustomers: current.recencyDays.filter { inPopulation(recencyDays: $0) }.count, baselineEvaluation: nil)
 
-        if rules.classifier {
+        if rules.classifier, let holdout {
             // Train on the window before the last one, evaluate on the last, then refit on the
             // last window and score at as_of: every number is out of time.
             let trainDay = asOfDay - Int64(2 * horizon)

@@ -207,7 +207,7 @@ public enum RunReportPage {
             figures.append(
                 figure(
                     chart,
-                    "Purchase model, fitted up to \(escape(churn.holdoutCalibrationEnd)): predicted vs actual purchases in the next \(churn.horizonDays) days, by repeat purchases so far."
+                    "Purchase model, fitted up to \(escape(churn.holdoutCalibrationEnd ?? "?")): predicted vs actual purchases in the next \(churn.horizonDays) days, by repeat purchases so far."
                 ))
         }
         if let evaluation = churn.classifierEvaluation {

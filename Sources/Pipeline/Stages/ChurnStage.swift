@@ -178,7 +178,8 @@ enum ChurnStage: PipelineStage {
             switch error {
             case .tooLittleHistory:
                 throw SegflowError(
-                    .data, at: context.pipeline.location(of: "churn.horizon"), "churn: \(error)", hint: "shorten churn.horizon, or move as_of later")
+                    .data, at: context.pipeline.location(of: "churn.horizon"), "churn: \(error)",
+                    hint: "shorten churn.horizon, move as_of later, or set churn.model: none to score with the purchase model alone")
             case .fit:
                 throw SegflowError(
                     .data, at: context.pipeline.location(of: "churn"), "churn: \(error)",
