@@ -45,6 +45,14 @@ public struct BGNBDModel: PurchaseModel {
         return first / (1 + second)
     }
 
+    /// A customer alive at T with rate λ makes no purchase in the next h with probability
+    /// e^{−λh}, and under BG/NBD cannot drop out before purchasing again; over λ's posterior
+    /// Gamma(r + x, α + T) that is ((α + T) / (α + T + h))^{r + x}. So P(purchase within h) =
+    /// P(alive) · (1 − ((α + T) / (α + T + h))^{r + x}).
+    public func purchaseProbability(within horizon: Double, x: Double, tx: Double, t: Double) -> Double {
+        probabilityAlive(x: x, tx: tx, t: t) * (1 - pow((alpha + t) / (alpha + t + horizon), r + x))
+    }
+
     /// 2F1(a, b; c; z) for |z| < 1 by its power series, summed until terms vanish.
     static func gaussHypergeometric(_ a: Double, _ b: Double, _ c: Double, _ z: Double) -> Double {
         var term = 1.0, sum = 1.0

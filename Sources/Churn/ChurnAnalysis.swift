@@ -43,8 +43,13 @@ public struct ChurnScores: Sendable, Equatable {
     public var probabilityAlive: [Double] = []
     public var expectedPurchases: [Double] = []
     public var clv: [Double] = []
-    /// Days since the epoch of the expected next purchase; nil when none is expected.
-    public var expectedNextPurchase: [Int64?] = []
+    /// P(at least one purchase within the horizon), dropout included.
+    public var purchaseProbability: [Double] = []
+    /// Days since the epoch by which the probability of a next purchase reaches 25%, 50% (the
+    /// median time to the next purchase) and 75%; nil when it does not within ten years.
+    public var nextPurchaseQ1: [Int64?] = []
+    public var nextPurchase: [Int64?] = []
+    public var nextPurchaseQ3: [Int64?] = []
     public var churnProbability: [Double] = []
     public var churnRisk: [String] = []
 
@@ -75,6 +80,8 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     /// actual. Nil when the data has no room for the check (it was skipped, with a warning).
     public var holdoutCalibrationEnd: String?
     public var holdoutByFrequency: [FrequencyBucket]
+    /// The next-purchase median on the holdout: nil when the check was skipped.
+    public var nextPurchaseHoldout: NextPurchaseCheck?
     public var classifierFeatures: [String]
     public var classifierCoefficients: [Double]?
     public var classifierIntercept: Double?
@@ -88,6 +95,13 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     /// The purchase model alone as a churn score (fewer expected purchases, more risk), on
     /// the same holdout customers: what the classifier must beat.
     public var baselineEvaluation: BaselineEvaluation?
+
+    /// Customers whose next-purchase median at the holdout snapshot fell inside the horizon,
+    /// and the share of them who bought by that date: 0.5 when the definition holds.
+    public struct NextPurchaseCheck: Sendable, Equatable, Codable {
+        public var customersDated: Int
+        public var shareBoughtByDate: Double?
+    }
 
     /// Ranking metrics of the purchase-model baseline; it gives a score, not a calibrated
     /// probability, so log loss and Brier score do not apply.
@@ -123,6 +137,9 @@ public struct ChurnAnalysis: Sendable {
         self.rules = rules
         self.features = features
     }
+
+    /// The next-purchase dates reach at most this far: a date decades away is no forecast.
+    public static let nextPurchaseLimitDays = 3652.5
 
     public static let classifierFeatureNames = [
         "log1p_recency_days", "log1p_frequency", "log1p_monetary_total", "log1p_monetary_mean", "log1p_tenure_days",
@@ -181,28 +198,38 @@ public struct ChurnAnalysis: Sendable {
         scores.probabilityAlive = [Double](repeating: .nan, count: rows.count)
         scores.expectedPurchases = scores.probabilityAlive
         scores.clv = scores.probabilityAlive
-        scores.expectedNextPurchase = [Int64?](repeating: nil, count: rows.count)
+        scores.purchaseProbability = scores.probabilityAlive
+        scores.nextPurchaseQ1 = [Int64?](repeating: nil, count: rows.count)
+        scores.nextPurchase = scores.nextPurchaseQ1
+        scores.nextPurchaseQ3 = scores.nextPurchaseQ1
+        let limit = Self.nextPurchaseLimitDays / rules.unitDays
         // Each customer's scores are independent (the CLV sums twelve expectations): all cores.
-        scores.probabilityAlive.withUnsafeMutableBufferPointer { alive in
-            scores.expectedPurchases.withUnsafeMutableBufferPointer { expected in
-                scores.clv.withUnsafeMutableBufferPointer { clv in
-                    scores.expectedNextPurchase.withUnsafeMutableBufferPointer { next in
-                        Parallel.forEach(parts: 64) { part in
-                            for customer in Parallel.slice(part, of: 64, count: rows.count) {
-                                guard let row = rows[customer] else { continue }
-                                let (x, tx, t) = (summary.x[row], summary.tx[row], summary.t[row])
-                                alive[customer] = model.probabilityAlive(x: x, tx: tx, t: t)
-                                expected[customer] = model.expectedPurchases(horizon: horizonUnits, x: x, tx: tx, t: t)
-                                guard let value else { continue }
-                                clv[customer] = value.clv(
-                                    x: x, tx: tx, t: t, meanSpend: summary.spend[row], months: rules.clvMonths,
-                                    monthlyDiscountRate: rules.monthlyDiscountRate, margin: rules.margin)
-                                next[customer] = value.daysToNextPurchase(x: x, tx: tx, t: t).map { asOfDay + Int64($0.rounded()) }
-                            }
-                        }
+        let parts = 64
+        let perPart = Parallel.map(parts: parts) { part -> [(Int, Double, Double, Double, Double, [Int64?])] in
+            Parallel.slice(part, of: parts, count: rows.count).compactMap { customer in
+                guard let row = rows[customer] else { return nil }
+                let (x, tx, t) = (summary.x[row], summary.tx[row], summary.t[row])
+                let next = [0.25, 0.5, 0.75].map { probability in
+                    model.timeToPurchase(probability: probability, x: x, tx: tx, t: t, limit: limit).map {
+                        asOfDay + Int64(($0 * rules.unitDays).rounded(.up))
                     }
                 }
+                let clv =
+                    value?.clv(
+                        x: x, tx: tx, t: t, meanSpend: summary.spend[row], months: rules.clvMonths,
+                        monthlyDiscountRate: rules.monthlyDiscountRate, margin: rules.margin) ?? .nan
+                return (
+                    customer, model.probabilityAlive(x: x, tx: tx, t: t), model.expectedPurchases(horizon: horizonUnits, x: x, tx: tx, t: t),
+                    model.purchaseProbability(within: horizonUnits, x: x, tx: tx, t: t), clv, next
+                )
             }
+        }
+        for (customer, alive, expected, purchase, clv, next) in perPart.joined() {
+            scores.probabilityAlive[customer] = alive
+            scores.expectedPurchases[customer] = expected
+            scores.purchaseProbability[customer] = purchase
+            scores.clv[customer] = clv
+            (scores.nextPurchaseQ1[customer], scores.nextPurchase[customer], scores.nextPurchaseQ3[customer]) = (next[0], next[1], next[2])
         }
 
         var report = ChurnReport(
@@ -210,7 +237,7 @@ public struct ChurnAnalysis: Sendable {
             parameters: model.parameters, logLikelihood: model.logLikelihood, optimizer: model.optimizer,
             gammaGamma: spend.map { ["p": $0.p, "q": $0.q, "gamma": $0.gamma] }, frequencySpendCorrelation: spend?.frequencySpendCorrelation,
             warnings: warnings, holdoutCalibrationEnd: holdout == nil ? nil : CivilTime.dateString(days: holdoutDay - 1),
-            holdoutByFrequency: buckets,
+            holdoutByFrequency: buckets, nextPurchaseHoldout: holdout.map(nextPurchaseCheck),
             classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
             classifierEvaluation: nil,
             population: rules.populationRecencyDays.map { "customers active within \($0) days of the snapshot" } ?? "every customer",
@@ -256,14 +283,17 @@ public struct ChurnAnalysis: Sendable {
         var summary: RepeatPurchaseSummary
         var model: any PurchaseModel
         var purchaseDaysAfter: [String: Int]
+        /// Each customer's first purchase day in the horizon that followed, if any.
+        var firstPurchaseAfter: [String: Int64]
     }
 
     private func snapshot(_ transactions: CustomerTransactions, at day: Int64) throws -> Snapshot {
         let known = transactions.truncated(before: day * CivilTime.secondsPerDay)
         let summary = RepeatPurchaseSummary(known, asOfDay: day, unitDays: rules.unitDays)
+        let after = Self.purchaseDays(transactions, in: day..<(day + Int64(rules.horizonDays)))
         return Snapshot(
             day: day, known: known, summary: summary, model: try fitPurchases(summary),
-            purchaseDaysAfter: Self.purchaseDays(transactions, in: day..<(day + Int64(rules.horizonDays))))
+            purchaseDaysAfter: after.mapValues(\.count), firstPurchaseAfter: after.compactMapValues(\.first))
     }
 
     private func inPopulation(recencyDays: Int64) -> Bool {
@@ -344,18 +374,36 @@ public struct ChurnAnalysis: Sendable {
         }
     }
 
-    /// Distinct purchase days of each customer in a window of days.
-    static func purchaseDays(_ transactions: CustomerTransactions, in window: Range<Int64>) -> [String: Int] {
-        var result: [String: Int] = [:]
+    /// The number of distinct purchase days of each customer in a window of days, and the first.
+    static func purchaseDays(_ transactions: CustomerTransactions, in window: Range<Int64>) -> [String: (count: Int, first: Int64?)] {
+        var result: [String: (count: Int, first: Int64?)] = [:]
         for customer in 0..<transactions.customerCount {
             let days = Set(
                 transactions.rows(of: customer).compactMap { row -> Int64? in
                     let day = CivilTime.day(ofSeconds: transactions.time[row])
                     return window.contains(day) && transactions.amount[row] >= 0 ? day : nil
                 })
-            result[transactions.customerIDs[customer]] = days.count
+            result[transactions.customerIDs[customer]] = (days.count, days.min())
         }
         return result
+    }
+
+    /// Out of time, the next-purchase median's own promise: among the customers whose median
+    /// date at the holdout snapshot falls inside the horizon, the share who bought by it.
+    private func nextPurchaseCheck(_ snapshot: Snapshot) -> ChurnReport.NextPurchaseCheck {
+        let summary = snapshot.summary
+        var dated = 0, bought = 0
+        for row in 0..<summary.count {
+            guard
+                let time = snapshot.model.timeToPurchase(
+                    probability: 0.5, x: summary.x[row], tx: summary.tx[row], t: summary.t[row],
+                    limit: Double(rules.horizonDays) / rules.unitDays)
+            else { continue }
+            dated += 1
+            let date = snapshot.day + Int64((time * rules.unitDays).rounded(.up))
+            if let first = snapshot.firstPurchaseAfter[summary.customerIDs[row]], first < date { bought += 1 }
+        }
+        return ChurnReport.NextPurchaseCheck(customersDated: dated, shareBoughtByDate: dated > 0 ? Double(bought) / Double(dated) : nil)
     }
 
     private func holdoutBuckets(_ model: any PurchaseModel, _ summary: RepeatPurchaseSummary, actual: [String: Int]) -> [ChurnReport.FrequencyBucket]

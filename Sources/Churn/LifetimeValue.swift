@@ -36,13 +36,4 @@ public struct LifetimeValue: Sendable {
         }
         return value
     }
-
-    /// Days from as_of to the expected next purchase of a repeat customer who is still
-    /// active: 1 / E[λ | history, alive] = (α + T) / (r + x) time units. Nil when the
-    /// customer is more likely gone than active (P(alive) < 0.5), and for one-time buyers
-    /// (x = 0), whom BG/NBD holds alive by construction and who have no rate of their own.
-    public func daysToNextPurchase(x: Double, tx: Double, t: Double) -> Double? {
-        guard x > 0, purchases.probabilityAlive(x: x, tx: tx, t: t) >= 0.5 else { return nil }
-        return (purchases.alpha + t) / (purchases.r + x) * unitDays
-    }
 }

@@ -52,6 +52,27 @@ public struct ParetoNBDModel: Sendable, Equatable {
         return rateTimesLifetime * probabilityAlive(x: x, tx: tx, t: t)
     }
 
+    /// A customer alive at T makes the next purchase at u with density λ e^{−(λ+μ)u}; over the
+    /// posteriors λ ~ Gamma(r + x, α + T) and μ ~ Gamma(s, β + T), independent given alive,
+    /// that is (r + x)/(α + T) · ((α + T)/(α + T + u))^{r+x+1} · ((β + T)/(β + T + u))^s.
+    /// Integrated over (0, h] by 32-point Gauss-Legendre on a log scale of u, times P(alive).
+    public func purchaseProbability(within horizon: Double, x: Double, tx: Double, t: Double) -> Double {
+        guard horizon > 0 else { return 0 }
+        let purchaseScale = alpha + t, dropoutScale = beta + t
+        func density(_ u: Double) -> Double {
+            (r + x) / purchaseScale * pow(purchaseScale / (purchaseScale + u), r + x + 1) * pow(dropoutScale / (dropoutScale + u), s)
+        }
+        // u = e^v − 1 scaled: the density falls over orders of magnitude of u.
+        let upper = log1p(horizon / purchaseScale)
+        var integral = 0.0
+        for (node, weight) in zip(GaussLegendre.nodes32, GaussLegendre.weights32) {
+            let v = upper * (node + 1) / 2
+            let u = purchaseScale * expm1(v)
+            integral += weight * density(u) * purchaseScale * exp(v)
+        }
+        return probabilityAlive(x: x, tx: tx, t: t) * min(integral * upper / 2, 1)
+    }
+
     /// The likelihood as common + ln(e^alive + e^dead): `alive` for a customer still alive at
     /// T, `dead` for one who died between t_x and T (−∞ when t_x = T).
     static func likelihoodTerms(

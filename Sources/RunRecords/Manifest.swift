@@ -148,12 +148,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var populationCustomers: Int?
         /// The purchase model alone as a churn score, on the same holdout.
         public var baselineRocAUC: Double?
+        /// Of the holdout customers whose next-purchase median fell inside the horizon, the
+        /// share who bought by it (the definition promises half).
+        public var nextPurchaseHoldoutShare: Double?
 
         /// `rocAuc`: written `roc_auc`, which reads back as `rocAuc`, never as `rocAUC`, so
         /// the keys are spelled so that a manifest round-trips.
         enum CodingKeys: String, CodingKey {
             case purchaseModel, parameters, logLikelihood, horizonDays, logLoss, brierScore, topDecileLift, topDecileCapture, warnings
-            case population, populationCustomers
+            case population, populationCustomers, nextPurchaseHoldoutShare
             case rocAUC = "rocAuc"
             case baselineRocAUC = "baselineRocAuc"
         }
@@ -161,7 +164,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         public init(
             purchaseModel: String, parameters: [String: Double], logLikelihood: Double, horizonDays: Int, rocAUC: Double?,
             logLoss: Double?, brierScore: Double?, topDecileLift: Double?, topDecileCapture: Double?, warnings: [String],
-            population: String? = nil, populationCustomers: Int? = nil, baselineRocAUC: Double? = nil
+            population: String? = nil, populationCustomers: Int? = nil, baselineRocAUC: Double? = nil,
+            nextPurchaseHoldoutShare: Double? = nil
         ) {
             self.purchaseModel = purchaseModel
             self.parameters = parameters
@@ -176,6 +180,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.population = population
             self.populationCustomers = populationCustomers
             self.baselineRocAUC = baselineRocAUC
+            self.nextPurchaseHoldoutShare = nextPurchaseHoldoutShare
         }
     }
 

@@ -27,6 +27,15 @@ public enum Parallel {
         }
     }
 
+    /// `body(part)` for every part, run as `forEach` runs them, the results in part order.
+    public static func map<Result>(parts: Int, _ body: (Int) -> Result) -> [Result] {
+        var results = [Result?](repeating: nil, count: parts)
+        results.withUnsafeMutableBufferPointer { results in
+            forEach(parts: parts) { part in results[part] = body(part) }
+        }
+        return results.map { $0! }
+    }
+
     /// The `part`-th of `parts` contiguous, near-equal slices of `0..<count`.
     public static func slice(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
         (count * part / parts)..<(count * (part + 1) / parts)

@@ -68,6 +68,10 @@ struct RunSummary {
                         churn.horizonDays, auc, churn.logLoss ?? .nan, churn.brierScore ?? .nan,
                         churn.topDecileLift ?? .nan, (churn.topDecileCapture ?? .nan) * 100))
             }
+            if let share = churn.nextPurchaseHoldoutShare {
+                lines.append(
+                    String(format: "    next purchase: %.1f%% of the holdout customers dated inside it bought by their median date", share * 100))
+            }
             if let population = churn.population, let customers = churn.populationCustomers {
                 lines.append(
                     "    scored: \(population), \(Formatting.count(customers)) customers"

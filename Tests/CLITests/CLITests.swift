@@ -46,8 +46,8 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         #expect(
             customers[0] == "customer_id,first_purchase,last_purchase,recency_days,frequency,monetary_total,monetary_mean,"
                 + "tenure_days,interpurchase_mean_days,interpurchase_std_days,r_score,f_score,m_score,rfm_segment,value_tier,"
-                + "lifecycle_stage,status,cluster,cluster_label,p_alive,expected_purchases,clv,expected_next_purchase,"
-                + "churn_probability,churn_risk")
+                + "lifecycle_stage,status,cluster,cluster_label,p_alive,expected_purchases,p_purchase,clv,next_purchase_q1,"
+                + "next_purchase,next_purchase_q3,churn_probability,churn_risk")
         #expect(result.stdout.contains("holdout (90d): AUC"))
         let report =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("current/model_report.json"))))

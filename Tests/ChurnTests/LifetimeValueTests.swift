@@ -1,4 +1,5 @@
 import Churn
+import Foundation
 import Testing
 
 @Suite struct LifetimeValueTests {
@@ -59,11 +60,19 @@ import Testing
         #expect(abs(spend.expectedSpend(x: 2, meanSpend: 22.35) - ((1 - weight) * populationMean + weight * 22.35)) < 1e-12)
     }
 
-    @Test func nextPurchaseOnlyForLikelyActiveCustomers() throws {
-        let value = LifetimeValue(purchases: purchases, spend: spend, unitDays: 7)
-        let days = try #require(value.daysToNextPurchase(x: 10, tx: 38, t: 38.86))
-        #expect(abs(days - (4.414 + 38.86) / (0.243 + 10) * 7) < 1e-9)
-        // Bought often early, silent for 30 weeks: more likely gone.
-        #expect(value.daysToNextPurchase(x: 10, tx: 8, t: 38.86) == nil)
+    /// The next-purchase quantiles by hand: P(purchase within h) = P(alive) · (1 − ((α + T) /
+    /// (α + T + h))^{r + x}), so the time to probability q is (α + T) · ((1 − q / P(alive))^{−1 /
+    /// (r + x)} − 1). A customer whose P(alive) is below q never reaches it.
+    @Test func nextPurchaseQuantilesByHand() throws {
+        let alive = purchases.probabilityAlive(x: 10, tx: 38, t: 38.86)
+        for q in [0.25, 0.5, 0.75] {
+            let expected = (4.414 + 38.86) * (pow(1 - q / alive, -1 / (0.243 + 10)) - 1)
+            let time = try #require(purchases.timeToPurchase(probability: q, x: 10, tx: 38, t: 38.86, limit: 520))
+            #expect(abs(time - expected) <= 1e-5 * expected, "q \(q): \(time) against \(expected)")
+            #expect(abs(purchases.purchaseProbability(within: time, x: 10, tx: 38, t: 38.86) - q) < 1e-6)
+        }
+        // Bought often early, silent for 30 weeks: more likely gone, so no median.
+        #expect(purchases.probabilityAlive(x: 10, tx: 8, t: 38.86) < 0.5)
+        #expect(purchases.timeToPurchase(probability: 0.5, x: 10, tx: 8, t: 38.86, limit: 520) == nil)
     }
 }

@@ -168,7 +168,8 @@ struct RunPublisher {
                     topDecileCapture: report.classifierEvaluation?.topDecileCapture, warnings: report.warnings,
                     population: report.classifierEvaluation == nil ? nil : report.population,
                     populationCustomers: report.classifierEvaluation == nil ? nil : report.populationCustomers,
-                    baselineRocAUC: report.baselineEvaluation?.rocAUC)
+                    baselineRocAUC: report.baselineEvaluation?.rocAUC,
+                    nextPurchaseHoldoutShare: report.nextPurchaseHoldout?.shareBoughtByDate)
             },
             migration: migration.map {
                 Manifest.Migration(

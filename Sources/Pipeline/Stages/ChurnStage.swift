@@ -152,13 +152,18 @@ enum ChurnStage: PipelineStage {
         columns(ChurnScores(), config.rules).map(\.schema)
     }
 
+    private static func date(_ day: Int64?) -> String { day.map(CivilTime.dateString) ?? "" }
+
     /// The churn columns of the customers table, the classifier's only when it runs.
     private static func columns(_ scores: ChurnScores, _ rules: ChurnRules) -> [Column] {
         var columns = [
             Column("p_alive", .real(scores.probabilityAlive)),
             Column("expected_purchases", .real(scores.expectedPurchases)),
+            Column("p_purchase", .real(scores.purchaseProbability)),
             Column("clv", .real(scores.clv)),
-            Column("expected_next_purchase", .text(scores.expectedNextPurchase.map { $0.map(CivilTime.dateString) ?? "" })),
+            Column("next_purchase_q1", .text(scores.nextPurchaseQ1.map(date))),
+            Column("next_purchase", .text(scores.nextPurchase.map(date))),
+            Column("next_purchase_q3", .text(scores.nextPurchaseQ3.map(date))),
         ]
         if rules.classifier {
             columns += [Column("churn_probability", .real(scores.churnProbability)), Column("churn_risk", .text(scores.churnRisk))]
