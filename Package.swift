@@ -51,7 +51,7 @@ let package = Package(
             ]
         ),
         .target(name: "Statistics"),
-        .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features"]),
+        .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features", "Segmentation"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features", "CKMeansKernels"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(name: "History", dependencies: ["SegflowCore", "Ingest"]),

@@ -2,6 +2,7 @@ import Features
 import Foundation
 import LinearAlgebra
 import SegflowCore
+import Segmentation
 
 /// The `churn` settings of a pipeline file.
 public struct ChurnRules: Sendable, Equatable {
@@ -30,6 +31,8 @@ public struct ChurnRules: Sendable, Equatable {
     /// the snapshot (status `new` or `active`). The classifier is trained, evaluated and
     /// scored on it alone; nil takes every customer who ever bought.
     public var populationRecencyDays: Int? = 90
+    /// The status rules, for the classifier's metrics per status.
+    public var lifecycle = LifecycleRules()
 
     /// `churn_risk` of a customer outside the churn population, whose `churn_probability`
     /// is left empty: already inactive, not about to leave.
@@ -88,6 +91,9 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     /// Trained on as_of − 2·horizon, evaluated on the labels of the last horizon, on the
     /// churn population at the evaluation snapshot.
     public var classifierEvaluation: ClassifierEvaluation?
+    /// The same metrics for the holdout customers of each status at the snapshot (statuses
+    /// with fewer than 30 customers, or a single outcome, are left out).
+    public var classifierEvaluationByStatus: [String: ClassifierEvaluation]?
     /// Who the classifier covers: "active within N days" or "every customer".
     public var population: String
     /// Customers in the churn population at as_of, and of all customers scored.
@@ -239,7 +245,7 @@ public struct ChurnAnalysis: Sendable {
             warnings: warnings, holdoutCalibrationEnd: holdout == nil ? nil : CivilTime.dateString(days: holdoutDay - 1),
             holdoutByFrequency: buckets, nextPurchaseHoldout: holdout.map(nextPurchaseCheck),
             classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
-            classifierEvaluation: nil,
+            classifierEvaluation: nil, classifierEvaluationByStatus: nil,
             population: rules.populationRecencyDays.map { "customers active within \($0) days of the snapshot" } ?? "every customer",
             populationCustomers: current.recencyDays.filter { inPopulation(recencyDays: $0) }.count, baselineEvaluation: nil)
 
@@ -252,7 +258,16 @@ public struct ChurnAnalysis: Sendable {
             let regression = LogisticRegression(inverseRegularization: rules.inverseRegularization)
             do {
                 let trained = try regression.fit(features: train.features, labels: train.churned)
-                report.classifierEvaluation = ClassifierEvaluation(probabilities: trained.probabilities(test.features), outcomes: test.churned)
+                let predicted = trained.probabilities(test.features)
+                report.classifierEvaluation = ClassifierEvaluation(probabilities: predicted, outcomes: test.churned)
+                var byStatus: [String: ClassifierEvaluation] = [:]
+                for status in Set(test.status) {
+                    let members = test.status.indices.filter { test.status[$0] == status }
+                    let outcomes = members.map { test.churned[$0] }
+                    guard members.count >= 30, outcomes.contains(true), outcomes.contains(false) else { continue }
+                    byStatus[status] = ClassifierEvaluation(probabilities: members.map { predicted[$0] }, outcomes: outcomes)
+                }
+                report.classifierEvaluationByStatus = byStatus
                 // Rank-equivalent to −expected purchases, inside (0, 1].
                 let baseline = ClassifierEvaluation(probabilities: test.expectedPurchases.map { 1 / (1 + max($0, 0)) }, outcomes: test.churned)
                 report.baselineEvaluation = ChurnReport.BaselineEvaluation(
@@ -306,6 +321,8 @@ public struct ChurnAnalysis: Sendable {
         var features: Matrix<Double>
         var churned: [Bool]
         var expectedPurchases: [Double]
+        /// Each customer's status at the snapshot.
+        var status: [String]
     }
 
     private func labelledWindow(_ snapshot: Snapshot) -> LabelledWindow {
@@ -315,7 +332,8 @@ public struct ChurnAnalysis: Sendable {
         return LabelledWindow(
             features: Matrix(
                 rows: kept.count, columns: columns, elements: kept.flatMap { all.features.elements[($0 * columns)..<(($0 + 1) * columns)] }),
-            churned: kept.map { all.churned[$0] }, expectedPurchases: kept.map { all.expected[$0] })
+            churned: kept.map { all.churned[$0] }, expectedPurchases: kept.map { all.expected[$0] },
+            status: kept.map { rules.lifecycle.status(tenureDays: all.values.tenureDays[$0], recencyDays: all.values.recencyDays[$0]).rawValue })
     }
 
     /// Features at the snapshot's day and labels "no purchase in the following horizon", for

@@ -195,6 +195,13 @@ public enum RunReportPage {
                 population += String(format: ", against %.3f for the purchase model's expected purchases alone", baseline)
             }
             html += "<p>\(population).</p>"
+            if let byStatus = churn.classifierEvaluationByStatus, !byStatus.isEmpty {
+                html += table(
+                    ["status at the snapshot", "customers", "churned", "AUC"],
+                    byStatus.sorted { $0.key < $1.key }.map {
+                        [$0.key, Formatting.count($0.value.count), percent($0.value.positiveRate), String(format: "%.3f", $0.value.rocAUC ?? .nan)]
+                    })
+            }
         }
         for warning in churn.warnings { html += "<p class=\"warn\">\(escape(warning))</p>" }
         var figures: [String] = []

@@ -37,6 +37,11 @@ import Testing
         let evaluation = try #require(report.classifierEvaluation)
         #expect((evaluation.rocAUC ?? 0) > 0.7, "holdout AUC \(evaluation.rocAUC ?? .nan)")
         #expect(evaluation.positiveRate < 0.5, "active customers mostly stay: base rate \(evaluation.positiveRate)")
+        // Per status at the evaluation snapshot: only statuses of the population, each its own AUC.
+        let byStatus = try #require(report.classifierEvaluationByStatus)
+        #expect(!byStatus.isEmpty && Set(byStatus.keys).isSubset(of: ["new", "active"]), "\(byStatus.keys)")
+        #expect(byStatus.values.reduce(0) { $0 + $1.count } <= evaluation.count)
+        #expect(byStatus.values.allSatisfy { ($0.rocAUC ?? -1) >= 0 && ($0.rocAUC ?? 2) <= 1 })
         let baseline = try #require(report.baselineEvaluation?.rocAUC)
         #expect(baseline > 0.5 && baseline < 1, "baseline AUC \(baseline)")
         #expect(report.holdoutByFrequency.reduce(0) { $0 + $1.customers } > 0)

@@ -173,8 +173,8 @@ enum ChurnStage: PipelineStage {
 
     static func run(_ config: ChurnSection, _ context: inout RunContext) throws {
         var rules = config.rules
-        rules.populationRecencyDays =
-            config.population == .active ? (context.pipeline.segment?.lifecycle.rules ?? LifecycleRules()).activeWithinDays : nil
+        rules.lifecycle = context.pipeline.segment?.lifecycle.rules ?? LifecycleRules()
+        rules.populationRecencyDays = config.population == .active ? rules.lifecycle.activeWithinDays : nil
         guard let builder = context.featureBuilder else { preconditionFailure("churn runs after features") }
         var (scores, report): (ChurnScores, ChurnReport)
         do {
