@@ -75,11 +75,13 @@ public struct FeatureBuilder: Sendable {
             }
             gapStd = (squares / gapCount).squareRoot()
         }
-        // Purchase rate in the trend window over the rate before it, when there is a before.
+        // Purchase rate in the trend window over the rate before it, when the before is at
+        // least as long as the window: over a few days before it, a steady buyer's earlier rate
+        // is noise (one purchase in 10 days is 3× their usual rate, and they look in decline).
         var trend = Double.nan
         let windowStartDay = asOfDay - Int64(windows.trendDays)
         let firstDay = CivilTime.day(ofSeconds: first)
-        if firstDay < windowStartDay {
+        if firstDay <= windowStartDay - Int64(windows.trendDays) {
             let windowStart = windowStartDay * CivilTime.secondsPerDay
             let recent = times.reduce(0) { $0 + ($1 >= windowStart ? 1 : 0) }
             let earlierRate = Double(times.count - recent) / Double(windowStartDay - firstDay)

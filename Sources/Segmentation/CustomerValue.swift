@@ -36,6 +36,13 @@ public enum CustomerValue {
 }
 
 extension CustomerValue {
+    /// The middle value (the mean of the two middle ones for an even count); +∞ when empty.
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return .infinity }
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
     /// The Pareto (Lorenz-style) curve: at `points` + 1 evenly spaced shares of customers,
     /// ranked by value, the share of total value they hold, from (0, 0) to (1, 1). Empty
     /// when the total is not positive.

@@ -35,14 +35,25 @@ public struct LifecycleRules: Sendable, Equatable {
         return .lost
     }
 
+    /// Whether a customer has got past exploration: more than `explorationMaxPurchases`
+    /// purchases and no longer new. Only such a customer has a relationship that can form,
+    /// peak or decline.
+    public func isEstablished(purchases: Int64, status: Status) -> Bool {
+        purchases > Int64(explorationMaxPurchases) && status != .new
+    }
+
     /// `rateTrend`: purchases per day in the recent window over purchases per day before it
-    /// (nil when the customer has no history before the window).
-    public func stage(purchases: Int64, status: Status, rateTrend: Double?) -> Stage {
+    /// (nil without a history before the window at least as long as it). `valuable`: value at
+    /// least the median of the established customers'. First match wins:
+    /// exploration (not established: never formed, so never declining), decline (lapsed,
+    /// lost, or the rate fell below `declineRatio`), formation (growing, too little history to
+    /// tell, or steady but below the median value), stability (steady and valuable: the peak).
+    public func stage(purchases: Int64, status: Status, rateTrend: Double?, valuable: Bool) -> Stage {
+        guard isEstablished(purchases: purchases, status: status) else { return .exploration }
         if status == .lapsed || status == .lost { return .decline }
-        if purchases <= Int64(explorationMaxPurchases) || status == .new { return .exploration }
         guard let rateTrend else { return .formation }
         if rateTrend < declineRatio { return .decline }
-        if rateTrend >= growthRatio { return .formation }
+        if rateTrend >= growthRatio || !valuable { return .formation }
         return .stability
     }
 }

@@ -40,6 +40,24 @@ import Testing
         #expect(isClose(values.interpurchaseStdDays[0], 2))
     }
 
+    /// A steady buyer, one purchase every 10 days. With the default 180-day window the trend
+    /// needs 180 days of history before the window: "short" started 10 days before it (its
+    /// trend would read 0.33, a decline, from one purchase) and has none; "long" started 400
+    /// days before as_of and buys at the same rate in and before the window: 1.
+    @Test func theTrendNeedsAPreWindowAsLongAsTheWindow() {
+        var rows: [(String, String, Int64, Double)] = []
+        let windowStart = asOfDay - 180
+        for (id, firstDay) in [("short", windowStart - 10), ("long", asOfDay - 400)] {
+            for (index, day) in stride(from: firstDay, to: asOfDay, by: 10).enumerated() {
+                rows.append((id, "\(id)\(index)", day * 86_400 + 43_200, 10))
+            }
+        }
+        let (values, _, _) = features(rows)
+        #expect(values.customerID == ["short", "long"])
+        #expect(values.purchaseRateTrend[0].isNaN)
+        #expect(isClose(values.purchaseRateTrend[1], 1, relative: 0.06), "\(values.purchaseRateTrend[1])")
+    }
+
     @Test func singlePurchaseHasNoInterpurchase() {
         let (values, _, table) = features([("b", "o1", Fixtures.seconds(2024, 3, 31, 23), 8.0)])
         #expect(values.recencyDays == [1])

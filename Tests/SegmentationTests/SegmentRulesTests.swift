@@ -64,6 +64,26 @@ import Testing
         #expect(CustomerValue.paretoShare([0, 0], topFraction: 0.2) == nil)
     }
 
+    /// The four stages by hand (defaults: exploration up to 2 purchases, decline below 0.5,
+    /// formation from 1.5): who never formed a relationship cannot decline from one; the peak
+    /// is steady and valuable.
+    @Test func lifecycleStagesFollowTheRelationship() {
+        let rules = LifecycleRules()
+        func stage(_ purchases: Int64, _ status: LifecycleRules.Status, _ trend: Double?, valuable: Bool = true) -> String {
+            rules.stage(purchases: purchases, status: status, rateTrend: trend, valuable: valuable).rawValue
+        }
+        #expect(stage(1, .lost, nil) == "exploration")  // one purchase, years ago
+        #expect(stage(2, .lapsed, 0.1) == "exploration")
+        #expect(stage(5, .new, 3) == "exploration")
+        #expect(stage(12, .lost, nil) == "decline")
+        #expect(stage(12, .active, 0.3) == "decline")
+        #expect(stage(12, .active, 2) == "formation")
+        #expect(stage(12, .active, nil) == "formation")  // too little history to tell
+        #expect(stage(12, .active, 1, valuable: false) == "formation")  // steady, below the median value
+        #expect(stage(12, .active, 1) == "stability")
+        #expect(stage(12, .atRisk, 1) == "stability")
+    }
+
     /// Ten customers, cutoffs 20% / 50%: two A, three B, five C. The two 90s hold ranks 2 and
     /// 3, mean rank 2.5, past 20% of 10: both B. Customers without positive value are C
     /// whatever their rank, and equal values share a tier.
