@@ -11,22 +11,13 @@ Usage: python btyd_vs_lifetimes.py BINARY   (BINARY: the built numerics-driver)
 """
 import os
 import subprocess
-import sys
-import tempfile
 
 import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.utils import summary_data_from_transaction_data
 
-binary = sys.argv[1]
-work = tempfile.mkdtemp(prefix="segflow-crosscheck-")
-results = []
-
-
-def report(ok, text):
-    results.append(ok)
-    print(f"{'ok  ' if ok else 'FAIL'} {text}", flush=True)
+from crosscheck import binary, finish, report, work
 
 
 def relative(ours, theirs):
@@ -81,6 +72,4 @@ reference = np.asarray(gamma_gamma.conditional_expected_average_profit(repeat["f
 difference = relative(spend, reference)
 report(difference <= 1e-4, f"expected spend of {len(repeat)} repeat buyers: max relative difference {difference:.1e}")
 
-failed = results.count(False)
-print(f"crosscheck: {len(results) - failed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

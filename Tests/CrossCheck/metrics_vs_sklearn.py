@@ -9,21 +9,12 @@ Usage: python metrics_vs_sklearn.py BINARY   (BINARY: the built numerics-driver)
 """
 import os
 import subprocess
-import sys
-import tempfile
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, silhouette_score
 
-binary = sys.argv[1]
-work = tempfile.mkdtemp(prefix="segflow-crosscheck-")
-results = []
-
-
-def report(ok, text):
-    results.append(ok)
-    print(f"{'ok  ' if ok else 'FAIL'} {text}", flush=True)
+from crosscheck import binary, finish, report, work
 
 
 rng = np.random.default_rng(5)
@@ -64,6 +55,4 @@ for rows, decimals, extremes in ((5000, 2, False), (20000, None, False), (3000, 
     report(difference <= 1e-9, f"AUC, log loss, Brier on {rows} scores (decimals {decimals}, 0 and 1 present: {extremes}): "
            f"segflow {np.round(ours, 6)}, scikit-learn {np.round(theirs, 6)}, max |difference| {difference:.1e}")
 
-failed = results.count(False)
-print(f"crosscheck: {len(results) - failed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
