@@ -183,6 +183,7 @@ public struct ChurnAnalysis: Sendable {
         // Final purchase and spend models at as_of.
         let summary = RepeatPurchaseSummary(transactions, asOfDay: asOfDay, unitDays: rules.unitDays)
         let model = try fitPurchases(summary)
+        if let warning = Self.blindSpotWarning(model, summary) { warnings.append(warning) }
         let spend: GammaGammaModel?
         do { spend = try GammaGamma(penalizer: rules.penalizer).fit(summary) } catch {
             spend = nil
@@ -390,6 +391,20 @@ public struct ChurnAnalysis: Sendable {
         } catch let error as ModelFitError {
             throw ChurnError.fit(error.reason)
         }
+    }
+
+    /// BG/NBD's known blind spot: a customer can only drop out after a repeat purchase, so every
+    /// one-time buyer has P(alive) = 1, however long ago the purchase was. Told when one-time
+    /// buyers whose purchase is over a year old are a tenth of the customers or more.
+    public static func blindSpotWarning(_ model: any PurchaseModel, _ summary: RepeatPurchaseSummary) -> String? {
+        guard model is BGNBDModel, summary.count > 0 else { return nil }
+        let yearInUnits = 365 / summary.unitDays
+        let stale = (0..<summary.count).filter { summary.x[$0] == 0 && summary.t[$0] > yearInUnits }.count
+        guard Double(stale) >= 0.1 * Double(summary.count) else { return nil }
+        return String(
+            format: "BG/NBD holds every one-time buyer alive (p_alive = 1): %d customers (%.0f%%) bought once, over a year ago; "
+                + "their p_alive, expected purchases and clv are too high. purchase_model: pareto_nbd lets them lapse",
+            stale, 100 * Double(stale) / Double(summary.count))
     }
 
     /// The number of distinct purchase days of each customer in a window of days, and the first.

@@ -70,6 +70,28 @@ import Testing
             (evaluation.rocAUC ?? 0) > 0.8 && evaluation.positiveRate > 0.5, "AUC \(evaluation.rocAUC ?? .nan), base rate \(evaluation.positiveRate)")
     }
 
+    /// BG/NBD's blind spot is told when stale one-time buyers are a tenth of the customers or
+    /// more (here 2 of 10, bought once 60 and 80 weeks ago), never for Pareto/NBD.
+    @Test func bgnbdBlindSpotIsToldWhenItCoversManyCustomers() {
+        var summary = RepeatPurchaseSummary(unitDays: 7)
+        for (x, t) in [(0.0, 60.0), (0, 80), (0, 20), (3, 70), (1, 30), (2, 40), (5, 90), (1, 10), (4, 55), (2, 66)] {
+            summary.customerIDs.append("c\(summary.count)")
+            summary.x.append(x)
+            summary.tx.append(x > 0 ? t / 2 : 0)
+            summary.t.append(t)
+            summary.spend.append(10)
+        }
+        let bgnbd = BGNBDModel(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
+        #expect(
+            ChurnAnalysis.blindSpotWarning(bgnbd, summary)?.hasPrefix("BG/NBD holds every one-time buyer alive (p_alive = 1): 2 customers (20%)")
+                == true)
+        #expect(ChurnAnalysis.blindSpotWarning(ParetoNBDModel(r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7), summary) == nil)
+        summary.t[1] = 40  // a tenth still counts
+        #expect(ChurnAnalysis.blindSpotWarning(bgnbd, summary)?.contains("1 customers (10%)") == true)
+        summary.t[0] = 40
+        #expect(ChurnAnalysis.blindSpotWarning(bgnbd, summary) == nil)
+    }
+
     @Test func tooLittleHistoryIsNamed() throws {
         let (grouped, builder, features) = try sample()
         var rules = ChurnRules()
