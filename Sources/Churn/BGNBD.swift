@@ -53,6 +53,15 @@ public struct BGNBDModel: PurchaseModel {
         probabilityAlive(x: x, tx: tx, t: t) * (1 - pow((alpha + t) / (alpha + t + horizon), r + x))
     }
 
+    /// `purchaseProbability` inverted: (α + T) · ((1 − q / P(alive))^{−1 / (r + x)} − 1), and
+    /// never when P(alive) ≤ q.
+    public func timeToPurchase(probability: Double, x: Double, tx: Double, t: Double, limit: Double) -> Double? {
+        let alive = probabilityAlive(x: x, tx: tx, t: t)
+        guard alive > probability else { return nil }
+        let time = (alpha + t) * (pow(1 - probability / alive, -1 / (r + x)) - 1)
+        return time <= limit ? time : nil
+    }
+
     /// 2F1(a, b; c; z) for |z| < 1 by its power series, summed until terms vanish.
     static func gaussHypergeometric(_ a: Double, _ b: Double, _ c: Double, _ z: Double) -> Double {
         var term = 1.0, sum = 1.0

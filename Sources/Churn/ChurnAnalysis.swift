@@ -27,12 +27,14 @@ public struct ChurnRules: Sendable, Equatable {
     /// churn_risk is "high" from this probability, "medium" from `mediumRisk`, else "low".
     public var highRisk: Double = 0.6
     public var mediumRisk: Double = 0.3
-    /// The churn population: customers whose last purchase is at most this many days before
-    /// the snapshot (status `new` or `active`). The classifier is trained, evaluated and
-    /// scored on it alone; nil takes every customer who ever bought.
-    public var populationRecencyDays: Int? = 90
-    /// The status rules, for the classifier's metrics per status.
+    /// The churn population: with `activeOnly`, customers whose last purchase is at most
+    /// `lifecycle.activeWithinDays` before the snapshot (status `new` or `active`); otherwise
+    /// every customer who ever bought. The classifier is trained, evaluated and scored on it alone.
+    public var activeOnly = true
+    /// The status rules: the population's bound, and the classifier's metrics per status.
     public var lifecycle = LifecycleRules()
+
+    var populationRecencyDays: Int? { activeOnly ? lifecycle.activeWithinDays : nil }
 
     /// `churn_risk` of a customer outside the churn population, whose `churn_probability`
     /// is left empty: already inactive, not about to leave.

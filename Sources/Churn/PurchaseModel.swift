@@ -16,12 +16,14 @@ public protocol PurchaseModel: Sendable {
     /// P(at least one purchase in the next `horizon` time units | x, t_x, T), dropout included:
     /// the predictive distribution of the time to the next purchase.
     func purchaseProbability(within horizon: Double, x: Double, tx: Double, t: Double) -> Double
+    /// The time by which the probability of a next purchase reaches `probability`: its
+    /// quantile, dropout included (a customer who may be gone can never reach 1). Nil when it
+    /// is not reached within `limit` time units.
+    func timeToPurchase(probability: Double, x: Double, tx: Double, t: Double, limit: Double) -> Double?
 }
 
 extension PurchaseModel {
-    /// The time by which the probability of a next purchase reaches `probability`: its
-    /// quantile, dropout included (a customer who may be gone can never reach 1). Nil when it
-    /// is not reached within `limit` time units. Found by bisection: the probability only grows.
+    /// Found by bisection, for models without a closed form: the probability only grows.
     public func timeToPurchase(probability: Double, x: Double, tx: Double, t: Double, limit: Double) -> Double? {
         guard purchaseProbability(within: limit, x: x, tx: tx, t: t) >= probability else { return nil }
         var low = 0.0, high = limit

@@ -45,7 +45,7 @@ public struct ClusterProfile: Sendable, Equatable {
                 let own = members[cluster].map { values[$0] }.filter(\.isFinite).sorted()
                 guard !own.isEmpty else { continue }
                 let clusterMean = own.reduce(0, +) / Double(own.count)
-                let median = own.count % 2 == 1 ? own[own.count / 2] : (own[own.count / 2 - 1] + own[own.count / 2]) / 2
+                let median = CustomerValue.median(own)
                 profiles[cluster].features.append(
                     FeatureSummary(
                         name: name, mean: clusterMean, median: median,

@@ -122,7 +122,6 @@ public struct CustomerClustering: Sendable {
             throw ClusteringError.input(error)
         }
         let n = matrix.rows
-        let labelFeatures = Set(rules.features.map(\.name) + ["monetary_total"])
         let candidatesK: [Int]
         switch rules.clusterCount {
         case .fixed(let k):
@@ -267,7 +266,6 @@ public struct CustomerClustering: Sendable {
         }
         let labels = unsorted(sorted, order)
         let k = centers.count
-        let labelFeatures = Set(rules.features.map(\.name) + ["monetary_total"])
         var profiles = ClusterProfile.profiles(labels: labels, clusterCount: k, features: features, labelFeatures: labelFeatures)
         for cluster in 0..<k {
             profiles[cluster].cluster = stored.clusters[cluster].id
@@ -278,6 +276,9 @@ public struct CustomerClustering: Sendable {
             rule: "scored against the clusters fitted as of \(stored.fittedAsOf) (refit: \(refitText))", note: nil)
         return (result, report(result, matrix.rows))
     }
+
+    /// The features a cluster's label may name: those clustered on, plus value.
+    private var labelFeatures: Set<String> { Set(rules.features.map(\.name) + ["monetary_total"]) }
 
     private var refitText: String {
         switch rules.refit {

@@ -61,7 +61,7 @@ import Testing
     @Test func theWholeBaseIsAnOption() throws {
         let (grouped, builder, features) = try sample()
         var rules = ChurnRules()
-        rules.populationRecencyDays = nil
+        rules.activeOnly = false
         let (scores, report) = try ChurnAnalysis(rules: rules, features: builder).run(grouped, current: features)
         #expect(scores.churnProbability.allSatisfy { (0...1).contains($0) })
         #expect(report.populationCustomers == features.count)

@@ -174,7 +174,7 @@ enum ChurnStage: PipelineStage {
     static func run(_ config: ChurnSection, _ context: inout RunContext) throws {
         var rules = config.rules
         rules.lifecycle = context.pipeline.segment?.lifecycle.rules ?? LifecycleRules()
-        rules.populationRecencyDays = config.population == .active ? rules.lifecycle.activeWithinDays : nil
+        rules.activeOnly = config.population == .active
         guard let builder = context.featureBuilder else { preconditionFailure("churn runs after features") }
         var (scores, report): (ChurnScores, ChurnReport)
         do {
