@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
-        .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "Segmentation", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(

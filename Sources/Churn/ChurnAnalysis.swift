@@ -27,14 +27,18 @@ public struct ChurnRules: Sendable, Equatable {
     /// churn_risk is "high" from this probability, "medium" from `mediumRisk`, else "low".
     public var highRisk: Double = 0.6
     public var mediumRisk: Double = 0.3
-    /// The churn population: with `activeOnly`, customers whose last purchase is at most
-    /// `lifecycle.activeWithinDays` before the snapshot (status `new` or `active`); otherwise
-    /// every customer who ever bought. The classifier is trained, evaluated and scored on it alone.
+    /// The churn population: with `activeOnly`, customers whose status at the snapshot is
+    /// `new`, `active` or `loyal` (by `lifecycle`'s rules, rhythm included); otherwise every
+    /// customer who ever bought. The classifier is trained, evaluated and scored on it alone.
     public var activeOnly = true
-    /// The status rules: the population's bound, and the classifier's metrics per status.
+    /// The status rules: the population, and the classifier's metrics per status.
     public var lifecycle = LifecycleRules()
 
-    var populationRecencyDays: Int? { activeOnly ? lifecycle.activeWithinDays : nil }
+    var populationDescription: String {
+        activeOnly ? "customers whose status is new, active or loyal at the snapshot" : "every customer"
+    }
+
+    func inPopulation(_ status: LifecycleRules.Status) -> Bool { !activeOnly || status.isActive }
 
     /// `churn_risk` of a customer outside the churn population, whose `churn_probability`
     /// is left empty: already inactive, not about to leave.
@@ -201,6 +205,7 @@ public struct ChurnAnalysis: Sendable {
         var index: [String: Int] = [:]
         for (row, id) in summary.customerIDs.enumerated() { index[id] = row }
         let rows = current.customerID.map { index[$0] }
+        let currentStatus = rules.lifecycle.statuses((0..<current.count).map(current.lifecycleHistory))
         let horizonUnits = Double(horizon) / rules.unitDays
         let value = spend.map { LifetimeValue(purchases: model, spend: $0, unitDays: rules.unitDays) }
         var scores = ChurnScores()
@@ -249,8 +254,8 @@ public struct ChurnAnalysis: Sendable {
             holdoutByFrequency: buckets, nextPurchaseHoldout: holdout.map(nextPurchaseCheck),
             classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
             classifierEvaluation: nil, classifierEvaluationByStatus: nil,
-            population: rules.populationRecencyDays.map { "customers active within \($0) days of the snapshot" } ?? "every customer",
-            populationCustomers: current.recencyDays.filter { inPopulation(recencyDays: $0) }.count, baselineEvaluation: nil)
+            population: rules.populationDescription,
+            populationCustomers: currentStatus.filter(rules.inPopulation).count, baselineEvaluation: nil)
 
         if rules.classifier, let holdout {
             // Train on the window before the last one, evaluate on the last, then refit on the
@@ -280,8 +285,8 @@ public struct ChurnAnalysis: Sendable {
                 report.classifierCoefficients = final.coefficients
                 report.classifierIntercept = final.intercept
                 let now = Self.classifierMatrix(current, probabilityAlive: scores.probabilityAlive, expected: scores.expectedPurchases)
-                scores.churnProbability = zip(final.probabilities(now), current.recencyDays).map { probability, recency in
-                    inPopulation(recencyDays: recency) ? probability : .nan
+                scores.churnProbability = zip(final.probabilities(now), currentStatus).map { probability, status in
+                    rules.inPopulation(status) ? probability : .nan
                 }
             } catch let error as LogisticRegression.FitError {
                 throw ChurnError.fit("the churn classifier could not be fitted: \(error)")
@@ -314,10 +319,6 @@ public struct ChurnAnalysis: Sendable {
             purchaseDaysAfter: after.mapValues(\.count), firstPurchaseAfter: after.compactMapValues(\.first))
     }
 
-    private func inPopulation(recencyDays: Int64) -> Bool {
-        rules.populationRecencyDays.map { recencyDays <= Int64($0) } ?? true
-    }
-
     /// The churn population at a snapshot: its classifier features, its labels ("no purchase
     /// in the following horizon") and the purchase model's expected purchases (the baseline).
     private struct LabelledWindow {
@@ -330,13 +331,14 @@ public struct ChurnAnalysis: Sendable {
 
     private func labelledWindow(_ snapshot: Snapshot) -> LabelledWindow {
         let all = allLabelledCustomers(snapshot)
-        let kept = all.values.recencyDays.indices.filter { inPopulation(recencyDays: all.values.recencyDays[$0]) }
+        let status = rules.lifecycle.statuses((0..<all.values.count).map(all.values.lifecycleHistory))
+        let kept = status.indices.filter { rules.inPopulation(status[$0]) }
         let columns = all.features.columns
         return LabelledWindow(
             features: Matrix(
                 rows: kept.count, columns: columns, elements: kept.flatMap { all.features.elements[($0 * columns)..<(($0 + 1) * columns)] }),
             churned: kept.map { all.churned[$0] }, expectedPurchases: kept.map { all.expected[$0] },
-            status: kept.map { rules.lifecycle.status(tenureDays: all.values.tenureDays[$0], recencyDays: all.values.recencyDays[$0]).rawValue })
+            status: kept.map { status[$0].rawValue })
     }
 
     /// Features at the snapshot's day and labels "no purchase in the following horizon", for

@@ -3,7 +3,7 @@ import SegflowCore
 /// What changed between two runs: for each dimension both runs have, how many customers
 /// moved from each value to each other value (new customers come from "(new)", departed
 /// ones go to "(gone)"), and the movers: customers who newly entered a warning state or
-/// dropped a value tier.
+/// loyal, left loyal, or dropped a value tier.
 public struct Migration: Sendable, Equatable {
     public struct Flow: Sendable, Equatable, Codable {
         public var dimension: String
@@ -21,10 +21,13 @@ public struct Migration: Sendable, Equatable {
 
     public static let newCustomer = "(new)"
     public static let goneCustomer = "(gone)"
-    /// The warning states whose newcomers are listed in movers.csv: (dimension, value).
-    public static let warnings = [("status", "at_risk"), ("churn_risk", "high")]
+    /// The states whose newcomers are listed in movers.csv: (dimension, value). Entering
+    /// loyal is good news, but a campaign wants it as much as the warnings.
+    public static let entered = [("status", "at_risk"), ("status", "loyal"), ("churn_risk", "high")]
+    /// The states whose leavers are listed in movers.csv.
+    public static let left = [("status", "loyal")]
     /// What movers.csv lists, for summaries.
-    public static let moversMeaning = "movers (newly at risk, at high churn risk or down a value tier)"
+    public static let moversMeaning = "movers (newly at risk, at high churn risk, down a value tier, or into or out of loyal)"
 
     public var flows: [Flow] = []
     public var movers: [Mover] = []
@@ -52,8 +55,11 @@ public struct Migration: Sendable, Equatable {
                 let from = previous.values[dimension]![old], to = current.values[dimension]![row]
                 counts[dimension, default: [:]][Pair(from, to), default: 0] += 1
                 changed = changed || from != to
-                if from != to, Self.warnings.contains(where: { $0.0 == dimension && $0.1 == to }) {
+                if from != to, Self.entered.contains(where: { $0.0 == dimension && $0.1 == to }) {
                     movers.append(Mover(customerID: id, change: "entered \(dimension) \(to)", from: from, to: to))
+                }
+                if from != to, Self.left.contains(where: { $0.0 == dimension && $0.1 == from }) {
+                    movers.append(Mover(customerID: id, change: "left \(dimension) \(from)", from: from, to: to))
                 }
                 // Tiers are letters from the most valuable down: a later letter is a drop.
                 if dimension == "value_tier", from < to {

@@ -51,7 +51,9 @@ public struct RunMetrics {
             metric("churn_auc", "Holdout ROC AUC of the churn model.", [([], auc)])
         }
         if let migration = manifest.migration {
-            metric("movers", "Customers who newly entered at_risk status or high churn risk.", [([], Double(migration.movers))])
+            metric(
+                "movers", "Customer moves listed in movers.csv: into at_risk or loyal status, out of loyal, into high churn risk, down a value tier.",
+                [([], Double(migration.movers))])
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -80,21 +80,28 @@ public struct CustomerSegmenter: Sendable {
             top5Percent: CustomerValue.paretoShare(value, topFraction: 0.05),
             top10Percent: CustomerValue.paretoShare(value, topFraction: 0.10),
             top20Percent: CustomerValue.paretoShare(value, topFraction: 0.20))
-        let statuses = (0..<features.count).map {
-            rules.lifecycle.status(tenureDays: features.tenureDays[$0], recencyDays: features.recencyDays[$0])
-        }
+        let histories = (0..<features.count).map(features.lifecycleHistory)
+        let statuses = rules.lifecycle.statuses(histories)
         // The peak is steady *and* valuable: at least the median value of the customers who
         // have a relationship to speak of.
         let established = (0..<features.count).filter { rules.lifecycle.isEstablished(purchases: features.frequency[$0], status: statuses[$0]) }
         let medianValue = CustomerValue.median(established.map { features.monetaryTotal[$0] })
         for customer in 0..<features.count {
-            let trend = features.purchaseRateTrend[customer]
             let stage = rules.lifecycle.stage(
-                purchases: features.frequency[customer], status: statuses[customer],
-                rateTrend: trend.isNaN ? nil : trend, valuable: features.monetaryTotal[customer] >= medianValue)
+                histories[customer], status: statuses[customer], valuable: features.monetaryTotal[customer] >= medianValue)
             result.status.append(statuses[customer].rawValue)
             result.lifecycleStage.append(stage.rawValue)
         }
         return (result, StageReport(stage: "segment", rowsIn: features.count, rowsOut: features.count))
+    }
+}
+
+extension CustomerFeatures {
+    /// What the status and stage rules read about one customer.
+    public func lifecycleHistory(_ customer: Int) -> LifecycleRules.History {
+        let trend = purchaseRateTrend[customer]
+        return LifecycleRules.History(
+            tenureDays: tenureDays[customer], recencyDays: recencyDays[customer], purchases: frequency[customer],
+            rateTrend: trend.isNaN ? nil : trend)
     }
 }

@@ -44,20 +44,33 @@ public struct RFMSegmentRule: Sendable, Equatable {
     }
 
     /// The customary map of the 5 x 5 recency-frequency grid to eleven segments
-    /// (docs/segmentation.md draws it).
+    /// (docs/segmentation.md draws it). Four customary names ("Loyal", "New customers",
+    /// "At risk", "Lost") are renamed: they are also statuses, with other rules.
     public static let defaultMap: [RFMSegmentRule] = [
         RFMSegmentRule("Champions", recency: 5...5, frequency: 4...5),
-        RFMSegmentRule("Loyal", recency: 3...4, frequency: 4...5),
+        RFMSegmentRule("Regulars", recency: 3...4, frequency: 4...5),
         RFMSegmentRule("Potential loyalists", recency: 4...5, frequency: 2...3),
-        RFMSegmentRule("New customers", recency: 5...5, frequency: 1...1),
+        RFMSegmentRule("Recent first-timers", recency: 5...5, frequency: 1...1),
         RFMSegmentRule("Promising", recency: 4...4, frequency: 1...1),
         RFMSegmentRule("Need attention", recency: 3...3, frequency: 3...3),
         RFMSegmentRule("About to sleep", recency: 3...3, frequency: 1...2),
         RFMSegmentRule("Can't lose them", recency: 1...2, frequency: 5...5),
-        RFMSegmentRule("At risk", recency: 1...2, frequency: 3...4),
-        RFMSegmentRule("Lost", recency: 1...1, frequency: 1...1),
+        RFMSegmentRule("Fading regulars", recency: 1...2, frequency: 3...4),
+        RFMSegmentRule("Gone cold", recency: 1...1, frequency: 1...1),
         RFMSegmentRule("Hibernating", recency: 1...2, frequency: 1...2),
     ]
+
+    /// The status code a segment name would be mistaken for, if any: a name holding the words
+    /// of a status ("New buyers", "At-risk VIPs") reads as that status downstream.
+    public static func statusWord(in name: String) -> String? {
+        let words = name.lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init)
+        return LifecycleRules.Status.allCases.map(\.rawValue).first { status in
+            let parts = status.split(separator: "_").map(String.init)
+            return words.indices.contains { start in
+                start + parts.count <= words.count && Array(words[start..<(start + parts.count)]) == parts
+            }
+        }
+    }
 
     /// The (r, f) cells of a `bins x bins` grid that no rule covers, for validation.
     public static func uncoveredCells(_ rules: [RFMSegmentRule], bins: Int) -> [(r: Int, f: Int)] {

@@ -11,8 +11,8 @@ struct DiffCommand: ParsableCommand {
         discussion: """
             A and B are run directories, e.g. out/runs/20261101T020000Z and out/current. Prints, \
             for each segmentation both runs have, the matrix of customers from A's value (rows) \
-            to B's (columns), then new and departed customers and those who newly entered \
-            at_risk status or high churn risk.
+            to B's (columns), then new and departed customers and the movers: into at_risk or \
+            loyal status, out of loyal, into high churn risk, or down a value tier.
             """)
 
     @Argument(help: "The earlier run directory.")

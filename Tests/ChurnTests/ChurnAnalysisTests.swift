@@ -4,6 +4,7 @@ import Features
 import Foundation
 import Ingest
 import SegflowCore
+import Segmentation
 import TestSupport
 import Testing
 
@@ -27,8 +28,8 @@ import Testing
         #expect(Set(report.parameters.keys) == (purchaseModel == .bgnbd ? ["r", "alpha", "a", "b"] : ["r", "alpha", "s", "beta"]))
         #expect(scores.probabilityAlive.count == features.count)
         #expect(scores.probabilityAlive.allSatisfy { (0...1).contains($0) })
-        // The churn population: customers who bought in the last 90 days; the rest are inactive.
-        let active = features.recencyDays.map { $0 <= 90 }
+        // The churn population: customers whose status is new, active or loyal; the rest are inactive.
+        let active = LifecycleRules().statuses((0..<features.count).map(features.lifecycleHistory)).map(\.isActive)
         #expect(zip(scores.churnProbability, active).allSatisfy { $1 ? (0...1).contains($0) : $0.isNaN })
         #expect(zip(scores.churnRisk, active).allSatisfy { $1 ? ["low", "medium", "high"].contains($0) : $0 == "inactive" })
         #expect(report.populationCustomers == active.filter { $0 }.count)
@@ -39,7 +40,7 @@ import Testing
         #expect(evaluation.positiveRate < 0.5, "active customers mostly stay: base rate \(evaluation.positiveRate)")
         // Per status at the evaluation snapshot: only statuses of the population, each its own AUC.
         let byStatus = try #require(report.classifierEvaluationByStatus)
-        #expect(!byStatus.isEmpty && Set(byStatus.keys).isSubset(of: ["new", "active"]), "\(byStatus.keys)")
+        #expect(!byStatus.isEmpty && Set(byStatus.keys).isSubset(of: ["new", "active", "loyal"]), "\(byStatus.keys)")
         #expect(byStatus.values.reduce(0) { $0 + $1.count } <= evaluation.count)
         #expect(byStatus.values.allSatisfy { ($0.rocAUC ?? -1) >= 0 && ($0.rocAUC ?? 2) <= 1 })
         let baseline = try #require(report.baselineEvaluation?.rocAUC)

@@ -15,7 +15,7 @@ import Testing
         values: [
             "status": ["at_risk", "active", "at_risk", "new"],
             "churn_risk": ["high", "low", "high", "low"],
-            "rfm_segment": ["At risk", "Champions", "Lost", "New customers"],
+            "rfm_segment": ["Fading regulars", "Champions", "Gone cold", "Recent first-timers"],
         ])
 
     /// Counted by hand: a stays, b moves active -> at_risk and medium -> high, c stays,
@@ -45,6 +45,15 @@ import Testing
         let stages = migration.flows.filter { $0.dimension == "lifecycle_stage" }.map { "\($0.from)>\($0.to)=\($0.customers)" }
         #expect(stages == ["formation>stability=1", "stability>decline=1", "stability>stability=1"])
         #expect(migration.unchangedCustomers == 1)
+    }
+
+    /// Becoming loyal and falling out of it are both moves a campaign acts on.
+    @Test func moversIntoAndOutOfLoyal() {
+        let earlier = Assignments(customerIDs: ["a", "b", "c"], values: ["status": ["active", "loyal", "loyal"]])
+        let later = Assignments(customerIDs: ["a", "b", "c"], values: ["status": ["loyal", "at_risk", "loyal"]])
+        #expect(
+            Migration(from: earlier, to: later).movers.map { "\($0.customerID) \($0.change)" }
+                == ["a entered status loyal", "b entered status at_risk", "b left status loyal"])
     }
 
     @Test func assignmentsSurviveTheirFile() throws {

@@ -133,6 +133,15 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         "p.yaml:11:24: error: 'segment.rfm.segments.r' must be a score or a range of scores within 1-5, e.g. 4-5"
     ),
     (
+        validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: At-risk VIPs, r: 1-5, f: 1-5}\n",
+        "p.yaml:11:16: error: RFM segment 'At-risk VIPs' reads as the status 'at_risk', which has other rules\n"
+            + "  hint: name RFM segments apart from the statuses (new, active, loyal, at_risk, lapsed, lost), e.g. 'Fading regulars'"
+    ),
+    (
+        validPipeline + "segment:\n  lifecycle: {active_within_gaps: 5}\n",
+        "p.yaml:9:14: error: 'segment.lifecycle' thresholds must grow: active_within_gaps <= at_risk_within_gaps <= lapsed_within_gaps"
+    ),
+    (
         validPipeline + "segment:\n  value: {tiers: [0.5, 0.2]}\n",
         "p.yaml:9:18: error: 'segment.value.tiers' must be increasing shares between 0 and 1, e.g. [0.2, 0.5]\n"
             + "  hint: [0.2, 0.5] makes the top 20% tier A, the next 30% tier B and the rest tier C"

@@ -29,10 +29,11 @@ import Testing
 
 @Suite struct RFMSegmentTests {
     @Test(arguments: [
-        (5, 5, "Champions"), (5, 4, "Champions"), (4, 5, "Loyal"), (3, 4, "Loyal"), (5, 2, "Potential loyalists"),
-        (4, 3, "Potential loyalists"), (5, 1, "New customers"), (4, 1, "Promising"), (3, 3, "Need attention"),
+        (5, 5, "Champions"), (5, 4, "Champions"), (4, 5, "Regulars"), (3, 4, "Regulars"), (5, 2, "Potential loyalists"),
+        (4, 3, "Potential loyalists"), (5, 1, "Recent first-timers"), (4, 1, "Promising"), (3, 3, "Need attention"),
         (3, 1, "About to sleep"), (3, 2, "About to sleep"), (2, 5, "Can't lose them"), (1, 5, "Can't lose them"),
-        (2, 3, "At risk"), (1, 4, "At risk"), (1, 1, "Lost"), (2, 1, "Hibernating"), (1, 2, "Hibernating"), (2, 2, "Hibernating"),
+        (2, 3, "Fading regulars"), (1, 4, "Fading regulars"), (1, 1, "Gone cold"), (2, 1, "Hibernating"), (1, 2, "Hibernating"),
+        (2, 2, "Hibernating"),
     ])
     func defaultMapNamesEachCell(r: Int, f: Int, name: String) {
         #expect(RFMSegmentRule.segment(r: r, f: f, m: 3, rules: RFMSegmentRule.defaultMap) == name)
@@ -41,6 +42,16 @@ import Testing
     @Test func defaultMapCoversTheWholeGrid() {
         #expect(RFMSegmentRule.uncoveredCells(RFMSegmentRule.defaultMap, bins: 5).isEmpty)
         #expect(Set(RFMSegmentRule.defaultMap.map(\.name)).count == 11)
+    }
+
+    /// No default name reads as a status; names holding a status's words do.
+    @Test func segmentNamesStayApartFromStatuses() {
+        #expect(RFMSegmentRule.defaultMap.allSatisfy { RFMSegmentRule.statusWord(in: $0.name) == nil })
+        #expect(RFMSegmentRule.statusWord(in: "At-risk VIPs") == "at_risk")
+        #expect(RFMSegmentRule.statusWord(in: "New customers") == "new")
+        #expect(RFMSegmentRule.statusWord(in: "Lost") == "lost")
+        #expect(RFMSegmentRule.statusWord(in: "Potential loyalists") == nil)
+        #expect(RFMSegmentRule.statusWord(in: "Risky bets") == nil)
     }
 
     @Test func firstMatchingRuleWinsAndMonetaryCanNarrow() {
@@ -70,7 +81,8 @@ import Testing
     @Test func lifecycleStagesFollowTheRelationship() {
         let rules = LifecycleRules()
         func stage(_ purchases: Int64, _ status: LifecycleRules.Status, _ trend: Double?, valuable: Bool = true) -> String {
-            rules.stage(purchases: purchases, status: status, rateTrend: trend, valuable: valuable).rawValue
+            let history = LifecycleRules.History(tenureDays: 900, recencyDays: 10, purchases: purchases, rateTrend: trend)
+            return rules.stage(history, status: status, valuable: valuable).rawValue
         }
         #expect(stage(1, .lost, nil) == "exploration")  // one purchase, years ago
         #expect(stage(2, .lapsed, 0.1) == "exploration")
@@ -81,7 +93,51 @@ import Testing
         #expect(stage(12, .active, nil) == "formation")  // too little history to tell
         #expect(stage(12, .active, 1, valuable: false) == "formation")  // steady, below the median value
         #expect(stage(12, .active, 1) == "stability")
+        #expect(stage(12, .loyal, 1) == "stability")
         #expect(stage(12, .atRisk, 1) == "stability")
+    }
+
+    /// The examples of docs/segmentation.md's status table, by hand.
+    @Test func statusAgainstTheCustomersOwnRhythm() {
+        let rules = LifecycleRules()
+        func status(
+            tenure: Int64, recency: Int64, purchases: Int64, trend: Double? = nil, typical: Double? = nil, _ rules: LifecycleRules = LifecycleRules()
+        ) -> String {
+            rules.status(.init(tenureDays: tenure, recencyDays: recency, purchases: purchases, rateTrend: trend), typicalGapDays: typical).rawValue
+        }
+        #expect(status(tenure: 12, recency: 12, purchases: 1) == "new")
+        // Yearly buyer: four purchases a year apart (gap 365), the last 300 days ago: bound 730.
+        #expect(status(tenure: 1395, recency: 300, purchases: 4) == "active")
+        #expect(status(tenure: 1395 + 500, recency: 800, purchases: 4) == "at_risk")  // past 2 gaps
+        var days = rules
+        days.statusBasis = .days
+        #expect(status(tenure: 1395, recency: 300, purchases: 4, days) == "lapsed")
+        // Weekly buyer (10 purchases, gap 7) quiet for 20 days: past 14 days, within 28.
+        #expect(status(tenure: 83, recency: 20, purchases: 10) == "at_risk")
+        #expect(status(tenure: 83, recency: 20, purchases: 10, days) == "active")
+        // Monthly buyer (gap 30): lapsed at 150 days (within 240), lost at 300.
+        #expect(status(tenure: 150 + 300, recency: 150, purchases: 11) == "lapsed")
+        #expect(status(tenure: 300 + 300, recency: 300, purchases: 11) == "lost")
+        // Two purchases: no rhythm, the day thresholds.
+        #expect(status(tenure: 400, recency: 20, purchases: 2) == "active")
+        #expect(status(tenure: 400, recency: 120, purchases: 2) == "at_risk")
+        // Three purchases on consecutive days 200 days ago: the gap counts as 7, so lost.
+        #expect(status(tenure: 202, recency: 200, purchases: 3) == "lost")
+        // Loyal: active, established and not slowing down (a trend is known).
+        #expect(status(tenure: 730, recency: 30, purchases: 14, trend: 1) == "loyal")
+        #expect(status(tenure: 730, recency: 30, purchases: 14, trend: 0.4) == "active")
+        #expect(status(tenure: 730, recency: 30, purchases: 14) == "active")
+        #expect(status(tenure: 730, recency: 30, purchases: 2, trend: 1) == "active")
+        #expect(LifecycleRules.Status.allCases.filter(\.isActive) == [.new, .active, .loyal])
+        // The base's typical gap counts as one more gap: a yearly buyer among monthly ones has
+        // a rhythm of (3 × 365 + 30) / 4 = 281.25 days, so is at_risk after 562.5 days, not 730.
+        #expect(status(tenure: 1695, recency: 600, purchases: 4, typical: 30) == "at_risk")
+        #expect(status(tenure: 1695, recency: 600, purchases: 4) == "active")
+        let base = [(1095, 300, 4), (90, 0, 4), (60, 0, 3), (500, 20, 2)].map {
+            LifecycleRules.History(tenureDays: $0.0, recencyDays: $0.1, purchases: $0.2, rateTrend: nil)
+        }
+        #expect(rules.typicalGapDays(base) == 30)  // gaps 265, 30, 30; two purchases have no rhythm
+        #expect(rules.statuses(base) == [.active, .active, .active, .active])
     }
 
     /// Ten customers, cutoffs 20% / 50%: two A, three B, five C. The two 90s hold ranks 2 and

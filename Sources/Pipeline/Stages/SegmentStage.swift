@@ -96,9 +96,14 @@ public struct RFMSection: ConfigSection, Equatable {
                 }
                 return low...high
             }
-            guard let name = entry["name"].flatMap({ reader.string($0, at: "\(context.path).name") }),
+            guard let nameNode = entry["name"], let name = reader.string(nameNode, at: "\(context.path).name"),
                 let r = range("r"), let f = range("f")
             else { continue }
+            if let status = RFMSegmentRule.statusWord(in: name) {
+                reader.error(
+                    nameNode, "RFM segment '\(name)' reads as the status '\(status)', which has other rules",
+                    hint: "name RFM segments apart from the statuses (new, active, loyal, at_risk, lapsed, lost), e.g. 'Fading regulars'")
+            }
             rules.append(RFMSegmentRule(name, recency: r, frequency: f, monetary: range("m") ?? 1...Int.max))
         }
         let uncovered = RFMSegmentRule.uncoveredCells(rules, bins: bins)
@@ -151,10 +156,20 @@ public struct LifecycleSection: ConfigSection, Equatable {
 
     static var fields: [ConfigField<Self>] {
         [
+            .choice("status_basis", \.rules.statusBasis, doc: "Recency against each customer's own purchase rhythm, or the same days for all."),
             .integer("new_within_days", \.rules.newWithinDays, in: 1...36500, doc: "Status `new` while the first purchase is this recent."),
             .integer("active_within_days", \.rules.activeWithinDays, in: 1...36500, doc: "Status `active` while recency_days is at most this."),
             .integer("at_risk_within_days", \.rules.atRiskWithinDays, in: 1...36500, doc: "Then `at_risk` up to this."),
             .integer("lapsed_within_days", \.rules.lapsedWithinDays, in: 1...36500, doc: "Then `lapsed` up to this, `lost` beyond."),
+            .number(
+                "active_within_gaps", \.rules.activeWithinGaps, in: 0.1...1000,
+                doc: "With `status_basis: rhythm`, `active` while recency is at most this many of the customer's mean gaps."),
+            .number("at_risk_within_gaps", \.rules.atRiskWithinGaps, in: 0.1...1000, doc: "Then `at_risk` up to this many gaps."),
+            .number("lapsed_within_gaps", \.rules.lapsedWithinGaps, in: 0.1...1000, doc: "Then `lapsed` up to this many gaps, `lost` beyond."),
+            .integer(
+                "rhythm_min_purchases", \.rules.rhythmMinPurchases, in: 2...36500,
+                doc: "Customers with fewer purchases are held to the day thresholds."),
+            .number("rhythm_min_gap_days", \.rules.rhythmMinGapDays, in: 0...36500, doc: "A mean gap shorter than this counts as this."),
             .integer(
                 "exploration_max_purchases", \.rules.explorationMaxPurchases, in: 1...36500,
                 doc: "Stage `exploration` while a customer has at most this many purchases."),
@@ -168,6 +183,16 @@ public struct LifecycleSection: ConfigSection, Equatable {
         let order = [section.rules.activeWithinDays, section.rules.atRiskWithinDays, section.rules.lapsedWithinDays]
         if order != order.sorted() {
             context.error(nil, "'\(context.path)' thresholds must grow: active_within_days <= at_risk_within_days <= lapsed_within_days")
+        }
+        let gaps = [section.rules.activeWithinGaps, section.rules.atRiskWithinGaps, section.rules.lapsedWithinGaps]
+        if gaps != gaps.sorted() {
+            context.error(nil, "'\(context.path)' thresholds must grow: active_within_gaps <= at_risk_within_gaps <= lapsed_within_gaps")
+        }
+        if section.rules.statusBasis == .days {
+            for key in ["active_within_gaps", "at_risk_within_gaps", "lapsed_within_gaps", "rhythm_min_purchases", "rhythm_min_gap_days"]
+            where context.entries[key] != nil {
+                context.warning(key, "'\(context.path).\(key)' is not used with 'status_basis: days'")
+            }
         }
     }
 }
