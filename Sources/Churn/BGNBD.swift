@@ -4,34 +4,57 @@ import Statistics
 
 /// The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way"):
 /// while alive a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after each
-/// purchase they drop out with probability p ~ Beta(a, b).
+/// repeat purchase they drop out with probability p ~ Beta(a, b).
+///
+/// `modified` is the MBG/NBD of Batislam, Denizel & Filiztekin (2007): the customer may also
+/// drop out right after the first purchase, so a one-time buyer long silent is likely gone
+/// (BG/NBD holds them alive). Its expressions are BG/NBD's with b + x − 1 read as b + x
+/// wherever the dropout history enters, and the dropout term present for x = 0 too.
 public struct BGNBDModel: PurchaseModel {
     public var r: Double
     public var alpha: Double
     public var a: Double
     public var b: Double
+    public var modified: Bool
     /// Total log-likelihood of the fitted summary, and the optimiser and its iterations.
     public var logLikelihood: Double
     public var iterations: Int
     public var optimizer: String
 
     public init(
-        r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double = .nan, iterations: Int = 0,
+        r: Double, alpha: Double, a: Double, b: Double, modified: Bool = false, logLikelihood: Double = .nan, iterations: Int = 0,
         optimizer: String = ""
     ) {
         self.r = r
         self.alpha = alpha
         self.a = a
         self.b = b
+        self.modified = modified
         self.logLikelihood = logLikelihood
         self.iterations = iterations
         self.optimizer = optimizer
     }
 
+    /// 1 for MBG/NBD: the dropout chances so far are x + 1, not x.
+    private var shift: Double { modified ? 1 : 0 }
+    /// Whether the customer could have dropped out already (after a repeat purchase, or after
+    /// the first under MBG/NBD).
+    private func couldHaveDroppedOut(_ x: Double) -> Bool { x > 0 || modified }
+
+    /// ln L(r, α, a, b | x, t_x, T) for one customer: eq. (6) of the paper (Batislam et al.'s
+    /// eq. (3) for MBG/NBD).
+    public func logLikelihood(x: Double, tx: Double, t: Double) -> Double {
+        let common = SpecialFunctions.logGamma(r + x) - SpecialFunctions.logGamma(r) + r * log(alpha) - SpecialFunctions.logBeta(a, b)
+        let alive = SpecialFunctions.logBeta(a, b + x + shift) - (r + x) * log(alpha + t)
+        guard couldHaveDroppedOut(x) else { return common + alive }
+        let gone = SpecialFunctions.logBeta(a + 1, b + x - 1 + shift) - (r + x) * log(alpha + tx)
+        return common + SpecialFunctions.logSumExp(alive, gone)
+    }
+
     /// P(alive | x, tx, t): eq. (A10) of Fader, Hardie & Lee (2005), in log space.
     public func probabilityAlive(x: Double, tx: Double, t: Double) -> Double {
-        guard x > 0 else { return 1 }
-        let logRatio = log(a) - log(b + x - 1) + (r + x) * (log(alpha + t) - log(alpha + tx))
+        guard couldHaveDroppedOut(x) else { return 1 }
+        let logRatio = log(a) - log(b + x - 1 + shift) + (r + x) * (log(alpha + t) - log(alpha + tx))
         return 1 / (1 + exp(logRatio))
     }
 
@@ -39,14 +62,14 @@ public struct BGNBDModel: PurchaseModel {
     /// hypergeometric term is summed as a series in z = horizon / (alpha + t + horizon) < 1.
     public func expectedPurchases(horizon: Double, x: Double, tx: Double, t: Double) -> Double {
         let z = horizon / (alpha + t + horizon)
-        let hypergeometric = Self.gaussHypergeometric(r + x, b + x, a + b + x - 1, z)
-        let first = (a + b + x - 1) / (a - 1) * (1 - pow((alpha + t) / (alpha + t + horizon), r + x) * hypergeometric)
-        let second = x > 0 ? (a / (b + x - 1)) * pow((alpha + t) / (alpha + tx), r + x) : 0
+        let hypergeometric = Self.gaussHypergeometric(r + x, b + x + shift, a + b + x - 1 + shift, z)
+        let first = (a + b + x - 1 + shift) / (a - 1) * (1 - pow((alpha + t) / (alpha + t + horizon), r + x) * hypergeometric)
+        let second = couldHaveDroppedOut(x) ? (a / (b + x - 1 + shift)) * pow((alpha + t) / (alpha + tx), r + x) : 0
         return first / (1 + second)
     }
 
     /// A customer alive at T with rate λ makes no purchase in the next h with probability
-    /// e^{−λh}, and under BG/NBD cannot drop out before purchasing again; over λ's posterior
+    /// e^{−λh}, and under BG/NBD (and MBG/NBD) cannot drop out before purchasing again; over λ's posterior
     /// Gamma(r + x, α + T) that is ((α + T) / (α + T + h))^{r + x}. So P(purchase within h) =
     /// P(alive) · (1 − ((α + T) / (α + T + h))^{r + x}).
     public func purchaseProbability(within horizon: Double, x: Double, tx: Double, t: Double) -> Double {
@@ -80,13 +103,19 @@ public struct ModelFitError: Error, Equatable, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// Maximum-likelihood fit of the BG/NBD model.
+/// Maximum-likelihood fit of the BG/NBD model, or with `modified` of MBG/NBD.
 public struct BGNBD: Sendable {
     /// Adds `penalizer * (r² + α² + a² + b²)` to the mean negative log-likelihood, as
     /// lifetimes' `penalizer_coef` does: it keeps parameters finite on awkward data.
     public var penalizer: Double
+    public var modified: Bool
 
-    public init(penalizer: Double = 0) { self.penalizer = penalizer }
+    public init(penalizer: Double = 0, modified: Bool = false) {
+        self.penalizer = penalizer
+        self.modified = modified
+    }
+
+    private var shift: Double { modified ? 1 : 0 }
 
     /// Fits by L-BFGS on the log-parameters, with analytic gradients, through
     /// `WeightedSummary.minimize`: warm-started from a sample on large inputs, with further
@@ -94,17 +123,18 @@ public struct BGNBD: Sendable {
     public func fit(_ summary: RepeatPurchaseSummary) throws -> BGNBDModel {
         let data = WeightedSummary(summary)
         guard data.totalWeight > 0 else { throw ModelFitError(reason: "no customers to fit") }
-        guard data.xLevels.contains(where: { $0 > 0 }) else {
+        guard modified || data.xLevels.contains(where: { $0 > 0 }) else {
             throw ModelFitError(reason: "no customer made a repeat purchase: the dropout process cannot be estimated")
         }
         let meanT = (0..<data.count).reduce(0) { $0 + data.t($1) * data.weight[$1] } / data.totalWeight
         let starts: [[Double]] = [[0, 0, 0, 0], [0, log(max(meanT, 1e-3)), 0, 0], [log(0.5), log(max(meanT / 4, 1e-3)), log(0.5), log(2)]]
         guard let best = data.minimize(from: starts, objective) else {
-            throw ModelFitError(reason: "the BG/NBD fit did not converge to finite parameters; try a penalizer such as 0.001")
+            throw ModelFitError(
+                reason: "the \(modified ? "MBG/NBD" : "BG/NBD") fit did not converge to finite parameters; try a penalizer such as 0.001")
         }
         let parameters = best.point.map(exp)
         return BGNBDModel(
-            r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3],
+            r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3], modified: modified,
             logLikelihood: -(best.value - penalty(parameters)) * data.totalWeight, iterations: best.iterations,
             optimizer: best.method.rawValue)
     }
@@ -125,12 +155,12 @@ public struct BGNBD: Sendable {
             XTerms(
                 x: x,
                 common: SpecialFunctions.logGamma(r + x) - logGammaR + r * logAlpha - logBetaAB,
-                logBeta1: SpecialFunctions.logBeta(a, b + x),
-                logBeta2: x > 0 ? SpecialFunctions.logBeta(a + 1, b + x - 1) : 0,
+                logBeta1: SpecialFunctions.logBeta(a, b + x + shift),
+                logBeta2: x > 0 || modified ? SpecialFunctions.logBeta(a + 1, b + x - 1 + shift) : 0,
                 digammaRX: SpecialFunctions.digamma(r + x),
-                digammaBX: SpecialFunctions.digamma(b + x),
-                digammaBX1: x > 0 ? SpecialFunctions.digamma(b + x - 1) : 0,
-                digammaABX: SpecialFunctions.digamma(a + b + x))
+                digammaBX: SpecialFunctions.digamma(b + x + shift),
+                digammaBX1: x > 0 || modified ? SpecialFunctions.digamma(b + x - 1 + shift) : 0,
+                digammaABX: SpecialFunctions.digamma(a + b + x + shift))
         }
         let logAlphaTime = data.timeLevels.map { log(alpha + $0) }
         let inverseAlphaTime = data.timeLevels.map { 1 / (alpha + $0) }
@@ -153,7 +183,7 @@ public struct BGNBD: Sendable {
                                 // Derivatives of u1, then blended with u2's by their softmax weights.
                                 var dR = -logAlphaT, dAlpha = -(r + x) * inverseAlphaTime[t]
                                 var dA = digammaA - terms.digammaABX, dB = terms.digammaBX - terms.digammaABX
-                                if x > 0 {
+                                if x > 0 || modified {
                                     let tx = Int(txCode[row])
                                     let logAlphaTx = logAlphaTime[tx]
                                     let u2 = terms.logBeta2 - (r + x) * logAlphaTx

@@ -7,12 +7,17 @@ import Segmentation
 /// The `churn` settings of a pipeline file.
 public struct ChurnRules: Sendable, Equatable {
     public enum PurchaseModelKind: String, Sendable, CaseIterable {
-        case bgnbd
+        /// The model that predicts the holdout best: the highest holdout log-likelihood.
+        case auto
+        case bgnbd, mbgnbd
         case paretoNBD = "pareto_nbd"
+
+        /// The models `auto` chooses between.
+        public static let fittable: [Self] = [.bgnbd, .mbgnbd, .paretoNBD]
     }
 
     /// The model behind p_alive, expected purchases and clv.
-    public var purchaseModel = PurchaseModelKind.bgnbd
+    public var purchaseModel = PurchaseModelKind.auto
     /// Days per model time unit: 7 (weeks) or 1 (days).
     public var unitDays: Double = 7
     /// Horizon of `expected_purchases`, of the churn label and of the holdout, in days.
@@ -107,6 +112,34 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     /// The purchase model alone as a churn score (fewer expected purchases, more risk), on
     /// the same holdout customers: what the classifier must beat.
     public var baselineEvaluation: BaselineEvaluation?
+    /// With `purchase_model: auto`: every candidate's fit and why `purchaseModel` was chosen.
+    public var modelSelection: ModelSelection?
+
+    /// The candidates of `purchase_model: auto`, each fitted at the holdout snapshot (or at
+    /// as_of when there is no room for a holdout).
+    public struct ModelSelection: Sendable, Equatable, Codable {
+        /// "holdout log-likelihood", or "log-likelihood at as_of" without a holdout.
+        public var basis: String
+        public var chosen: String
+        public var candidates: [Candidate]
+
+        public struct Candidate: Sendable, Equatable, Codable {
+            public var model: String
+            /// ln L of the fitted data.
+            public var logLikelihood: Double?
+            /// ln L of the holdout purchases given each customer's history before it: the
+            /// density of the whole history over that of the calibration part, summed.
+            public var holdoutLogLikelihood: Double?
+            /// Purchases in the holdout over all calibration customers, predicted and actual.
+            public var holdoutPredicted: Double?
+            public var holdoutActual: Double?
+            /// Customer-weighted mean of |predicted − actual| mean purchases per repeat-purchase
+            /// bucket (0, 1, ..., 7+).
+            public var holdoutBucketError: Double?
+            /// Why the model could not be fitted, when it could not.
+            public var failure: String?
+        }
+    }
 
     /// Customers whose next-purchase median at the holdout snapshot fell inside the horizon,
     /// and the share of them who bought by that date: 0.5 when the definition holds.
@@ -175,10 +208,18 @@ public struct ChurnAnalysis: Sendable {
         // The same snapshot is the classifier's evaluation window below. Without a horizon of
         // history before that, the check is skipped and the report says so.
         let holdoutDay = asOfDay - Int64(horizon)
+        let summary = RepeatPurchaseSummary(transactions, asOfDay: asOfDay, unitDays: rules.unitDays)
         var holdout: Snapshot?
         var buckets: [ChurnReport.FrequencyBucket] = []
+        var kind = rules.purchaseModel
+        var selection: ChurnReport.ModelSelection?
         if holdoutDay > firstDay {
-            holdout = try snapshot(transactions, at: holdoutDay)
+            holdout = try snapshot(transactions, at: holdoutDay) { calibration, purchasesAfter in
+                guard kind == .auto else { return try fitPurchases(calibration, kind: kind) }
+                let choice = try selectByHoldout(calibration, full: summary, actual: purchasesAfter)
+                (kind, selection) = (choice.kind, choice.selection)
+                return choice.model
+            }
             buckets = holdoutBuckets(holdout!.model, holdout!.summary, actual: holdout!.purchaseDaysAfter)
         } else {
             warnings.append(
@@ -187,8 +228,12 @@ public struct ChurnAnalysis: Sendable {
         }
 
         // Final purchase and spend models at as_of.
-        let summary = RepeatPurchaseSummary(transactions, asOfDay: asOfDay, unitDays: rules.unitDays)
-        let model = try fitPurchases(summary)
+        let model: any PurchaseModel
+        if kind == .auto {
+            (model, selection) = try selectInSample(summary)
+        } else {
+            model = try fitPurchases(summary, kind: kind)
+        }
         if let warning = Self.blindSpotWarning(model, summary) { warnings.append(warning) }
         let spend: GammaGammaModel?
         do { spend = try GammaGamma(penalizer: rules.penalizer).fit(summary) } catch {
@@ -255,13 +300,13 @@ public struct ChurnAnalysis: Sendable {
             classifierFeatures: Self.classifierFeatureNames, classifierCoefficients: nil, classifierIntercept: nil,
             classifierEvaluation: nil, classifierEvaluationByStatus: nil,
             population: rules.populationDescription,
-            populationCustomers: currentStatus.filter(rules.inPopulation).count, baselineEvaluation: nil)
+            populationCustomers: currentStatus.filter(rules.inPopulation).count, baselineEvaluation: nil, modelSelection: selection)
 
         if rules.classifier, let holdout {
             // Train on the window before the last one, evaluate on the last, then refit on the
             // last window and score at as_of: every number is out of time.
             let trainDay = asOfDay - Int64(2 * horizon)
-            let train = labelledWindow(try snapshot(transactions, at: trainDay))
+            let train = labelledWindow(try snapshot(transactions, at: trainDay) { summary, _ in try fitPurchases(summary, kind: kind) })
             let test = labelledWindow(holdout)
             let regression = LogisticRegression(inverseRegularization: rules.inverseRegularization)
             do {
@@ -310,13 +355,17 @@ public struct ChurnAnalysis: Sendable {
         var firstPurchaseAfter: [String: Int64]
     }
 
-    private func snapshot(_ transactions: CustomerTransactions, at day: Int64) throws -> Snapshot {
+    /// `fit` is given the summary at `day` and each customer's purchase days in the horizon after.
+    private func snapshot(
+        _ transactions: CustomerTransactions, at day: Int64, fit: (RepeatPurchaseSummary, [String: Int]) throws -> any PurchaseModel
+    ) throws -> Snapshot {
         let known = transactions.truncated(before: day * CivilTime.secondsPerDay)
         let summary = RepeatPurchaseSummary(known, asOfDay: day, unitDays: rules.unitDays)
         let after = Self.purchaseDays(transactions, in: day..<(day + Int64(rules.horizonDays)))
+        let purchaseDaysAfter = after.mapValues(\.count)
         return Snapshot(
-            day: day, known: known, summary: summary, model: try fitPurchases(summary),
-            purchaseDaysAfter: after.mapValues(\.count), firstPurchaseAfter: after.compactMapValues(\.first))
+            day: day, known: known, summary: summary, model: try fit(summary, purchaseDaysAfter),
+            purchaseDaysAfter: purchaseDaysAfter, firstPurchaseAfter: after.compactMapValues(\.first))
     }
 
     /// The churn population at a snapshot: its classifier features, its labels ("no purchase
@@ -386,10 +435,11 @@ public struct ChurnAnalysis: Sendable {
         return Matrix(rows: values.count, columns: classifierFeatureNames.count, elements: elements)
     }
 
-    private func fitPurchases(_ summary: RepeatPurchaseSummary) throws -> any PurchaseModel {
+    private func fitPurchases(_ summary: RepeatPurchaseSummary, kind: ChurnRules.PurchaseModelKind) throws -> any PurchaseModel {
         do {
-            switch rules.purchaseModel {
-            case .bgnbd: return try BGNBD(penalizer: rules.penalizer).fit(summary)
+            switch kind {
+            case .bgnbd, .auto: return try BGNBD(penalizer: rules.penalizer).fit(summary)
+            case .mbgnbd: return try BGNBD(penalizer: rules.penalizer, modified: true).fit(summary)
             case .paretoNBD: return try ParetoNBD(penalizer: rules.penalizer).fit(summary)
             }
         } catch let error as ModelFitError {
@@ -397,17 +447,74 @@ public struct ChurnAnalysis: Sendable {
         }
     }
 
+    /// `auto` with a holdout: each candidate fitted on the calibration data, scored by the
+    /// log-likelihood of what the holdout added to each calibration customer's history (a
+    /// proper scoring rule, out of time; all candidates have four parameters), with the
+    /// holdout purchases per bucket beside it. The highest holdout log-likelihood wins.
+    private func selectByHoldout(_ calibration: RepeatPurchaseSummary, full: RepeatPurchaseSummary, actual: [String: Int]) throws -> (
+        kind: ChurnRules.PurchaseModelKind, model: any PurchaseModel, selection: ChurnReport.ModelSelection
+    ) {
+        var fullRow: [String: Int] = [:]
+        for (row, id) in full.customerIDs.enumerated() { fullRow[id] = row }
+        var candidates: [ChurnReport.ModelSelection.Candidate] = []
+        var best: (kind: ChurnRules.PurchaseModelKind, model: any PurchaseModel, score: Double)?
+        for kind in ChurnRules.PurchaseModelKind.fittable {
+            var candidate = ChurnReport.ModelSelection.Candidate(model: kind.rawValue)
+            do {
+                let model = try fitPurchases(calibration, kind: kind)
+                candidate.logLikelihood = model.logLikelihood
+                var holdoutLL = 0.0
+                for row in 0..<calibration.count {
+                    guard let later = fullRow[calibration.customerIDs[row]] else { continue }
+                    holdoutLL +=
+                        model.logLikelihood(x: full.x[later], tx: full.tx[later], t: full.t[later])
+                        - model.logLikelihood(x: calibration.x[row], tx: calibration.tx[row], t: calibration.t[row])
+                }
+                let buckets = holdoutBuckets(model, calibration, actual: actual)
+                let customers = Double(buckets.reduce(0) { $0 + $1.customers })
+                candidate.holdoutLogLikelihood = holdoutLL
+                candidate.holdoutPredicted = buckets.reduce(0) { $0 + $1.predictedMean * Double($1.customers) }
+                candidate.holdoutActual = buckets.reduce(0) { $0 + $1.actualMean * Double($1.customers) }
+                candidate.holdoutBucketError = buckets.reduce(0) { $0 + abs($1.predictedMean - $1.actualMean) * Double($1.customers) } / customers
+                if holdoutLL.isFinite, holdoutLL > best?.score ?? -.infinity { best = (kind, model, holdoutLL) }
+            } catch {
+                candidate.failure = "\(error)"
+            }
+            candidates.append(candidate)
+        }
+        guard let best else { throw ChurnError.fit("no purchase model could be fitted: \(candidates.compactMap(\.failure).joined(separator: "; "))") }
+        return (best.kind, best.model, .init(basis: "holdout log-likelihood", chosen: best.kind.rawValue, candidates: candidates))
+    }
+
+    /// `auto` without room for a holdout: the highest log-likelihood at as_of, a fair
+    /// comparison between models of four parameters each.
+    private func selectInSample(_ summary: RepeatPurchaseSummary) throws -> (any PurchaseModel, ChurnReport.ModelSelection) {
+        var candidates: [ChurnReport.ModelSelection.Candidate] = []
+        var best: (any PurchaseModel)?
+        for kind in ChurnRules.PurchaseModelKind.fittable {
+            do {
+                let model = try fitPurchases(summary, kind: kind)
+                candidates.append(.init(model: kind.rawValue, logLikelihood: model.logLikelihood))
+                if model.logLikelihood.isFinite, model.logLikelihood > best?.logLikelihood ?? -.infinity { best = model }
+            } catch {
+                candidates.append(.init(model: kind.rawValue, failure: "\(error)"))
+            }
+        }
+        guard let best else { throw ChurnError.fit("no purchase model could be fitted: \(candidates.compactMap(\.failure).joined(separator: "; "))") }
+        return (best, .init(basis: "log-likelihood at as_of (no room for a holdout)", chosen: best.name, candidates: candidates))
+    }
+
     /// BG/NBD's known blind spot: a customer can only drop out after a repeat purchase, so every
     /// one-time buyer has P(alive) = 1, however long ago the purchase was. Told when one-time
     /// buyers whose purchase is over a year old are a tenth of the customers or more.
     public static func blindSpotWarning(_ model: any PurchaseModel, _ summary: RepeatPurchaseSummary) -> String? {
-        guard model is BGNBDModel, summary.count > 0 else { return nil }
+        guard let bgnbd = model as? BGNBDModel, !bgnbd.modified, summary.count > 0 else { return nil }
         let yearInUnits = 365 / summary.unitDays
         let stale = (0..<summary.count).filter { summary.x[$0] == 0 && summary.t[$0] > yearInUnits }.count
         guard Double(stale) >= 0.1 * Double(summary.count) else { return nil }
         return String(
             format: "BG/NBD holds every one-time buyer alive (p_alive = 1): %d customers (%.0f%%) bought once, over a year ago; "
-                + "their p_alive, expected purchases and clv are too high. purchase_model: pareto_nbd lets them lapse",
+                + "their p_alive, expected purchases and clv are too high. purchase_model: mbgnbd or pareto_nbd lets them lapse",
             stale, 100 * Double(stale) / Double(summary.count))
     }
 

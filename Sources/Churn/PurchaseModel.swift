@@ -1,5 +1,5 @@
-/// A buy-till-you-die model of repeat purchases, fitted on a `RepeatPurchaseSummary`: BG/NBD
-/// or Pareto/NBD. Both have purchase rates λ ~ Gamma(r, α) while alive, so a customer
+/// A buy-till-you-die model of repeat purchases, fitted on a `RepeatPurchaseSummary`: BG/NBD,
+/// MBG/NBD or Pareto/NBD. All have purchase rates λ ~ Gamma(r, α) while alive, so a customer
 /// known to be alive after x purchases in T time units buys at rate (r + x) / (α + T).
 public protocol PurchaseModel: Sendable {
     var r: Double { get }
@@ -10,6 +10,8 @@ public protocol PurchaseModel: Sendable {
     var parameters: [String: Double] { get }
     /// The pipeline-file name of the model.
     var name: String { get }
+    /// ln L of one customer's purchase history: the density of their purchase times.
+    func logLikelihood(x: Double, tx: Double, t: Double) -> Double
     func probabilityAlive(x: Double, tx: Double, t: Double) -> Double
     /// Expected purchases in the next `horizon` time units.
     func expectedPurchases(horizon: Double, x: Double, tx: Double, t: Double) -> Double
@@ -37,7 +39,7 @@ extension PurchaseModel {
 
 extension BGNBDModel {
     public var parameters: [String: Double] { ["r": r, "alpha": alpha, "a": a, "b": b] }
-    public var name: String { "bgnbd" }
+    public var name: String { modified ? "mbgnbd" : "bgnbd" }
 }
 
 extension ParetoNBDModel: PurchaseModel {

@@ -186,6 +186,20 @@ public enum RunReportPage {
         let parameters = churn.parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
         var html =
             "<p>Purchase model \(escape(churn.purchaseModel)) in units of \(churn.timeUnitDays == 7 ? "weeks" : "days"): \(escape(parameters)); log-likelihood \(String(format: "%.1f", churn.logLikelihood)) (\(escape(churn.optimizer))).</p>"
+        if let selection = churn.modelSelection {
+            html += "<p>Chosen by \(escape(selection.basis)) among the candidates (higher is better):</p>"
+            func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
+            html += table(
+                ["model", "log-likelihood", "holdout log-likelihood", "holdout purchases predicted / actual", "bucket error", "note"],
+                selection.candidates.map { candidate in
+                    [
+                        candidate.model + (candidate.model == selection.chosen ? " (chosen)" : ""), number(candidate.logLikelihood, "%.1f"),
+                        number(candidate.holdoutLogLikelihood, "%.1f"),
+                        candidate.holdoutPredicted.map { String(format: "%.0f / %.0f", $0, candidate.holdoutActual ?? .nan) } ?? "",
+                        number(candidate.holdoutBucketError, "%.3f"), candidate.failure ?? "",
+                    ]
+                })
+        }
         if let evaluation = churn.classifierEvaluation {
             var population =
                 "The churn model covers \(escape(churn.population)): \(Formatting.count(churn.populationCustomers)) customers at as_of; "

@@ -48,6 +48,43 @@ func cdnowCalibrationSummary() throws -> RepeatPurchaseSummary {
     }
 }
 
+@Suite struct MBGNBDLiteratureTests {
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007) on CDNOW: BTYDplus (Platzer) publishes
+    /// r = 0.525, α = 6.183, a = 0.891, b = 1.614, which lifetimes' ModifiedBetaGeoFitter
+    /// reproduces on the same summary with LL = −9582.14.
+    @Test func fitMatchesBTYDplusAndLifetimes() throws {
+        let model = try BGNBD(modified: true).fit(try cdnowCalibrationSummary())
+        print("MBG/NBD on CDNOW: r \(model.r), alpha \(model.alpha), a \(model.a), b \(model.b), LL \(model.logLikelihood)")
+        for (value, published, name) in [(model.r, 0.525, "r"), (model.alpha, 6.183, "alpha"), (model.a, 0.891, "a"), (model.b, 1.614, "b")] {
+            #expect(abs(value - published) / published <= 0.002, "\(name) = \(value), published \(published)")
+        }
+        #expect(abs(model.logLikelihood - -9582.136) < 0.01, "LL \(model.logLikelihood)")
+        #expect(model.name == "mbgnbd")
+    }
+
+    /// Each customer's log-likelihood, the basis of the holdout comparison, sums to the fit's.
+    @Test func perCustomerLogLikelihoodsSumToTheFits() throws {
+        let summary = try cdnowCalibrationSummary()
+        let models: [any PurchaseModel] = [try BGNBD().fit(summary), try BGNBD(modified: true).fit(summary), try ParetoNBD().fit(summary)]
+        for model in models {
+            let total = (0..<summary.count).reduce(0.0) { $0 + model.logLikelihood(x: summary.x[$1], tx: summary.tx[$1], t: summary.t[$1]) }
+            #expect(abs(total - model.logLikelihood) < 1e-6 * abs(total), "\(model.name): \(total) vs \(model.logLikelihood)")
+        }
+    }
+
+    /// With lifetimes' fitted parameters, P(alive) and the 39-week expectation equal
+    /// lifetimes 0.11.3's to 1e-9 relative; a one-time buyer is no longer surely alive.
+    @Test(arguments: [
+        (2.0, 30.43, 38.86, 0.706125699315964, 1.2626692202500718), (0, 0, 38.86, 0.3897151860726884, 0.153954276933175),
+        (0, 0, 10, 0.5221723140259649, 0.48251722695995714), (5, 20, 30, 0.5540456091484017, 2.490601222937973),
+    ])
+    func scoresMatchLifetimes(x: Double, tx: Double, t: Double, alive: Double, purchases: Double) {
+        let model = BGNBDModel(r: 0.524842903149598, alpha: 6.183081764399279, a: 0.8913595172711999, b: 1.6140029311982655, modified: true)
+        #expect(abs(model.probabilityAlive(x: x, tx: tx, t: t) - alive) <= 1e-9 * alive)
+        #expect(abs(model.expectedPurchases(horizon: 39, x: x, tx: tx, t: t) - purchases) <= 1e-9 * purchases)
+    }
+}
+
 @Suite struct GammaGammaLiteratureTests {
     /// Published (Fader & Hardie 2013): p = 6.25, q = 3.74, γ = 15.44, within 1% each.
     @Test func fitMatchesFaderHardie() throws {

@@ -51,7 +51,7 @@ import Testing
                 delimiter: whitespace
                 header: false
             clean: {dedupe: none}
-            churn: {model: none, horizon: 39w}
+            churn: {model: none, horizon: 39w, purchase_model: bgnbd}
             outputs: {directory: \(directory.file("out")), files: [{customers: customers.csv}]}
             """
         let pipeline = try PipelineFile.parse(yaml, path: directory.file("p.yaml"), fingerprint: "0")

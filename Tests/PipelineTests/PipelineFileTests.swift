@@ -65,7 +65,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline + "churn: {purchase_model: pareto}\n",
-        "p.yaml:8:25: error: 'churn.purchase_model' cannot be 'pareto'\n  hint: choose one of: bgnbd, pareto_nbd"
+        "p.yaml:8:25: error: 'churn.purchase_model' cannot be 'pareto'\n  hint: choose one of: auto, bgnbd, mbgnbd, pareto_nbd"
     ),
     (
         validPipeline + "as_of: yesterday\n",

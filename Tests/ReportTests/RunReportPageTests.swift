@@ -91,6 +91,18 @@ func sections(_ html: String) -> [String] {
         #expect(html.contains(card(String(format: "%.1f%%", pareto * 100), "value held by top 20%")))
         let auc = try #require(manifest.churn?.rocAUC)
         #expect(html.contains(card(String(format: "%.3f", auc), "churn model AUC (holdout)")))
+        // The purchase model's choice, each candidate with its holdout log-likelihood.
+        let modelReport = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(outcome.runDirectory)/model_report.json")))
+                as? [String: Any])
+        let selection = try #require(modelReport["model_selection"] as? [String: Any])
+        let chosen = try #require(selection["chosen"] as? String)
+        #expect(chosen == manifest.churn?.purchaseModel)
+        #expect(html.contains("<td>\(chosen) (chosen)</td>"))
+        for candidate in try #require(selection["candidates"] as? [[String: Any]]) {
+            let holdout = try #require(candidate["holdout_log_likelihood"] as? Double)
+            #expect(html.contains("<td>\(String(format: "%.1f", holdout))</td>"), "\(candidate["model"] ?? "")")
+        }
         for stage in manifest.stages {
             #expect(html.contains("<tr><td>\(stage.stage)</td><td>\(Formatting.count(stage.rowsIn))</td><td>\(Formatting.count(stage.rowsOut))</td>"))
         }

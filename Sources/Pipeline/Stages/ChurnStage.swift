@@ -52,7 +52,9 @@ public struct ChurnSection: ConfigSection, Equatable {
     static var fields: [ConfigField<Self>] {
         [
             .choice("model", \.model, doc: "The supervised churn model; `none` keeps the purchase model's scores only."),
-            .choice("purchase_model", \.fitted.purchaseModel, doc: "The model behind p_alive, expected purchases and clv."),
+            .choice(
+                "purchase_model", \.fitted.purchaseModel,
+                doc: "The model behind p_alive, expected purchases and clv; `auto` takes the best holdout log-likelihood."),
             .duration(
                 "horizon", \.fitted.horizonDays, in: 1...3650,
                 doc: "Horizon of the expected purchases, of the churn label and of the holdout."),
