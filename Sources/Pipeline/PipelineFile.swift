@@ -81,6 +81,11 @@ public struct PipelineFile: Sendable, Equatable {
                 context.error(
                     "name", "'name' must be one line of at most \(maximumNameLength) characters", hint: "it labels the run's metrics and report")
             }
+            if sections.segment?.value.measure == .potential, sections.churn == nil {
+                context.error(
+                    "segment", "'segment.value.measure: potential' ranks customers by clv, which the 'churn' section computes",
+                    hint: "add a 'churn: {model: none}' section, or use measure: historical or current")
+            }
             guard context.entries["outputs"] != nil, !context.reader.diagnostics.hasErrors else { return }
             if sections.segment?.kmeans == nil {
                 let outputs = sections.outputs
@@ -97,8 +102,9 @@ public struct PipelineFile: Sendable, Equatable {
             OutputSchemaCheck(reader: context.reader, schemas: sections.tableSchemas).check(sections.outputs)
         }
 
-        /// The stages this file runs, in order: the one place where stages are wired together.
-        var plan: [PlannedStage] {
+        /// The stages this file runs, in the order of their columns in the customers table: the
+        /// one place where stages are wired together.
+        var stagesInColumnOrder: [PlannedStage] {
             var stages = [
                 PlannedStage(IngestStage.self, inputs), PlannedStage(CleanStage.self, clean),
                 PlannedStage(FeaturesStage.self, features),
@@ -111,9 +117,21 @@ public struct PipelineFile: Sendable, Equatable {
             return stages
         }
 
+        /// The stages in the order they run: churn before segment when the value tiers rank
+        /// by the CLV it computes (`segment.value.measure: potential`).
+        var plan: [PlannedStage] {
+            var stages = stagesInColumnOrder
+            if segment?.value.measure == .potential, let churn = stages.firstIndex(where: { $0.name == ChurnStage.name }),
+                let segment = stages.firstIndex(where: { $0.name == SegmentStage.name })
+            {
+                stages.insert(stages.remove(at: churn), at: segment)
+            }
+            return stages
+        }
+
         /// The columns of every table a run can export, known from the file alone.
         var tableSchemas: [ExportSpec.Source: [ColumnSchema]] {
-            [.customers: plan.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema]
+            [.customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema]
         }
     }
 

@@ -58,6 +58,8 @@ public struct PipelineRunner {
                 Array(context.customers.columnNames.suffix(stage.customerColumns.count)) == stage.customerColumns.map(\.name),
                 "stage \(stage.name) added columns other than those it declared")
         }
+        let columnOrder = pipeline.sections.stagesInColumnOrder.flatMap(\.customerColumns).map(\.name)
+        context.customers = context.customers.selecting(columns: columnOrder)
         let totals = Manifest.Totals(customers: context.customers.rowCount, revenue: context.features.monetaryTotal.reduce(0, +))
         context.releaseStageInputs()
         return try publisher.publish(&context, totals: totals)

@@ -3,11 +3,14 @@ import SegflowCore
 
 /// The segmentation rules of a pipeline file's `segment` section.
 public struct SegmentationRules: Sendable, Equatable {
+    /// The seeds' three kinds of customer value.
     public enum ValueMeasure: String, Sendable, CaseIterable {
         /// `monetary_total`: everything the customer has brought so far.
         case historical
         /// `current_value`: spend in the recent window.
         case current
+        /// `clv`: what the customer is expected to bring (the churn stage's CLV).
+        case potential
     }
 
     public var rfmBins: Int = 5
@@ -62,7 +65,8 @@ public struct CustomerSegmenter: Sendable {
 
     public init(rules: SegmentationRules) { self.rules = rules }
 
-    public func segment(_ features: CustomerFeatures) -> (CustomerSegments, StageReport) {
+    /// `value` ranks the tiers and the Pareto figures: the measure's values, one per customer.
+    public func segment(_ features: CustomerFeatures, value: [Double]) -> (CustomerSegments, StageReport) {
         var result = CustomerSegments()
         result.rScore = RFMScoring.scores(features.recencyDays.map(Double.init), bins: rules.rfmBins, higherIsBetter: false)
         result.fScore = RFMScoring.scores(features.frequency.map(Double.init), bins: rules.rfmBins)
@@ -73,7 +77,6 @@ public struct CustomerSegmenter: Sendable {
                 r: result.rScore[customer], f: result.fScore[customer], m: result.mScore[customer],
                 rules: rules.rfmSegments) ?? "Unassigned"
         }
-        let value = rules.valueMeasure == .historical ? features.monetaryTotal : features.currentValue
         result.valueTier = CustomerValue.tiers(value, cutoffs: rules.tierCutoffs)
         result.pareto = ParetoFigures(
             top1Percent: CustomerValue.paretoShare(value, topFraction: 0.01),

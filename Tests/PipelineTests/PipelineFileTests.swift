@@ -152,7 +152,12 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline + "segment:\n  value: {measure: futur}\n",
-        "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current"
+        "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current, potential"
+    ),
+    (
+        validPipeline + "segment:\n  value: {measure: potential}\n",
+        "p.yaml:9:3: error: 'segment.value.measure: potential' ranks customers by clv, which the 'churn' section computes\n"
+            + "  hint: add a 'churn: {model: none}' section, or use measure: historical or current"
     ),
     (
         validPipeline.replacingOccurrences(

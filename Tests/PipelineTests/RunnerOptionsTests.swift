@@ -75,6 +75,25 @@ import Testing
         #expect(published.manifest.segmentation?.valueTiers.reduce(0) { $0 + $1.customers } == published.rows.count)
     }
 
+    /// `measure: potential` ranks by clv, which needs the churn stage to run first: the tiers
+    /// follow clv (every A is worth at least every B, every B at least every C with a clv
+    /// above 0), and the columns keep their documented order.
+    @Test func potentialValueMeasureRanksByLifetimeValue() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let churn = "churn: {model: none, horizon: 60d}"
+        let published = try run("segment: {value: {measure: potential}}\n\(churn)", in: directory)
+        #expect(published.manifest.segmentation?.valueMeasure == "potential")
+        let tiers = try published.column("value_tier"), clv = try published.column("clv").map { Double($0) ?? 0 }
+        func values(_ tier: String) -> [Double] { zip(tiers, clv).filter { $0.0 == tier }.map(\.1) }
+        #expect(values("A").min()! >= values("B").max()!)
+        #expect(values("B").min()! >= values("C").filter { $0 > 0 }.max()!)
+        #expect(published.manifest.segmentation?.valueTiers.reduce(0) { $0 + $1.customers } == published.rows.count)
+        let other = try TemporaryDirectory()
+        defer { other.remove() }
+        #expect(try run("segment: {}\n\(churn)", in: other).header == published.header)
+    }
+
     /// A gzip file with another delimiter gives the customers table of the plain CSV, byte
     /// for byte.
     @Test func gzipWithASemicolonDelimiterReadsLikeThePlainFile() throws {

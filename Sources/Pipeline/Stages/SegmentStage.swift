@@ -208,8 +208,8 @@ enum SegmentStage: PipelineStage {
     static func run(_ config: SegmentSection, _ context: inout RunContext) throws {
         let rules = config.rules
         let features = context.features
-        let (segments, report) = CustomerSegmenter(rules: rules).segment(features)
-        let value = rules.valueMeasure == .historical ? features.monetaryTotal : features.currentValue
+        let value = try values(of: rules.valueMeasure, context)
+        let (segments, report) = CustomerSegmenter(rules: rules).segment(features, value: value)
         context.paretoCurve = CustomerValue.paretoCurve(value)
         context.segmentValues = segmentValues(segments.rfmSegment, features.monetaryTotal)
         for column in segments.columns { context.customers.append(column) }
@@ -220,6 +220,22 @@ enum SegmentStage: PipelineStage {
         context.segmentationSummary = Manifest.Segmentation(
             pareto: segments.pareto, valueMeasure: rules.valueMeasure.rawValue, rfmSegments: groups(segments.rfmSegment),
             valueTiers: groups(segments.valueTier), lifecycleStages: groups(segments.lifecycleStage), statuses: groups(segments.status))
+    }
+
+    /// Each customer's value by the measure. A missing CLV (a customer the spend model could not
+    /// value) is no value: the last tier.
+    static func values(of measure: SegmentationRules.ValueMeasure, _ context: RunContext) throws -> [Double] {
+        switch measure {
+        case .historical: return context.features.monetaryTotal
+        case .current: return context.features.currentValue
+        case .potential:
+            guard case .real(let clv)? = context.customers.column(named: "clv")?.values, clv.contains(where: \.isFinite) else {
+                throw context.error(
+                    .data, at: "segment.value.measure", "potential value is the clv, and this run has none: the spend model was not fitted",
+                    hint: "see the churn warnings in model_report.json, or use measure: historical")
+            }
+            return clv.map { $0.isFinite ? $0 : 0 }
+        }
     }
 
     /// Customers and total value per RFM segment, largest segment first.
