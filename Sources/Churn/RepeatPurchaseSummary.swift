@@ -49,6 +49,24 @@ public struct RepeatPurchaseSummary: Sendable, Equatable {
             spend.append(repeats > 0 ? days.dropFirst().reduce(0) { $0 + $1.total } / Double(repeats) : 0)
         }
     }
+
+    /// About `size` customers chosen by a hash of their id (all of them when there are no
+    /// more): the same customers whatever the input order, and from run to run.
+    public func sample(about size: Int) -> RepeatPurchaseSummary {
+        guard count > size else { return self }
+        let threshold = UInt64(Double(UInt64.max) * (Double(size) / Double(count)))
+        var result = RepeatPurchaseSummary(unitDays: unitDays)
+        for row in 0..<count {
+            var id = customerIDs[row]
+            guard id.withUTF8({ Hashing.key(UnsafeRawBufferPointer($0)) }) <= threshold else { continue }
+            result.customerIDs.append(id)
+            result.x.append(x[row])
+            result.tx.append(tx[row])
+            result.t.append(t[row])
+            result.spend.append(spend[row])
+        }
+        return result
+    }
 }
 
 /// Rows with identical (x, tx, t) merged into one weighted row: the likelihood then costs
