@@ -5,8 +5,8 @@
 //       one Lloyd run from the given centres (float64 files); prints "inertia iterations seconds"
 //   numerics-driver best   DATA ROWS COLS K DTYPE N_INIT SEED LABELS_OUT
 //       k-means++ with N_INIT restarts; prints "inertia iterations seconds"
-//   numerics-driver bgnbd SUMMARY ROWS [HORIZON OUT]
-//       BG/NBD fit on a float64 file of (x, t_x, T) rows; prints "seconds r alpha a b loglikelihood";
+//   numerics-driver bgnbd|mbgnbd SUMMARY ROWS [HORIZON OUT]
+//       BG/NBD (or MBG/NBD) fit on a float64 file of (x, t_x, T) rows; prints "seconds r alpha a b loglikelihood";
 //       with HORIZON, writes each row's (P(alive), expected purchases in HORIZON) to OUT (float64)
 //   numerics-driver gammagamma SUMMARY ROWS
 //       Gamma-Gamma fit on a float64 file of (x, mean spend) rows; prints "p q gamma", then
@@ -79,7 +79,7 @@ func bgnbd(_ arguments: [String]) throws {
         summary.spend.append(0)
     }
     let start = Date()
-    let model = try BGNBD().fit(summary)
+    let model = try BGNBD(modified: arguments[1] == "mbgnbd").fit(summary)
     print(Date().timeIntervalSince(start), model.r, model.alpha, model.a, model.b, model.logLikelihood, model.iterations)
     guard arguments.count > 5, let horizon = Double(arguments[4]) else { return }
     let predictions = (0..<rows).flatMap { row in
@@ -160,7 +160,7 @@ BLASKernels.restartWithFasterKernelsIfNeeded()
 let arguments = CommandLine.arguments
 do {
     switch arguments[1] {
-    case "bgnbd": try bgnbd(arguments)
+    case "bgnbd", "mbgnbd": try bgnbd(arguments)
     case "gammagamma": try gammaGamma(arguments)
     case "silhouette": silhouette(arguments)
     case "classifier": classifier(arguments)
