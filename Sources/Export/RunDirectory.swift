@@ -217,5 +217,7 @@ public enum RunFiles {
     public static let report = "report.html"
     /// The clusters' ids, labels, centres and scaling, for the next run (`segment.kmeans`).
     public static let clusterModel = "cluster_model.json"
-    public static let allNames = [manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel]
+    /// The pipeline file as the run used it, every default filled in.
+    public static let pipeline = "pipeline.yaml"
+    public static let allNames = [manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline]
 }

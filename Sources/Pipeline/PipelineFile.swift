@@ -31,6 +31,8 @@ public struct PipelineFile: Sendable, Equatable {
     /// Where each key was written, by key path with list positions ("outputs.files[1].path"),
     /// so problems found later still point at the line to change.
     public var locations: [String: SourceLocation]
+    /// Every key with the value this file gives it or its default (`ResolvedPipeline`).
+    public var resolvedText: String
 
     public subscript<Value>(dynamicMember keyPath: KeyPath<Sections, Value>) -> Value { sections[keyPath: keyPath] }
 
@@ -185,9 +187,13 @@ public struct PipelineFile: Sendable, Equatable {
         let reader = ConfigReader(file: path)
         let sections = reader.decode(Sections.self, root, FieldContext(reader: reader, path: "", indexedPath: ""))
         guard let sections, !reader.diagnostics.hasErrors else { throw SegflowError(.config, reader.diagnostics) }
+        let header = [
+            "\(path) as segflow read it (XXH64 \(fingerprint)): every key with its value; '# default' marks",
+            "the keys the file leaves out. This file is a pipeline file with the same settings.",
+        ]
         return PipelineFile(
             path: path, sections: sections, fingerprint: fingerprint, warnings: reader.diagnostics,
-            locations: reader.locations)
+            locations: reader.locations, resolvedText: ResolvedPipeline.text(root, header: header))
     }
 
     private static func yamlDiagnostic(_ error: YamlError, path: String) -> Diagnostic {

@@ -588,3 +588,46 @@ indirect enum ConfigTree {
         }
     }
 }
+
+/// The resolved copy every run keeps (`pipeline.yaml`) reads back to the same settings, shows
+/// every key, and marks the ones the file left to their defaults.
+@Suite struct ResolvedPipelineTests {
+    @Test(arguments: ["Pipelines/retail.yaml", "minimal"])
+    func readsBackToTheSameSettings(source: String) throws {
+        let original =
+            source == "minimal" ? try parse(validPipeline) : try PipelineFile.load(path: source)
+        let reread = try parse(original.resolvedText)
+        #expect(reread.sections == original.sections)
+        // Read again, it is the same but for the marks of defaults, which it now sets.
+        func settings(_ text: String) -> [String] {
+            text.split(separator: "\n").dropFirst(2).map { $0.replacingOccurrences(of: "  # default", with: "") }
+        }
+        #expect(settings(reread.resolvedText) == settings(original.resolvedText))
+    }
+
+    @Test func everyKeyAppearsWithItsDefault() throws {
+        let text = try parse(validPipeline + "segment: {lifecycle: {status_basis: days}}\n").resolvedText
+        #expect(text.contains("\n    status_basis: days\n"))
+        #expect(text.contains("\n    rhythm_min_gap_days: 7  # default\n"))
+        #expect(text.contains("\n  rfm:  # default\n    bins: 5  # default\n    # segments: the 11-segment map (default)\n"))
+        #expect(text.contains("\n# churn: none (default)\n"))
+        #expect(text.contains("\n  max_rejected: 0  # default\n"))
+    }
+
+    /// In the example pipeline, which has every section, each key outside list items has a line.
+    @Test func theExampleShowsEveryKey() throws {
+        let lines = try PipelineFile.load(path: "Pipelines/retail.yaml").resolvedText.split(separator: "\n")
+        func walk(_ fields: [FieldInfo], depth: Int) {
+            for field in fields {
+                let indent = String(repeating: "  ", count: depth)
+                #expect(
+                    lines.contains { $0.hasPrefix("\(indent)\(field.key):") || $0.hasPrefix("\(indent)# \(field.key):") }, "\(field.key)")
+                // Sections the file turns on are written out; those it leaves off are one comment.
+                if case .section(let nested) = field.shape, lines.contains(where: { $0.hasPrefix("\(indent)\(field.key):") }) {
+                    walk(nested, depth: depth + 1)
+                }
+            }
+        }
+        walk(PipelineFile.Sections.fields.map(\.info), depth: 0)
+    }
+}

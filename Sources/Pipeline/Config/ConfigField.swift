@@ -78,7 +78,8 @@ indirect enum FieldShape: Sendable {
     }
 }
 
-/// A key of a section, without its section's type: what docs and tests read.
+/// A key of a section, without its section's type: what docs, tests and the resolved
+/// pipeline file read.
 struct FieldInfo: Sendable {
     let key: String
     let shape: FieldShape
@@ -86,6 +87,9 @@ struct FieldInfo: Sendable {
     /// The default as the docs write it; nil for a required key or one without a default.
     let defaultText: String?
     let doc: String
+    /// The default as a YAML value the key accepts, in flow style; nil when the docs
+    /// describe it in words ("every column", "none") or the key is a section of its own.
+    var defaultValue: String? = nil
 }
 
 /// One key of a section: its name, the values it takes, its default (read off the section's
@@ -102,9 +106,21 @@ struct ConfigField<Section: ConfigSection> {
         _ key: String, shape: FieldShape, required: Bool = false, defaultText: String?, example: String? = nil, doc: String,
         decode: @escaping (Node, FieldContext, inout Section) -> Void
     ) {
-        self.info = FieldInfo(key: key, shape: shape, required: required, defaultText: defaultText, doc: doc)
+        self.info = FieldInfo(
+            key: key, shape: shape, required: required, defaultText: defaultText, doc: doc,
+            defaultValue: Self.acceptedValue(defaultText, key: key, decode))
         self.example = example
         self.decode = decode
+    }
+
+    /// `text` read as YAML, when the key's own decoder takes it without a complaint.
+    private static func acceptedValue(_ text: String?, key: String, _ decode: (Node, FieldContext, inout Section) -> Void) -> String? {
+        guard let text, text != "none", let node = try? Yams.compose(yaml: text) else { return nil }
+        if case .mapping = node { return nil }
+        let reader = ConfigReader(file: "")
+        var scratch = Section()
+        decode(node, FieldContext(reader: reader, path: key, indexedPath: key), &scratch)
+        return reader.diagnostics.isEmpty ? ResolvedPipeline.flow(node) : nil
     }
 }
 

@@ -58,6 +58,9 @@ struct RunPublisher {
                 try write(file.path, file.table, as: spec.format, name: spec.source.rawValue)
             }
         }
+        let resolved = "# as_of in this run: \(CivilTime.dateString(days: context.asOfDay))\n" + pipeline.resolvedText
+        try staged.write(RunFiles.pipeline) { try $0.write(bytes: Array(resolved.utf8)) }
+        written.append(Manifest.Output(name: "pipeline", path: RunFiles.pipeline, rows: 1))
         if let churnReport = context.churnReport { try write(RunFiles.modelReport, json: churnReport, name: "model_report") }
         if let clusterModel = context.clustering?.model { try write(RunFiles.clusterModel, json: clusterModel, name: "cluster_model") }
         try write(RunFiles.rejected, Self.rejectedTable(ingested.rejected), name: "rejected")
