@@ -8,6 +8,8 @@ public struct ExportSpec: Sendable, Equatable {
         case customers
         /// One row per k-means cluster: size, value share, feature profile and label.
         case segments
+        /// One row per group of each dimension: customers, revenue, CLV, P(alive), churn.
+        case summary
     }
 
     public var source: Source

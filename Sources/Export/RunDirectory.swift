@@ -219,5 +219,9 @@ public enum RunFiles {
     public static let clusterModel = "cluster_model.json"
     /// The pipeline file as the run used it, every default filled in.
     public static let pipeline = "pipeline.yaml"
-    public static let allNames = [manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline]
+    /// The business summary per group of each dimension (`DimensionSummary`).
+    public static let summary = "summary.csv"
+    public static let allNames = [
+        manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline, summary,
+    ]
 }

@@ -4,6 +4,7 @@ import DatabaseExport
 import Export
 import Features
 import Foundation
+import History
 import Ingest
 import SegflowCore
 import Segmentation
@@ -133,7 +134,10 @@ public struct PipelineFile: Sendable, Equatable {
 
         /// The columns of every table a run can export, known from the file alone.
         var tableSchemas: [ExportSpec.Source: [ColumnSchema]] {
-            [.customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema]
+            [
+                .customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema,
+                .summary: DimensionSummary.schema,
+            ]
         }
     }
 

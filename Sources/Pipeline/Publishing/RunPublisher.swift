@@ -51,10 +51,14 @@ struct RunPublisher {
             try staged.write(path) { try $0.write(bytes: [UInt8](data)) }
             written.append(Manifest.Output(name: name, path: path, rows: 1))
         }
-        let segmentsTable = ClusterStage.segmentsTable(context.clustering?.profiles ?? [])
+        let tables: [ExportSpec.Source: Table] = [
+            .customers: customers, .segments: ClusterStage.segmentsTable(context.clustering?.profiles ?? []),
+            .summary: DimensionSummary(customers: customers).table,
+        ]
+        try write(RunFiles.summary, tables[.summary]!, name: "summary")
         for spec in pipeline.outputs.files {
             // The columns were checked against the schema when the file was loaded.
-            for file in try spec.files(of: spec.source == .customers ? customers : segmentsTable) {
+            for file in try spec.files(of: tables[spec.source]!) {
                 try write(file.path, file.table, as: spec.format, name: spec.source.rawValue)
             }
         }
@@ -82,7 +86,7 @@ struct RunPublisher {
             try write(RunFiles.movers, migration.moverTable, name: "movers")
         }
         context.stageReports.append(StageReport(stage: "export", rowsIn: customers.rowCount, rowsOut: customers.rowCount, seconds: clock.lap()))
-        let stagedDatabases = try stageDatabases(customers: customers, segments: segmentsTable)
+        let stagedDatabases = try stageDatabases(tables)
         defer { for database in stagedDatabases { database.tables.discard() } }
         if !pipeline.outputs.databases.isEmpty {
             let rows = stagedDatabases.flatMap(\.loaded).reduce(0) { $0 + $1.rows }
@@ -226,14 +230,14 @@ struct RunPublisher {
 
     /// Loads every database's tables under staging names; nothing is visible to readers yet.
     /// A failure discards what was staged in the databases before it.
-    private func stageDatabases(customers: Table, segments: Table) throws -> [StagedDatabase] {
+    private func stageDatabases(_ tables: [ExportSpec.Source: Table]) throws -> [StagedDatabase] {
         var staged: [StagedDatabase] = []
         do {
             for (index, var target) in pipeline.outputs.databases.enumerated() {
                 if case .sqlite(let path) = target.connection, !path.hasPrefix("/") {
                     target.connection = .sqlite(path: "\(runs.root)/\(path)")
                 }
-                let loads = try target.tables.map { spec in try spec.load(from: spec.source == .customers ? customers : segments) }
+                let loads = try target.tables.map { spec in try spec.load(from: tables[spec.source]!) }
                 let tables = try databaseStep(index) {
                     try DatabaseExporter.stage(loads, into: target.connection, password: passwords[index])
                 }
