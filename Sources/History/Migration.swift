@@ -112,17 +112,4 @@ public struct Migration: Sendable, Equatable {
         let froms = Array(Set(cells.map(\.from))).sorted(), tos = Array(Set(cells.map(\.to))).sorted()
         return (froms, tos, froms.map { from in tos.map { to in cells.first { $0.from == from && $0.to == to }?.customers } })
     }
-
-    /// The matrix of one dimension as text rows for a terminal.
-    public func matrixLines(_ dimension: String) -> [String] {
-        let matrix = matrix(dimension)
-        guard !matrix.from.isEmpty else { return [] }
-        let width = max(8, (matrix.from + matrix.to).map(\.count).max() ?? 8)
-        func pad(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        var lines = [pad("from \\ to") + " " + matrix.to.map(pad).joined(separator: " ")]
-        for (from, row) in zip(matrix.from, matrix.customers) {
-            lines.append(pad(from) + " " + row.map { pad($0.map(String.init) ?? ".") }.joined(separator: " "))
-        }
-        return lines
-    }
 }

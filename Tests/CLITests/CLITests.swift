@@ -1,4 +1,5 @@
 import Foundation
+import SegflowCore
 import TestSupport
 import Testing
 
@@ -106,7 +107,51 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         #expect(try directory.read("\(second)/movers.csv") == "customer_id,change,from,to\n")
         let diff = try CLI.run(["diff", directory.file(first), directory.file("current")])
         #expect(diff.status == 0, "\(diff.stderr)")
-        #expect(diff.stdout.contains("0 new, 0 gone, 5000 unchanged, 0 movers"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("settings\n  the same\n"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("0 new, 0 gone, 5,000 unchanged, 0 movers"), "\(diff.stdout)")
+    }
+
+    /// Two configs on the same data: only the tiers differ. `diff` names the setting, shows
+    /// each tier's size before and after in at most 100 columns, and says the same in CSV and
+    /// JSON; given the output directory, it suggests the run inside it.
+    @Test func diffTellsWhatAConfigChangeDid() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let yaml = try String(contentsOfFile: "Pipelines/retail.yaml", encoding: .utf8)
+        let changed = try directory.write("tiers.yaml", yaml.replacingOccurrences(of: "tiers: [0.2, 0.5]", with: "tiers: [0.1, 0.4]"))
+        for file in ["Pipelines/retail.yaml", changed] {
+            let run = try CLI.run(["run", file, "--output", directory.file("out"), "--log-level", "quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: directory.file("out/runs")).filter { !$0.hasPrefix(".") }.sorted()
+        try #require(runs.count == 2)
+        let (a, b) = (directory.file("out/runs/\(runs[0])"), directory.file("out/current"))
+
+        let text = try CLI.run(["diff", a, b])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("settings\n  segment.value.tiers: [0.2, 0.5] -> [0.1, 0.4]\n"), "\(text.stdout)")
+        #expect(text.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        let tierA = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("  A ") })
+        #expect(tierA.contains("1,000→500"), "\(tierA)")
+        #expect(text.stdout.contains("500  A -> B"))
+
+        let csv = try CLI.run(["diff", a, b, "--format", "csv"]).stdout.split(separator: "\n")
+        #expect(csv.first == "kind,dimension,key,measure,a,b")
+        #expect(csv.contains("setting,,segment.value.tiers,value,\"[0.2, 0.5]\",\"[0.1, 0.4]\""))
+        #expect(csv.contains("group,value_tier,A,customers,1000,500"))
+        #expect(csv.contains("move,value_tier,A -> B,customers,,500"))
+
+        let json = try CLI.run(["diff", a, b, "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let settings = try #require(document["settings"] as? [[String: Any]])
+        #expect(settings.count == 1 && settings[0]["key"] as? String == "segment.value.tiers")
+        let groups = try #require(document["groups"] as? [[String: Any]])
+        let tier = try #require(groups.first { $0["dimension"] as? String == "value_tier" && $0["group"] as? String == "A" })
+        #expect((tier["a"] as? [String: Any])?["customers"] as? Int == 1000 && (tier["b"] as? [String: Any])?["customers"] as? Int == 500)
+
+        let wrong = try CLI.run(["diff", a, directory.file("out")])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("did you mean \(directory.file("out"))/current?"), "\(wrong.stderr)")
     }
 
     /// report.html renders in headless Chromium: the screenshot is not blank, and the page
@@ -184,7 +229,7 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         #expect(movers > 0, "three months apart, some customers must have become at risk")
         let diff = try CLI.run(["diff", directory.file("out/runs/\(runs[0])"), later, "--movers", directory.file("movers.csv")])
         #expect(diff.status == 0, "\(diff.stderr)")
-        #expect(diff.stdout.contains("\(movers) movers (newly at risk"), "\(diff.stdout)")
+        #expect(diff.stdout.contains(" unchanged, \(Formatting.count(movers)) movers\n  movers (newly at risk"), "\(diff.stdout)")
         #expect(try directory.read("movers.csv") == published)
     }
 

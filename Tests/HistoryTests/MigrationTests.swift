@@ -68,10 +68,4 @@ import Testing
         #expect(read.values["cluster"] == ["1 (frequent, high value)", "0 (long gone)"])
         #expect(read.values["status"] == ["active", "at_risk"])
     }
-
-    @Test func matrixLinesShowEveryCell() {
-        let lines = Migration(from: before, to: after).matrixLines("churn_risk")
-        #expect(lines.count == 5)  // the header, then from (new), high, low, medium
-        #expect(lines.first?.contains("(gone)") == true)
-    }
 }

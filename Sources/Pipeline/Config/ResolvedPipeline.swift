@@ -6,7 +6,7 @@ import Yams
 /// describe in words is a comment). Each run keeps it beside its manifest, so two runs can
 /// be traced to their settings and `segflow diff` can say which settings changed. It is a
 /// pipeline file itself: it reads back to the same settings.
-enum ResolvedPipeline {
+public enum ResolvedPipeline {
     static func text(_ root: Node, header: [String]) -> String {
         var lines = header.map { "# \($0)" }
         section(root, PipelineFile.Sections.fields.map(\.info), indent: "", into: &lines)
