@@ -26,26 +26,53 @@ public struct PipelineRunner {
     public var outputDirectory: String?
     public var asOfOverride: Int64?
     public var progress: ((IngestProgress) -> Void)?
+    /// `--experiment`: nil for a production run.
+    public var experiment: Experiment?
+
+    /// A run for tuning: published under `DIR/experiments/` with its own history, with no
+    /// database load, no run guards and no metrics.prom, so production stays as it was; with
+    /// `until`, the stages stop after that one and only the run's own files are written.
+    public struct Experiment: Sendable {
+        public var until: String?
+        public init(until: String? = nil) { self.until = until }
+
+        /// Where experiments go, beside the production runs.
+        public static let directoryName = "experiments"
+    }
 
     public init(
         pipeline: PipelineFile, outputDirectory: String? = nil, asOfOverride: Int64? = nil,
-        progress: ((IngestProgress) -> Void)? = nil
+        progress: ((IngestProgress) -> Void)? = nil, experiment: Experiment? = nil
     ) {
         self.pipeline = pipeline
         self.outputDirectory = outputDirectory
         self.asOfOverride = asOfOverride
         self.progress = progress
+        self.experiment = experiment
     }
 
-    /// Where runs are published, with `--output` applied.
-    public var runs: RunDirectory { RunDirectory(root: outputDirectory ?? pipeline.outputs.directory) }
+    /// Where production runs are published, with `--output` applied.
+    var productionRuns: RunDirectory { RunDirectory(root: outputDirectory ?? pipeline.outputs.directory) }
+
+    /// Where this run is published: the production runs, or the experiments beside them.
+    public var runs: RunDirectory {
+        experiment == nil ? productionRuns : RunDirectory(root: "\(productionRuns.root)/\(Experiment.directoryName)")
+    }
+
+    /// The stages `--until` takes, in the order this file runs them.
+    public var stageNames: [String] { pipeline.sections.plan.map(\.name) }
 
     public func run() throws -> RunOutcome {
         let started = Date()
         // Taken first, so an overlapping run fails at once instead of after its work.
         let lock = try RunLock(directory: runs)
         defer { withExtendedLifetime(lock) {} }
-        let publisher = try RunPublisher(pipeline: pipeline, runs: runs, started: started)
+        if let until = experiment?.until, !stageNames.contains(until) {
+            throw SegflowError(
+                .config, at: SourceLocation(file: pipeline.path), "--until \(until): this pipeline has no such stage",
+                hint: "choose one of: \(stageNames.joined(separator: ", "))")
+        }
+        let publisher = try RunPublisher(pipeline: pipeline, runs: runs, started: started, experiment: experiment)
         var context = RunContext(pipeline: pipeline, asOfOverride: asOfOverride, progress: progress)
         if pipeline.segment?.kmeans != nil { context.previousClusterModel = previousClusterModel(warnings: &context.warnings) }
         for stage in pipeline.sections.plan {
@@ -57,9 +84,10 @@ public struct PipelineRunner {
             assert(
                 Array(context.customers.columnNames.suffix(stage.customerColumns.count)) == stage.customerColumns.map(\.name),
                 "stage \(stage.name) added columns other than those it declared")
+            if stage.name == experiment?.until { break }
         }
         let columnOrder = pipeline.sections.stagesInColumnOrder.flatMap(\.customerColumns).map(\.name)
-        context.customers = context.customers.selecting(columns: columnOrder)
+        context.customers = context.customers.selecting(columns: columnOrder.filter { context.customers.column(named: $0) != nil })
         let totals = Manifest.Totals(customers: context.customers.rowCount, revenue: context.features.monetaryTotal.reduce(0, +))
         context.releaseStageInputs()
         return try publisher.publish(&context, totals: totals)
@@ -69,8 +97,11 @@ public struct PipelineRunner {
 extension PipelineRunner {
     /// The cluster model of the published run, read before the stages so that the cluster
     /// stage stays free of files. A first run, or a run before segflow kept models, has none.
+    /// An experiment without a previous experiment continues production's clusters, so its
+    /// ids compare with production's.
     func previousClusterModel(warnings: inout [Diagnostic]) -> ClusterModel? {
-        guard let run = runs.currentRun() else { return nil }
+        guard let (runs, run) = [runs, productionRuns].lazy.compactMap({ runs in runs.currentRun().map { (runs, $0) } }).first
+        else { return nil }
         let path = "\(runs.runsPath)/\(run)/\(RunFiles.clusterModel)"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let decoder = JSONDecoder()

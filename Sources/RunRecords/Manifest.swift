@@ -201,6 +201,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var migration: Migration?
     /// Absent in manifests written before segflow recorded it.
     public var totals: Totals?
+    /// For a run of `segflow run --experiment`: "all stages", or "until <stage>".
+    public var experiment: String?
 
     /// A table a run swapped into a database.
     public struct DatabaseTable: Codable, Sendable, Equatable {
@@ -247,8 +249,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         segflowVersion: String, pipeline: Pipeline, asOf: String, inputs: [Input],
         stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
         segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, migration: Migration? = nil,
-        totals: Totals? = nil
+        totals: Totals? = nil, experiment: String? = nil
     ) {
+        self.experiment = experiment
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
         self.asOf = asOf

@@ -22,9 +22,22 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "quiet: errors only; info: summary (default); debug: summary and stage counts.")
     var logLevel: LogLevel = .info
 
+    @Flag(
+        help: """
+            Publish under OUTPUT/experiments/ with its own history; load no database, skip the run \
+            guards and leave metrics.prom alone: production stays as it was.
+            """)
+    var experiment = false
+
+    @Option(help: "With --experiment: stop after this stage (e.g. cluster) and write only the run's own files.")
+    var until: String?
+
     func validate() throws {
         if let asOf, CivilTime.parseDate(asOf) == nil {
             throw ValidationError("--as-of must be a date written YYYY-MM-DD, got '\(asOf)'")
+        }
+        if until != nil, !experiment {
+            throw ValidationError("--until publishes a run without its later stages, so it needs --experiment")
         }
     }
 
@@ -37,7 +50,7 @@ struct RunCommand: ParsableCommand {
             let runner = PipelineRunner(
                 pipeline: pipeline, outputDirectory: outputDirectory,
                 asOfOverride: asOf.flatMap(CivilTime.parseDate),
-                progress: progress.update)
+                progress: progress.update, experiment: experiment ? PipelineRunner.Experiment(until: until) : nil)
             let outcome = try runner.run()
             progress.finish()
             for warning in outcome.warnings where logLevel != .quiet { printError(warning.description) }

@@ -18,15 +18,22 @@ struct RunPublisher {
     let pipeline: PipelineFile
     let runs: RunDirectory
     let started: Date
+    let experiment: PipelineRunner.Experiment?
     /// Read when the run starts, so a missing password fails it before its work, not after.
     private let passwords: [Int: String]
 
-    init(pipeline: PipelineFile, runs: RunDirectory, started: Date) throws {
+    init(pipeline: PipelineFile, runs: RunDirectory, started: Date, experiment: PipelineRunner.Experiment?) throws {
         self.pipeline = pipeline
         self.runs = runs
         self.started = started
-        self.passwords = try Self.databasePasswords(pipeline)
+        self.experiment = experiment
+        self.passwords = experiment == nil ? try Self.databasePasswords(pipeline) : [:]
     }
+
+    /// An experiment loads no database; one stopped early writes none of `outputs.files`
+    /// either (their columns may not exist yet).
+    private var databases: [DatabaseTarget] { experiment == nil ? pipeline.outputs.databases : [] }
+    private var files: [ExportSpec] { experiment?.until == nil ? pipeline.outputs.files : [] }
 
     /// Publishes the run, unless a guard refuses `totals` (taken before the stage inputs
     /// were let go).
@@ -35,7 +42,7 @@ struct RunPublisher {
         guard let ingested = context.ingested else { preconditionFailure("publishing follows the ingest stage") }
         let customers = context.customers
         let previousRunID = runs.currentRun()
-        try checkGuards(totals, previousRunID: previousRunID, warnings: &context.warnings)
+        if experiment == nil { try checkGuards(totals, previousRunID: previousRunID, warnings: &context.warnings) }
         let runID = runs.newRunID(at: started)
         let staged = try runs.begin(runID: runID)
         var written: [Manifest.Output] = []
@@ -56,7 +63,7 @@ struct RunPublisher {
             .summary: DimensionSummary(customers: customers).table,
         ]
         try write(RunFiles.summary, tables[.summary]!, name: "summary")
-        for spec in pipeline.outputs.files {
+        for spec in files {
             // The columns were checked against the schema when the file was loaded.
             for file in try spec.files(of: tables[spec.source]!) {
                 try write(file.path, file.table, as: spec.format, name: spec.source.rawValue)
@@ -88,13 +95,14 @@ struct RunPublisher {
         context.stageReports.append(StageReport(stage: "export", rowsIn: customers.rowCount, rowsOut: customers.rowCount, seconds: clock.lap()))
         let stagedDatabases = try stageDatabases(tables)
         defer { for database in stagedDatabases { database.tables.discard() } }
-        if !pipeline.outputs.databases.isEmpty {
+        if !databases.isEmpty {
             let rows = stagedDatabases.flatMap(\.loaded).reduce(0) { $0 + $1.rows }
             context.stageReports.append(StageReport(stage: "database_load", rowsIn: rows, rowsOut: rows, seconds: clock.lap()))
         }
 
         var manifest = self.manifest(context, ingested: ingested, outputs: written, migration: migration)
         manifest.totals = totals
+        manifest.experiment = experiment.map { $0.until.map { "until \($0)" } ?? "all stages" }
         if !stagedDatabases.isEmpty { manifest.databaseTables = stagedDatabases.flatMap(\.loaded) }
         try staged.write(RunFiles.manifest) { try $0.write(bytes: [UInt8](try manifest.encoded())) }
         let record = RunRecord(
@@ -115,22 +123,26 @@ struct RunPublisher {
             try staged.publish()
         }
         runs.prune(keeping: pipeline.outputs.keepRuns)
-        // The run is published: a failure from here on is a warning, so the exit code does
-        // not say "nothing was published" about a run that was.
+        if experiment == nil { writeMetrics(manifest: manifest, record: record, warnings: &context.warnings) }
+        return RunOutcome(
+            manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration,
+            warnings: context.warnings)
+    }
+
+    /// The run is published: a failure from here on is a warning, so the exit code does not
+    /// say "nothing was published" about a run that was.
+    private func writeMetrics(manifest: Manifest, record: RunRecord, warnings: inout [Diagnostic]) {
         let metrics = RunMetrics(pipeline: pipeline.name, manifest: manifest, record: record, finishedAt: Date())
         let metricsPath = "\(runs.root)/metrics.prom"
         do {
             try OutputTransaction.write(metricsPath, bytes: Array(metrics.text.utf8))
-        } catch let error as SegflowError {
-            let reason = error.diagnostics.first?.message ?? "\(error)"
-            context.warnings.append(
+        } catch {
+            let reason = (error as? SegflowError)?.diagnostics.first?.message ?? "\(error)"
+            warnings.append(
                 .warning(
                     at: SourceLocation(file: metricsPath), "the run was published, but its metrics could not be written: \(reason)",
                     hint: "metrics.prom still describes the previous run; fix the file or directory at this path before the next run"))
         }
-        return RunOutcome(
-            manifest: manifest, record: record, runDirectory: staged.publishedPath, migration: migration,
-            warnings: context.warnings)
     }
 
     /// Refuses the run, before anything is staged, when a guard of `outputs.guards` fails.
@@ -233,7 +245,7 @@ struct RunPublisher {
     private func stageDatabases(_ tables: [ExportSpec.Source: Table]) throws -> [StagedDatabase] {
         var staged: [StagedDatabase] = []
         do {
-            for (index, var target) in pipeline.outputs.databases.enumerated() {
+            for (index, var target) in databases.enumerated() {
                 if case .sqlite(let path) = target.connection, !path.hasPrefix("/") {
                     target.connection = .sqlite(path: "\(runs.root)/\(path)")
                 }
