@@ -20,10 +20,12 @@ public struct ExportSpec: Sendable, Equatable {
     public var columns: [String]?
     public var rename: [String: String]
     public var splitBy: String?
+    /// The rows to write (`where:`); all of them when empty.
+    public var filter: RowFilter
 
     public init(
         source: Source, path: String, format: TableFormat, columns: [String]? = nil, rename: [String: String] = [:],
-        splitBy: String? = nil
+        splitBy: String? = nil, filter: RowFilter = RowFilter()
     ) {
         self.source = source
         self.path = path
@@ -31,6 +33,7 @@ public struct ExportSpec: Sendable, Equatable {
         self.columns = columns
         self.rename = rename
         self.splitBy = splitBy
+        self.filter = filter
     }
 
     /// The format a file name asks for: `.csv` or `.jsonl`; nil for anything else.
@@ -45,6 +48,7 @@ public struct ExportSpec: Sendable, Equatable {
     /// The files to write: (path in the run directory, table). A split gives one file per
     /// distinct value, in order of first appearance, named by the value's slug.
     public func files(of table: Table) throws -> [(path: String, table: Table)] {
+        let table = try filter.apply(to: table)
         let selected = try ColumnSelection(columns: columns, rename: rename).apply(to: table)
         guard let splitBy else { return [(path, selected)] }
         guard let splitColumn = table.column(named: splitBy) else {
@@ -90,18 +94,22 @@ public struct ColumnSelection: Sendable, Equatable {
     /// The columns to take, in this order; nil takes every column.
     public var columns: [String]?
     public var rename: [String: String]
+    /// The rows to take (`where:`); all of them when empty.
+    public var filter: RowFilter
 
-    public init(columns: [String]? = nil, rename: [String: String] = [:]) {
+    public init(columns: [String]? = nil, rename: [String: String] = [:], filter: RowFilter = RowFilter()) {
         self.columns = columns
         self.rename = rename
+        self.filter = filter
     }
 
     public enum Failure: Error, Equatable {
-        /// `key` is "columns", "rename" or "split_by".
+        /// `key` is "columns", "rename", "split_by" or "where".
         case unknownColumn(key: String, name: String, available: [String])
     }
 
     public func apply(to table: Table) throws -> Table {
+        let table = try filter.apply(to: table)
         let available = table.columnNames
         for name in (columns ?? []) where table.column(named: name) == nil {
             throw Failure.unknownColumn(key: "columns", name: name, available: available)

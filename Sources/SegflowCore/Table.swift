@@ -47,10 +47,14 @@ public struct Column: Sendable, Equatable {
 public struct ColumnSchema: Sendable, Equatable {
     public var name: String
     public var kind: Column.Kind
+    /// Every value a text column can hold, where the pipeline file fixes them (statuses,
+    /// tiers, risk bands), so an export's `where:` is checked before any data is read.
+    public var values: [String]?
 
-    public init(_ name: String, _ kind: Column.Kind) {
+    public init(_ name: String, _ kind: Column.Kind, values: [String]? = nil) {
         self.name = name
         self.kind = kind
+        self.values = values
     }
 }
 

@@ -10,6 +10,11 @@ public enum CustomerValue {
         return sorted.prefix(count).reduce(0, +) / total
     }
 
+    /// The tiers' names for these cutoffs: A, B, ... one more than the cutoffs.
+    public static func tierNames(cutoffs: [Double]) -> [String] {
+        (0...cutoffs.count).map { String(UnicodeScalar(UInt8(65 + $0))) }
+    }
+
     /// Tier letters by value rank, highest value first: the customer at rank r of n is "A"
     /// when r / n ≤ `cutoffs[0]`, "B" when r / n ≤ `cutoffs[1]`, and so on; the rest get the
     /// next letter. Equal values share their mean rank (as pandas' `rank(method="average")`),
@@ -18,7 +23,7 @@ public enum CustomerValue {
     /// no spend is no rank.
     public static func tiers(_ values: [Double], cutoffs: [Double]) -> [String] {
         let n = values.count
-        let letters = (0...cutoffs.count).map { String(UnicodeScalar(UInt8(65 + $0))) }
+        let letters = tierNames(cutoffs: cutoffs)
         let order = values.indices.sorted { values[$0] > values[$1] }
         var tiers = [String](repeating: letters[cutoffs.count], count: n)
         var groupStart = 0

@@ -85,7 +85,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{report: r.html}"),
-        "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments"
+        "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments, summary"
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: c.xlsx}"),
@@ -136,6 +136,31 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         validPipeline + "segment:\n  rfm:\n    segments:\n      - {name: At-risk VIPs, r: 1-5, f: 1-5}\n",
         "p.yaml:11:16: error: RFM segment 'At-risk VIPs' reads as the status 'at_risk', which has other rules\n"
             + "  hint: name RFM segments apart from the statuses (new, active, loyal, at_risk, lapsed, lost), e.g. 'Fading regulars'"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "{customers: customers.csv}", with: "{table: customers, path: a.csv, where: {status: at-risk}}") + "segment: {}\n",
+        "p.yaml:7:51: error: 'outputs.files.where.status': 'at-risk' is not a value of status; did you mean 'at_risk'?\n"
+            + "  hint: its values: new, active, loyal, at_risk, lapsed, lost"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "{customers: customers.csv}", with: "{table: customers, path: a.csv, where: {statsu: lost}}") + "segment: {}\n",
+        "p.yaml:7:51: error: 'outputs.files.where': the customers table has no column 'statsu'; did you mean 'status'?\n"
+            + "  hint: its columns: customer_id, first_purchase, last_purchase, recency_days, frequency, monetary_total, monetary_mean, "
+            + "tenure_days, interpurchase_mean_days, interpurchase_std_days, current_value, purchase_rate_trend, r_score, f_score, "
+            + "m_score, rfm_segment, value_tier, lifecycle_stage, status"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "{customers: customers.csv}", with: "{table: customers, path: a.csv, where: {status: {min: 1}}}") + "segment: {}\n",
+        "p.yaml:7:51: error: 'outputs.files.where.status' is a range, but 'status' is a text column\n"
+            + "  hint: list the values to keep, e.g. {status: [new, active]}"
+    ),
+    (
+        validPipeline.replacingOccurrences(
+            of: "{customers: customers.csv}", with: "{table: customers, path: a.csv, where: {frequency: {min: 5, max: 2}}}"),
+        "p.yaml:7:62: error: 'outputs.files.where.frequency': min 5 is above max 2"
     ),
     (
         validPipeline + "segment:\n  lifecycle: {active_within_gaps: 5}\n",

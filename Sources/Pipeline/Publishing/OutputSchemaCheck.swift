@@ -13,7 +13,9 @@ struct OutputSchemaCheck {
         for (index, file) in outputs.files.enumerated() {
             let at = "outputs.files[\(index)]"
             let schema = schemas[file.source] ?? []
-            check(ColumnSelection(columns: file.columns, rename: file.rename), at: at, path: "outputs.files", of: file.source, schema)
+            check(
+                ColumnSelection(columns: file.columns, rename: file.rename, filter: file.filter), at: at, path: "outputs.files", of: file.source,
+                schema)
             if let splitBy = file.splitBy {
                 let location = reader.locations["\(at).split_by"]
                 if let column = schema.first(where: { $0.name == splitBy }) {
@@ -40,6 +42,7 @@ struct OutputSchemaCheck {
 
     /// `at` is the export's indexed key path, `path` the same without list positions.
     private func check(_ selection: ColumnSelection, at: String, path: String, of source: ExportSpec.Source, _ schema: [ColumnSchema]) {
+        check(selection.filter, at: at, path: path, of: source, schema)
         let available = Set(schema.map(\.name))
         var selected: [String] = []
         var listed: Set<String> = []
@@ -67,6 +70,35 @@ struct OutputSchemaCheck {
                     hint: "choose a name no other written column has, or leave one of them out of 'columns'")
             } else {
                 written[output] = name
+            }
+        }
+    }
+
+    /// Each `where:` column exists; a range is on a number column; listed values are values
+    /// the column can hold, where the file fixes them.
+    private func check(_ filter: RowFilter, at: String, path: String, of source: ExportSpec.Source, _ schema: [ColumnSchema]) {
+        for clause in filter.clauses {
+            let location = reader.locations["\(at).where.\(clause.column)"]
+            guard let column = schema.first(where: { $0.name == clause.column }) else {
+                unknown(clause.column, at: location, key: "\(path).where", of: source, schema)
+                continue
+            }
+            switch clause.condition {
+            case .range where column.kind == .text:
+                reader.error(
+                    at: location, "'\(path).where.\(column.name)' is a range, but '\(column.name)' is a text column",
+                    hint: "list the values to keep, e.g. {\(column.name): [\((column.values ?? ["a", "b"]).prefix(2).joined(separator: ", "))]}")
+            case .oneOf(let values):
+                guard let known = column.values else { continue }
+                for value in values where !known.contains(value) {
+                    let suggestion = Suggestion.closest(to: value, among: known)
+                    reader.error(
+                        at: location,
+                        "'\(path).where.\(column.name)': '\(value)' is not a value of \(column.name)"
+                            + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                        hint: "its values: \(known.joined(separator: ", "))")
+                }
+            default: break
             }
         }
     }

@@ -23,7 +23,7 @@ public struct OutputRules: ConfigSection, Equatable {
             item.format(protectFormulas: protectFormulas).map { format in
                 ExportSpec(
                     source: item.table, path: item.path, format: format, columns: item.selection.columns,
-                    rename: item.selection.rename, splitBy: item.splitBy)
+                    rename: item.selection.rename, splitBy: item.splitBy, filter: item.selection.filter)
             }
         }
     }
@@ -92,7 +92,51 @@ struct SelectionFields {
                     section[keyPath: keyPath].rename[old] = new
                 }
             },
+            .custom(
+                "where", shape: .other("a mapping of column to value, list of values, or {min, max}"), defaultText: "every row",
+                doc: "Which rows to write: every condition must hold."
+            ) { node, context, section in
+                section[keyPath: keyPath].filter = rowFilter(node, context)
+            },
         ]
+    }
+
+    /// `{status: [active, at_risk], churn_risk: high, clv: {min: 100}}`.
+    private static func rowFilter(_ node: Node, _ context: FieldContext) -> RowFilter {
+        let reader = context.reader
+        guard case .mapping(let pairs) = node, !pairs.isEmpty else {
+            context.error(
+                node, "'\(context.path)' must map columns to what they must hold, e.g. {status: [active, at_risk], churn_risk: high}")
+            return RowFilter()
+        }
+        var clauses: [RowFilter.Clause] = []
+        for (key, value) in pairs {
+            guard let column = reader.string(key, at: context.path) else { continue }
+            reader.record(key, at: "\(context.indexedPath).\(column)")
+            switch value {
+            case .scalar(let scalar):
+                clauses.append(.init(column: column, condition: .oneOf([scalar.string])))
+            case .sequence(let items):
+                let values = items.compactMap { reader.string($0, at: "\(context.path).\(column)") }
+                if values.count == items.count, !values.isEmpty { clauses.append(.init(column: column, condition: .oneOf(values))) }
+                if items.isEmpty { context.error(value, "'\(context.path).\(column)' is an empty list: no row would be written") }
+            case .mapping:
+                guard let bounds = reader.mapping(value, at: "\(context.path).\(column)", allowed: ["min", "max"], required: [], examples: [:])
+                else { continue }
+                let low = bounds["min"].flatMap { reader.number($0, at: "\(context.path).\(column).min", in: -1e300...1e300) }
+                let high = bounds["max"].flatMap { reader.number($0, at: "\(context.path).\(column).max", in: -1e300...1e300) }
+                if bounds.isEmpty {
+                    context.error(value, "'\(context.path).\(column)' needs min, max or both, e.g. {min: 100}")
+                } else if let low, let high, low > high {
+                    context.error(value, "'\(context.path).\(column)': min \(ConfigText.number(low)) is above max \(ConfigText.number(high))")
+                } else {
+                    clauses.append(.init(column: column, condition: .range(min: low, max: high)))
+                }
+            case .alias:
+                context.error(value, "'\(context.path).\(column)' cannot be a YAML alias")
+            }
+        }
+        return RowFilter(clauses)
     }
 }
 

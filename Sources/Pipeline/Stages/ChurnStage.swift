@@ -151,8 +151,13 @@ enum ChurnStage: PipelineStage {
     static let name = "churn"
 
     static func customerColumns(_ config: ChurnSection) -> [ColumnSchema] {
-        columns(ChurnScores(), config.rules).map(\.schema)
+        columns(ChurnScores(), config.rules).map {
+            ColumnSchema($0.name, $0.kind, values: $0.name == "churn_risk" ? riskLevels : nil)
+        }
     }
+
+    /// The values of `churn_risk`.
+    static let riskLevels = ["high", "medium", "low", ChurnRules.outsidePopulation]
 
     private static func date(_ day: Int64?) -> String { day.map(CivilTime.dateString) ?? "" }
 
@@ -198,7 +203,7 @@ enum ChurnStage: PipelineStage {
         for column in columns(scores, rules) { context.customers.append(column) }
         var counts = [StageReport.Count("customers_scored", customers)]
         if rules.classifier {
-            for level in ["high", "medium", "low", ChurnRules.outsidePopulation] {
+            for level in riskLevels {
                 counts.append(.init("risk_\(level)", scores.churnRisk.filter { $0 == level }.count))
             }
         }

@@ -202,7 +202,14 @@ enum SegmentStage: PipelineStage {
     static let name = "segment"
 
     static func customerColumns(_ config: SegmentSection) -> [ColumnSchema] {
-        CustomerSegments.schema
+        let rules = config.rules
+        let values = [
+            "rfm_segment": rules.rfmSegments.map(\.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
+            "value_tier": CustomerValue.tierNames(cutoffs: rules.tierCutoffs),
+            "lifecycle_stage": LifecycleRules.Stage.allCases.map(\.rawValue),
+            "status": LifecycleRules.Status.allCases.map(\.rawValue),
+        ]
+        return CustomerSegments.schema.map { ColumnSchema($0.name, $0.kind, values: values[$0.name]) }
     }
 
     static func run(_ config: SegmentSection, _ context: inout RunContext) throws {
