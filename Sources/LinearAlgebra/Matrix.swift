@@ -23,6 +23,14 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
     }
 
     /// `alpha * self * other + beta * accumulator` through BLAS gemm.
+    /// The given rows, in that order.
+    public func selecting(rows indices: [Int]) -> Matrix {
+        var selected = [Scalar]()
+        selected.reserveCapacity(indices.count * columns)
+        for row in indices { selected.append(contentsOf: elements[(row * columns)..<((row + 1) * columns)]) }
+        return Matrix(rows: indices.count, columns: columns, elements: selected)
+    }
+
     public func multiplied(by other: Matrix, alpha: Scalar = 1, adding accumulator: Matrix? = nil, beta: Scalar = 0) -> Matrix {
         precondition(columns == other.rows, "inner dimensions differ: \(columns) vs \(other.rows)")
         var result = accumulator ?? Matrix(rows: rows, columns: other.columns)

@@ -177,7 +177,18 @@ public enum RunReportPage {
                         name: "inertia / max inertia", points: clustering.candidates.map { (Double($0.k), $0.inertia / max(maxInertia, 1e-300)) },
                         dashed: true, markers: true),
                 ], x: ("k", (ks.min() ?? 1)...(ks.max() ?? 2)), y: ("", 0...1), wholeNumberX: true)
-            html += figure(chart, "Choosing k: silhouette on a stratified sample (higher is better) and inertia (the elbow).")
+            html += figure(
+                chart, "Choosing k: silhouette on a stratified sample (higher is better), inertia (the elbow), and split-half stability.")
+            func optional(_ value: Double?, _ show: (Double) -> String) -> String { value.map(show) ?? "" }
+            html += table(
+                ["k", "silhouette", "smallest cluster", "largest cluster", "stability (ARI)"],
+                clustering.candidates.map { candidate in
+                    [
+                        candidate.k == clustering.k ? "\(candidate.k) (chosen)" : String(candidate.k), String(format: "%.3f", candidate.silhouette),
+                        optional(candidate.smallestShare, percent), optional(candidate.largestShare, percent),
+                        optional(candidate.stability) { String(format: "%.2f", $0) },
+                    ]
+                })
         }
         return section("Clusters", html)
     }

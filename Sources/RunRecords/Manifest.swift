@@ -78,14 +78,22 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     /// What k-means did; absent without `segment.kmeans`.
     public struct Clustering: Codable, Sendable, Equatable {
+        /// A k of `k: auto` (docs/segmentation.md, "Choosing k").
         public struct Candidate: Codable, Sendable, Equatable {
             public var k: Int
             public var inertia: Double
             public var silhouette: Double
-            public init(k: Int, inertia: Double, silhouette: Double) {
+            /// The smallest and largest cluster's share of customers; the split-half ARI.
+            public var smallestShare: Double?
+            public var largestShare: Double?
+            public var stability: Double?
+            public init(k: Int, inertia: Double, silhouette: Double, smallestShare: Double?, largestShare: Double?, stability: Double?) {
                 self.k = k
                 self.inertia = inertia
                 self.silhouette = silhouette
+                self.smallestShare = smallestShare
+                self.largestShare = largestShare
+                self.stability = stability
             }
         }
 

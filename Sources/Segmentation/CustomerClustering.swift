@@ -6,7 +6,7 @@ import SegflowCore
 public struct ClusteringRules: Sendable, Equatable {
     public enum ClusterCount: Sendable, Equatable {
         case fixed(Int)
-        /// Every k in the range is fitted; the best silhouette wins (ties: the smaller k).
+        /// Every k in the range is fitted; `kTolerance` and `minClusterShare` choose among them.
         case auto(ClosedRange<Int>)
     }
 
@@ -30,6 +30,12 @@ public struct ClusteringRules: Sendable, Equatable {
     public var precision: Precision = .float32
     /// Customers in the stratified sample the silhouette is computed on.
     public var silhouetteSample = 10_000
+    /// `k: auto` takes the smallest k whose silhouette is within this of the best: the
+    /// silhouettes of neighbouring k often differ by less than their sampling noise.
+    public var kTolerance = 0.01
+    /// `k: auto` passes over a k that leaves a cluster with fewer than this share of the
+    /// customers: a group too small to act on.
+    public var minClusterShare = 0.02
     /// When a run fits new centres rather than scoring customers against the stored ones.
     public var refit: Refit = .always
 
@@ -50,6 +56,13 @@ public struct KCandidate: Sendable, Equatable, Codable {
     public var k: Int
     public var inertia: Double
     public var silhouette: Double
+    /// The smallest and the largest cluster's share of the customers.
+    public var smallestShare: Double
+    public var largestShare: Double
+    /// Adjusted Rand index between the clusterings fitted on two halves of a sample, on the
+    /// whole sample: near 1 when k gives the same clusters whatever the customers drawn.
+    /// Nil when the sample is too small to split.
+    public var stability: Double?
 }
 
 /// What clustering produced: a cluster per customer, and how it got there.
@@ -149,9 +162,8 @@ public struct CustomerClustering: Sendable {
                 elements: stored.centers(scaledAs: modelFeatures).flatMap { $0.map { Scalar($0) } })
         }
 
-        var best: (model: KMeansModel<Scalar>, k: Int)?
+        var fits: [Int: KMeansModel<Scalar>] = [:]
         var candidates: [KCandidate] = []
-        var bestSilhouette = -Double.infinity
         for k in candidatesK {
             let configuration = KMeansConfiguration(
                 clusterCount: k, algorithm: rules.algorithm, restarts: rules.restarts,
@@ -167,27 +179,35 @@ public struct CustomerClustering: Sendable {
                 let continued = try KMeans(converging).fit(matrix, initialCenters: warmStart)
                 if continued.inertia <= model.inertia * 1.01 { model = continued }
             }
-            guard candidatesK.count > 1 else {
-                best = (model, k)
-                break
-            }
+            fits[k] = model
+            guard candidatesK.count > 1 else { break }
             let sample = Silhouette.stratifiedSample(
                 labels: model.labels, clusterCount: k, size: rules.silhouetteSample,
                 seed: rules.seed &+ UInt64(k))
-            var sampled = [Scalar]()
-            sampled.reserveCapacity(sample.count * matrix.columns)
-            for row in sample { sampled.append(contentsOf: matrix.elements[(row * matrix.columns)..<((row + 1) * matrix.columns)]) }
-            let silhouette = Silhouette.score(
-                Matrix(rows: sample.count, columns: matrix.columns, elements: sampled),
-                labels: sample.map { model.labels[$0] }, clusterCount: k)
-            candidates.append(KCandidate(k: k, inertia: model.inertia, silhouette: silhouette))
-            if silhouette > bestSilhouette {
-                bestSilhouette = silhouette
-                best = (model, k)
+            let silhouette = Silhouette.score(matrix.selecting(rows: sample), labels: sample.map { model.labels[$0] }, clusterCount: k)
+            var sizes = [Int](repeating: 0, count: k)
+            for label in model.labels { sizes[Int(label)] += 1 }
+            candidates.append(
+                KCandidate(
+                    k: k, inertia: model.inertia, silhouette: silhouette, smallestShare: Double(sizes.min() ?? 0) / Double(n),
+                    largestShare: Double(sizes.max() ?? 0) / Double(n), stability: try splitHalfStability(matrix, configuration)))
+        }
+        let (k, rule) = candidatesK.count > 1 ? choose(candidates, sample: min(n, rules.silhouetteSample)) : (candidatesK[0], "fixed k")
+        if let chosen = candidates.first(where: { $0.k == k }) {
+            if chosen.largestShare > 0.8 {
+                notes.append(
+                    String(
+                        format: "one cluster holds %.0f%% of the customers: the features hardly separate them; try other features or transforms",
+                        chosen.largestShare * 100))
+            }
+            if let stability = chosen.stability, stability < Self.stableAgreement {
+                notes.append(
+                    String(
+                        format: "k = %d is unstable: fits on two halves of a sample agree only to ARI %.2f; the clusters may change from run to run",
+                        k, stability))
             }
         }
-        guard let (chosen, k) = best else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
-        var model = chosen
+        guard var model = fits[k] else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
         var iterations = model.iterations
         if rules.algorithm == .lloyd {
             // On to full convergence (no customer moves), so the centres are a fixed point: the
@@ -226,12 +246,52 @@ public struct CustomerClustering: Sendable {
         }
         let result = ClusteringResult(
             labels: labels, clusterCount: k, profiles: profiles, model: fitted,
-            inertia: model.inertia, iterations: iterations, candidates: candidates,
-            rule: candidatesK.count > 1
-                ? "highest silhouette on a stratified sample of \(min(n, rules.silhouetteSample)) customers; ties to the smaller k"
-                : "fixed k",
+            inertia: model.inertia, iterations: iterations, candidates: candidates, rule: rule,
             note: notes.isEmpty ? nil : notes.joined(separator: "; "))
         return (result, report(result, n))
+    }
+
+    /// `k: auto`'s choice and why: among the k whose every cluster holds `minClusterShare` of
+    /// the customers (all k when none does), the smallest whose silhouette is within
+    /// `kTolerance` of the best.
+    func choose(_ candidates: [KCandidate], sample: Int) -> (k: Int, rule: String) {
+        let eligible = candidates.filter { $0.smallestShare >= rules.minClusterShare }
+        let pool = eligible.isEmpty ? candidates : eligible
+        let best = pool.max { ($0.silhouette, -$0.k) < ($1.silhouette, -$1.k) }!
+        let chosen = pool.filter { $0.silhouette >= best.silhouette - rules.kTolerance }.min { $0.k < $1.k }!
+        let share = String(format: "%g%%", rules.minClusterShare * 100)
+        let main =
+            chosen.k == best.k
+            ? String(format: "highest silhouette, %.3f", best.silhouette)
+            : String(
+                format: "smallest k within %g of the highest silhouette: %.3f against %.3f at k = %d", rules.kTolerance, chosen.silhouette,
+                best.silhouette, best.k)
+        let eligibility =
+            eligible.isEmpty
+            ? ["no k gives every cluster \(share) of the customers"]
+            : eligible.count < candidates.count ? ["only k whose clusters each hold \(share) of the customers"] : []
+        return (chosen.k, ([main] + eligibility + ["silhouette on a stratified sample of \(sample) customers"]).joined(separator: "; "))
+    }
+
+    /// Split-half agreement below this is told: the clusters may move from run to run.
+    /// (Clusterings agreeing to an ARI of 0.75 or more are commonly read as stable.)
+    static let stableAgreement = 0.75
+
+    /// Split-half stability: two fits, on two disjoint halves of a random sample, assign the
+    /// whole sample; their adjusted Rand index. Nil when a half would have fewer than 4 points
+    /// per cluster.
+    private func splitHalfStability<Scalar: KMeansScalar>(_ matrix: Matrix<Scalar>, _ configuration: KMeansConfiguration) throws -> Double? {
+        let k = configuration.clusterCount, size = min(matrix.rows, rules.silhouetteSample)
+        guard size >= 8 * k else { return nil }
+        var random = RandomSource(seed: rules.seed &+ 0x5EED_5A17 &+ UInt64(k))
+        var rows = Array(0..<matrix.rows)
+        for index in 0..<size { rows.swapAt(index, index + Int(random.next() % UInt64(matrix.rows - index))) }
+        let sample = Array(rows.prefix(size))
+        let evaluated = matrix.selecting(rows: sample)
+        let labelings = try [sample.prefix(size / 2), sample.suffix(from: size / 2)].map { half in
+            NearestCenters.assign(evaluated, centers: try KMeans(configuration).fit(matrix.selecting(rows: Array(half))).centers).labels
+        }
+        return ClusterAgreement.adjustedRandIndex(labelings[0], labelings[1])
     }
 
     /// Whether the stored model, fitted on `fittedDay`, is to be replaced by a new fit.
@@ -254,18 +314,10 @@ public struct CustomerClustering: Sendable {
         } catch let error as ClusteringInputError {
             throw ClusteringError.input(error)
         }
-        let centers = stored.clusters.map(\.center)
-        var sorted = [Int32](repeating: 0, count: matrix.rows)
-        var inertia = 0.0
-        for row in 0..<matrix.rows {
-            let point = (0..<matrix.columns).map { matrix[row, $0] }
-            let distances = centers.map { squaredDistance(point, $0) }
-            let nearest = distances.indices.min { distances[$0] < distances[$1] } ?? 0
-            sorted[row] = Int32(nearest)
-            inertia += distances[nearest]
-        }
+        let k = stored.clusters.count
+        let centers = Matrix(rows: k, columns: matrix.columns, elements: stored.clusters.flatMap(\.center))
+        let (sorted, inertia) = NearestCenters.assign(matrix, centers: centers)
         let labels = unsorted(sorted, order)
-        let k = centers.count
         var profiles = ClusterProfile.profiles(labels: labels, clusterCount: k, features: features, labelFeatures: labelFeatures)
         for cluster in 0..<k {
             profiles[cluster].cluster = stored.clusters[cluster].id

@@ -66,3 +66,29 @@ extension KMeansScalar {
         return total
     }
 }
+
+/// Each point's nearest centre by squared Euclidean distance (ties to the lower index), and
+/// the sum of those squared distances: for scoring against stored centres and for small
+/// samples, where the blocked GEMM kernels of Lloyd's iterations are not worth setting up.
+enum NearestCenters {
+    static func assign<Scalar: BLASScalar>(_ points: Matrix<Scalar>, centers: Matrix<Scalar>) -> (labels: [Int32], inertia: Double) {
+        var labels = [Int32](repeating: 0, count: points.rows)
+        var inertia = 0.0
+        for row in 0..<points.rows {
+            var best = Double.infinity
+            for center in 0..<centers.rows {
+                var distance = 0.0
+                for column in 0..<points.columns {
+                    let difference = Double(points[row, column]) - Double(centers[center, column])
+                    distance += difference * difference
+                }
+                if distance < best {
+                    best = distance
+                    labels[row] = Int32(center)
+                }
+            }
+            inertia += best
+        }
+        return (labels, inertia)
+    }
+}

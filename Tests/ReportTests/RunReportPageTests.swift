@@ -111,6 +111,11 @@ func sections(_ html: String) -> [String] {
         #expect(!html.contains(">tenure_days *<"))
         let clustering = try #require(manifest.clustering)
         #expect(html.contains("<p>k = \(clustering.k) ("))
+        // Why this k: each candidate's silhouette, cluster shares and stability, the chosen one marked.
+        #expect(html.contains("<td>\(clustering.k) (chosen)</td>"))
+        for candidate in clustering.candidates {
+            #expect(html.contains(String(format: "<td>%.3f</td>", candidate.silhouette)), "k = \(candidate.k)")
+        }
         for cluster in clustering.clusters {
             let share = String(format: "%.1f%%", cluster.share * 100), valueShare = String(format: "%.1f%%", cluster.valueShare * 100)
             #expect(

@@ -156,3 +156,14 @@ import Testing
         #expect(CustomerValue.tiers([], cutoffs: [0.2]) == [])
     }
 }
+
+@Suite struct ClusterAgreementTests {
+    /// scikit-learn's adjusted_rand_score on the same labels: 1.0, 0.5714285714285714, -0.5, 0.0.
+    @Test func adjustedRandIndexMatchesScikitLearn() {
+        #expect(ClusterAgreement.adjustedRandIndex([0, 0, 1, 1], [1, 1, 0, 0]) == 1)
+        #expect(abs(ClusterAgreement.adjustedRandIndex([0, 0, 1, 2], [0, 0, 1, 1]) - 0.5714285714285714) < 1e-15)
+        #expect(abs(ClusterAgreement.adjustedRandIndex([0, 0, 1, 1], [0, 1, 0, 1]) - -0.5) < 1e-15)
+        #expect(ClusterAgreement.adjustedRandIndex([0, 0, 0, 0], [0, 1, 2, 3]) == 0)
+        #expect(ClusterAgreement.adjustedRandIndex([3, 3, 3], [1, 1, 1]) == 1)
+    }
+}

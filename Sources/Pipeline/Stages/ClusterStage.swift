@@ -15,7 +15,9 @@ public struct ClusterSection: ConfigSection, Equatable {
     public var rules = ClusteringRules()
     var features: [ClusterFeatureItem] = []
     var autoK = false
-    var kRange = 2...12
+    /// From 3: two clusters are a split, not a segmentation, and the silhouette favours k = 2 on
+    /// most customer data (0.294 against 0.265 at best for 3 to 12 on the bundled sample).
+    var kRange = 3...12
     var algorithm = Algorithm.lloyd
     var batchSize = 4096
 
@@ -37,7 +39,7 @@ public struct ClusterSection: ConfigSection, Equatable {
                 }
             },
             .custom(
-                "k_range", shape: .list(.integer(1...1000)), defaultText: "[2, 12]",
+                "k_range", shape: .list(.integer(1...1000)), defaultText: "[3, 12]",
                 doc: "With `k: auto`, the k searched."
             ) { node, context, section in
                 guard let bounds = context.reader.list(node, at: context.path, { context.reader.integer($0, at: context.path, in: 1...1000) })
@@ -76,6 +78,12 @@ public struct ClusterSection: ConfigSection, Equatable {
             .integer(
                 "silhouette_sample", \.rules.silhouetteSample, in: 100...1_000_000,
                 doc: "Customers in the stratified sample for the silhouette."),
+            .number(
+                "k_tolerance", \.rules.kTolerance, in: 0...1,
+                doc: "With `k: auto`, the smallest k whose silhouette is within this of the best is chosen."),
+            .number(
+                "min_cluster_share", \.rules.minClusterShare, in: 0...0.5,
+                doc: "With `k: auto`, a k leaving a cluster with a smaller share of the customers is passed over."),
         ]
     }
 
@@ -178,7 +186,11 @@ enum ClusterStage: PipelineStage {
         context.clusteringSummary = Manifest.Clustering(
             k: result.clusterCount, rule: result.rule, seed: rules.seed, precision: rules.precision.rawValue,
             inertia: result.inertia, iterations: result.iterations,
-            candidates: result.candidates.map { .init(k: $0.k, inertia: $0.inertia, silhouette: $0.silhouette) },
+            candidates: result.candidates.map {
+                .init(
+                    k: $0.k, inertia: $0.inertia, silhouette: $0.silhouette, smallestShare: $0.smallestShare, largestShare: $0.largestShare,
+                    stability: $0.stability)
+            },
             clusters: result.profiles.map {
                 .init(
                     cluster: $0.cluster, label: $0.label, customers: $0.customers,
