@@ -20,6 +20,10 @@ public struct ReportContent: Sendable {
     public var clusterZScores: [[Double]] = []
     public var churn: ChurnReport?
     public var migration: Migration?
+    /// The business summary per group (`summary.csv`).
+    public var summary: DimensionSummary?
+    /// Customers per RFM cell: `rfmGrid[r - 1][f - 1]`.
+    public var rfmGrid: [[Int]] = []
 
     public init(manifest: Manifest, record: RunRecord) {
         self.manifest = manifest
@@ -36,6 +40,7 @@ public enum RunReportPage {
         var sections: [String] = []
         sections.append(summary(content))
         sections.append(dataQuality(content))
+        if !content.rfmGrid.isEmpty || content.summary.map({ !$0.groups.isEmpty }) == true { sections.append(atAGlance(content)) }
         if !content.paretoCurve.isEmpty || !content.segmentValues.isEmpty { sections.append(value(content)) }
         if let clustering = manifest.clustering { sections.append(clusters(content, clustering)) }
         if let churn = content.churn { sections.append(churnSection(churn)) }
@@ -109,6 +114,53 @@ public enum RunReportPage {
                 "<p>Input \(escape(input.path)): \(Formatting.count(input.records)) rows, \(String(format: "%.1f MB", Double(input.bytes) / 1e6)), xxh64 \(escape(input.xxh64)).</p>"
         }
         return section("Data quality", html)
+    }
+
+    /// The business view: the R × F grid, and customers, value, CLV, P(alive) and churn per
+    /// status, value tier and lifecycle stage, and status against churn risk.
+    static func atAGlance(_ content: ReportContent) -> String {
+        var html = ""
+        if !content.rfmGrid.isEmpty {
+            let bins = content.rfmGrid.count
+            let total = content.rfmGrid.joined().reduce(0, +)
+            let maximum = Double(content.rfmGrid.joined().max() ?? 0)
+            html += figure(
+                SVGChart.heatmap(
+                    rows: (1...bins).reversed().map { "recency score \($0)" }, columns: (1...bins).map { "frequency \($0)" },
+                    values: (1...bins).reversed().map { r in content.rfmGrid[r - 1].map(Double.init) },
+                    color: { SVGChart.sequentialColor($0, maximum: maximum) }, text: { Formatting.count(Int($0)) }),
+                "Customers per R × F cell (\(Formatting.count(total)) in all): recent buyers at the top, frequent ones to the right; "
+                    + "the RFM segments are regions of this grid (docs/segmentation.md).")
+        }
+        guard let summary = content.summary else { return section("Segments at a glance", html) }
+        let dimensions = [("status", "status"), ("value_tier", "value tier"), ("lifecycle_stage", "lifecycle stage"), ("churn_risk", "churn risk")]
+        func number(_ value: Double, _ format: String) -> String { value.isFinite ? String(format: format, value) : "" }
+        for (dimension, title) in dimensions {
+            let groups = summary.groups.filter { $0.dimension == dimension }
+            guard !groups.isEmpty else { continue }
+            html += table(
+                [title, "customers", "share", "revenue share", "CLV mean", "CLV total", "P(alive)", "churn probability", "expected purchases"],
+                groups.map {
+                    [
+                        $0.value, Formatting.count($0.customers), percent($0.customerShare), percent($0.revenueShare), number($0.clvMean, "%.2f"),
+                        number($0.clvSum, "%.0f"), number($0.probabilityAliveMean, "%.3f"), number($0.churnProbabilityMean, "%.3f"),
+                        number($0.expectedPurchases, "%.0f"),
+                    ]
+                })
+        }
+        let cross = summary.groups.filter { $0.dimension == DimensionSummary.crossTable.name }
+        if !cross.isEmpty {
+            let cells = cross.map { ($0.value.components(separatedBy: " / "), $0.customers) }
+            let statuses = summary.groups.filter { $0.dimension == DimensionSummary.crossTable.rows }.map(\.value)
+            let risks = summary.groups.filter { $0.dimension == DimensionSummary.crossTable.columns }.map(\.value)
+            html += "<p>Status against churn risk: who is about to leave among those still here.</p>"
+            html += table(
+                ["status \\ churn risk"] + risks,
+                statuses.map { status in
+                    [status] + risks.map { risk in cells.first { $0.0 == [status, risk] }.map { Formatting.count($0.1) } ?? "" }
+                })
+        }
+        return section("Segments at a glance", html)
     }
 
     static func value(_ content: ReportContent) -> String {

@@ -60,7 +60,11 @@ enum SVGChart {
 
     /// A table-shaped heatmap: rows × columns of values, diverging colours around zero
     /// (blue below, red above), the value printed in each cell.
-    static func heatmap(rows: [String], columns: [String], values: [[Double]], limit: Double = 2) -> String {
+    /// Colours are diverging around 0 (z-scores) unless `color` is given; `text` prints a cell.
+    static func heatmap(
+        rows: [String], columns: [String], values: [[Double]], limit: Double = 2, color: ((Double) -> String)? = nil,
+        text: (Double) -> String = { String(format: "%.2f", $0) }
+    ) -> String {
         let cell = (width: 64.0, height: 26.0), left = 230.0, top = 90.0
         let totalWidth = left + cell.width * Double(columns.count) + 10, totalHeight = top + cell.height * Double(rows.count) + 10
         var svg = ""
@@ -75,13 +79,20 @@ enum SVGChart {
             for (columnIndex, value) in values[rowIndex].enumerated() {
                 let x = left + cell.width * Double(columnIndex)
                 svg +=
-                    "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(cell.width - 1))\" height=\"\(format(cell.height - 1))\" fill=\"\(divergingColor(value, limit: limit))\"/>"
+                    "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(cell.width - 1))\" height=\"\(format(cell.height - 1))\" fill=\"\(color?(value) ?? divergingColor(value, limit: limit))\"/>"
                 svg +=
-                    "<text x=\"\(format(x + cell.width / 2))\" y=\"\(format(y + 17))\" font-size=\"11\" text-anchor=\"middle\">\(value.isFinite ? String(format: "%.2f", value) : "–")</text>"
+                    "<text x=\"\(format(x + cell.width / 2))\" y=\"\(format(y + 17))\" font-size=\"11\" text-anchor=\"middle\">\(value.isFinite ? text(value) : "–")</text>"
             }
         }
         return
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(format(totalWidth)) \(format(totalHeight))\" width=\"\(format(totalWidth))\" role=\"img\">\(svg)</svg>"
+    }
+
+    /// White to deep blue as `value` goes from 0 to `maximum`.
+    static func sequentialColor(_ value: Double, maximum: Double) -> String {
+        guard value.isFinite, maximum > 0 else { return "#eeeeee" }
+        let t = min(max(value / maximum, 0), 1)
+        return String(format: "#%02x%02x%02x", Int(255 - 190 * t), Int(255 - 130 * t), Int(255 - 60 * t))
     }
 
     static func divergingColor(_ value: Double, limit: Double) -> String {

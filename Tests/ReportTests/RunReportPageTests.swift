@@ -72,6 +72,8 @@ func sections(_ html: String) -> [String] {
 
     /// The figures on the page are the manifest's: a real run over the bundled sample, twice
     /// (the second has a previous run to compare with), in process.
+    func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+
     @Test func everyFigureEqualsTheManifest() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -80,7 +82,10 @@ func sections(_ html: String) -> [String] {
         let outcome = try PipelineRunner(pipeline: pipeline, outputDirectory: directory.path).run()
         let manifest = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: "\(outcome.runDirectory)/manifest.json")))
         let html = try String(contentsOfFile: "\(outcome.runDirectory)/report.html", encoding: .utf8)
-        #expect(sections(html) == ["Run", "Data quality", "Value and RFM segments", "Clusters", "Churn and lifetime value", "What changed"])
+        #expect(
+            sections(html) == [
+                "Run", "Data quality", "Segments at a glance", "Value and RFM segments", "Clusters", "Churn and lifetime value", "What changed",
+            ])
 
         func card(_ value: String, _ label: String) -> String { "<b>\(value)</b><span>\(label)</span>" }
         let customers = try #require(manifest.stages.first { $0.stage == "features" }?.rowsOut)
@@ -106,6 +111,17 @@ func sections(_ html: String) -> [String] {
         for stage in manifest.stages {
             #expect(html.contains("<tr><td>\(stage.stage)</td><td>\(Formatting.count(stage.rowsIn))</td><td>\(Formatting.count(stage.rowsOut))</td>"))
         }
+        // At a glance: the R × F grid covers every customer; each status's row is summary.csv's.
+        #expect(html.contains("Customers per R × F cell (\(Formatting.count(customers)) in all)"))
+        let summary = try DimensionSummary.read(path: "\(outcome.runDirectory)/summary.csv")
+        for group in summary.groups where group.dimension == "status" {
+            let row =
+                "<tr><td>\(group.value)</td><td>\(Formatting.count(group.customers))</td><td>\(percent(group.customerShare))</td>"
+                + "<td>\(percent(group.revenueShare))</td><td>\(String(format: "%.2f", group.clvMean))</td>"
+            #expect(html.contains(row), "status \(group.value)")
+        }
+        let cross = try #require(summary.groups.first { $0.dimension == "status_by_churn_risk" && $0.value == "active / high" })
+        #expect(html.contains("<tr><td>active</td>") && html.contains("<td>\(Formatting.count(cross.customers))</td>"))
         // The heatmap marks the features clustered on.
         for feature in ["recency_days", "frequency", "monetary_mean"] { #expect(html.contains(">\(feature) *<"), "\(feature)") }
         #expect(!html.contains(">tenure_days *<"))

@@ -58,9 +58,9 @@ struct RunPublisher {
             try staged.write(path) { try $0.write(bytes: [UInt8](data)) }
             written.append(Manifest.Output(name: name, path: path, rows: 1))
         }
+        let summary = DimensionSummary(customers: customers)
         let tables: [ExportSpec.Source: Table] = [
-            .customers: customers, .segments: ClusterStage.segmentsTable(context.clustering?.profiles ?? []),
-            .summary: DimensionSummary(customers: customers).table,
+            .customers: customers, .segments: ClusterStage.segmentsTable(context.clustering?.profiles ?? []), .summary: summary.table,
         ]
         try write(RunFiles.summary, tables[.summary]!, name: "summary")
         for spec in files {
@@ -111,7 +111,8 @@ struct RunPublisher {
             stageSeconds: Dictionary(uniqueKeysWithValues: context.stageReports.map { ($0.stage, $0.seconds) }),
             fileSeconds: fileSeconds)
         try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
-        let report = reportContent(context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration)
+        let report = reportContent(
+            context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration, summary: summary)
         try staged.write(RunFiles.report) { try $0.write(RunReportPage.html(report)) }
         // Databases swap after every file is complete and synced, and before the files are
         // published: a failed swap leaves `current` on the previous run.
@@ -199,7 +200,7 @@ struct RunPublisher {
 
     private func reportContent(
         _ context: RunContext, manifest: Manifest, record: RunRecord, rejected: [RejectedRow],
-        migration: Migration?
+        migration: Migration?, summary: DimensionSummary
     ) -> ReportContent {
         var report = ReportContent(manifest: manifest, record: record)
         report.rejectedByReason = Self.rejectedByReason(rejected)
@@ -215,6 +216,15 @@ struct RunPublisher {
         }
         report.churn = context.churnReport
         report.migration = migration
+        report.summary = summary
+        if let bins = pipeline.segment?.rfm.bins, case .integer(let r)? = context.customers.column(named: "r_score")?.values,
+            case .integer(let f)? = context.customers.column(named: "f_score")?.values
+        {
+            report.rfmGrid = [[Int]](repeating: [Int](repeating: 0, count: bins), count: bins)
+            for (r, f) in zip(r, f) {
+                if let r, let f { report.rfmGrid[Int(r) - 1][Int(f) - 1] += 1 }
+            }
+        }
         return report
     }
 
