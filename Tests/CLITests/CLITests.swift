@@ -410,6 +410,33 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         }
     }
 
+    /// `validate --data` reads the input and refuses, in seconds and at the key to change, an
+    /// as_of before the data or years past it; the example passes with the data's range shown.
+    @Test func validateDataChecksAsOfAgainstTheData() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let good = try CLI.run(["validate", "Pipelines/retail.yaml", "--data"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("data: 47,963 records (12 rejected), 2023-01-15 to 2026-10-31; as_of 2026-11-01: the settings fit"))
+        let late = try retailVariant(in: directory, name: "late.yaml", replacing: "as_of: latest", with: "as_of: 2030-01-01")
+        let lateResult = try CLI.run(["validate", late, "--data"])
+        #expect(lateResult.status == 2)
+        #expect(lateResult.stdout.isEmpty)
+        #expect(
+            lateResult.stderr.contains(
+                "late.yaml:8:8: error: as_of 2030-01-01 is 1157 days after the newest transaction, beyond the 90-day churn horizon"),
+            "\(lateResult.stderr)")
+        #expect(lateResult.stderr.contains("use as_of: latest or a date up to 2026-11-01"))
+        let early = try CLI.run(["validate", "Pipelines/retail.yaml", "--data", "--as-of", "2023-03-01"])
+        #expect(early.status == 2)
+        #expect(early.stderr.contains("error: the churn classifier needs 180 days of history before as_of (twice the horizon); the data covers 45"))
+        // The run itself, given that as_of, blames as_of rather than suggest a penalizer.
+        let run = try CLI.run(["run", late, "--output", directory.file("out")])
+        #expect(run.status == 3)
+        #expect(run.stderr.contains("late.yaml:8:8: error: churn:") && run.stderr.contains("beyond the 90-day horizon: nobody bought in it"))
+        #expect(!run.stderr.contains("penalizer"))
+    }
+
     @Test func validateChecksTheInputHeader() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -19,8 +19,8 @@ public struct ChurnSection: ConfigSection, Equatable {
 
     /// Who the churn classifier trains on, is evaluated on and scores.
     public enum Population: String, Sendable, CaseIterable {
-        /// Customers active at the snapshot (status `new` or `active`: last purchase within
-        /// `segment.lifecycle.active_within_days`); the others are `inactive`.
+        /// Customers in touch at the snapshot (status `new`, `active` or `loyal`, by the
+        /// `segment.lifecycle` rules); the others are `inactive`.
         case active
         /// Every customer who ever bought.
         case all
@@ -193,6 +193,16 @@ enum ChurnStage: PipelineStage {
                     .data, at: context.pipeline.location(of: "churn.horizon"), "churn: \(error)",
                     hint: "shorten churn.horizon, move as_of later, or set churn.model: none to score with the purchase model alone")
             case .fit:
+                // A fit fails most often because as_of lies far past the data: nobody bought in
+                // the last horizon. Say so rather than suggest a penalizer.
+                let newestDay = context.ingested?.newestTime.map(CivilTime.day(ofSeconds:))
+                if let newestDay, context.asOfDay - newestDay > Int64(rules.horizonDays) {
+                    throw SegflowError(
+                        .data, at: context.pipeline.location(of: "as_of"), "churn: \(error)",
+                        hint: "as_of \(CivilTime.dateString(days: context.asOfDay)) is \(context.asOfDay - newestDay - 1) days after the newest "
+                            + "transaction (\(CivilTime.dateString(days: newestDay))), beyond the \(rules.horizonDays)-day horizon: "
+                            + "nobody bought in it. Use as_of: latest or a date up to \(CivilTime.dateString(days: newestDay + 1))")
+                }
                 throw SegflowError(
                     .data, at: context.pipeline.location(of: "churn"), "churn: \(error)",
                     hint: "try churn.penalizer: 0.001, or check that customers make repeat purchases")
