@@ -102,8 +102,8 @@ public struct FeatureBuilder: Sendable {
     }
 
     /// The output table: identity columns, then the asked-for groups' columns.
-    public func table(_ features: CustomerFeatures) -> Table {
-        Table(rowCount: features.count, columns: FeatureDescriptor.written(by: groups).map { $0.column(of: features) })
+    public func table(_ features: CustomerFeatures, alsoWriting named: Set<String> = []) -> Table {
+        Table(rowCount: features.count, columns: FeatureDescriptor.written(by: groups, named: named).map { $0.column(of: features) })
     }
 
 }

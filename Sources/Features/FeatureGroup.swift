@@ -54,10 +54,12 @@ public struct FeatureDescriptor: Sendable {
 
     public static func named(_ name: String) -> FeatureDescriptor? { all.first { $0.name == name } }
 
-    /// The columns written when `groups` are asked for: the identity columns, then theirs.
-    public static func written(by groups: some Sequence<FeatureGroup>) -> [FeatureDescriptor] {
+    /// The columns written when `groups` are asked for: the identity columns, then theirs,
+    /// and the `named` columns of other groups (features a later stage reads, such as those
+    /// clustered on, so they can be inspected).
+    public static func written(by groups: some Sequence<FeatureGroup>, named: Set<String> = []) -> [FeatureDescriptor] {
         let groups = Set(groups)
-        return all.filter { $0.group.map(groups.contains) ?? true }
+        return all.filter { descriptor in descriptor.group.map(groups.contains) ?? true || named.contains(descriptor.name) }
     }
 
     /// Every feature column, in output order.

@@ -84,6 +84,15 @@ public struct PipelineFile: Sendable, Equatable {
                 context.error(
                     "name", "'name' must be one line of at most \(maximumNameLength) characters", hint: "it labels the run's metrics and report")
             }
+            for (index, feature) in (sections.segment?.kmeans?.rules.features ?? []).enumerated()
+            where !sections.clusterableColumns.contains(feature.name) {
+                let names = sections.clusterableColumns
+                let suggestion = Suggestion.closest(to: feature.name, among: names)
+                context.reader.error(
+                    at: context.reader.locations["segment.kmeans.features[\(index)]"],
+                    "'segment.kmeans.features' has no number column '\(feature.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                    hint: "clusterable columns: \(names.joined(separator: ", "))")
+            }
             if sections.segment?.value.measure == .potential, sections.churn == nil {
                 context.error(
                     "segment", "'segment.value.measure: potential' ranks customers by clv, which the 'churn' section computes",
@@ -108,9 +117,10 @@ public struct PipelineFile: Sendable, Equatable {
         /// The stages this file runs, in the order of their columns in the customers table: the
         /// one place where stages are wired together.
         var stagesInColumnOrder: [PlannedStage] {
+            let clustered = Set(segment?.kmeans?.rules.features.map(\.name) ?? [])
             var stages = [
                 PlannedStage(IngestStage.self, inputs), PlannedStage(CleanStage.self, clean),
-                PlannedStage(FeaturesStage.self, features),
+                PlannedStage(FeaturesStage.self, .init(groups: features, alsoWritten: clustered)),
             ]
             if let segment {
                 stages.append(PlannedStage(SegmentStage.self, segment))
@@ -121,15 +131,28 @@ public struct PipelineFile: Sendable, Equatable {
         }
 
         /// The stages in the order they run: churn before segment when the value tiers rank
-        /// by the CLV it computes (`segment.value.measure: potential`).
+        /// by the CLV it computes (`segment.value.measure: potential`), and before cluster when
+        /// the clusters are fitted on a column it adds (P(alive), CLV, ...).
         var plan: [PlannedStage] {
             var stages = stagesInColumnOrder
-            if segment?.value.measure == .potential, let churn = stages.firstIndex(where: { $0.name == ChurnStage.name }),
-                let segment = stages.firstIndex(where: { $0.name == SegmentStage.name })
-            {
-                stages.insert(stages.remove(at: churn), at: segment)
+            guard let churn = stages.firstIndex(where: { $0.name == ChurnStage.name }) else { return stages }
+            let churnColumns = Set(stages[churn].customerColumns.map(\.name))
+            let clustered = Set(segment?.kmeans?.rules.features.map(\.name) ?? [])
+            let before =
+                segment?.value.measure == .potential
+                ? SegmentStage.name : clustered.isDisjoint(with: churnColumns) ? nil : ClusterStage.name
+            if let before, let index = stages.firstIndex(where: { $0.name == before }) {
+                stages.insert(stages.remove(at: churn), at: index)
             }
             return stages
+        }
+
+        /// The customers table's number columns a clustering may use: every numeric feature
+        /// (whether `features:` writes it or not) and the numbers the other stages add.
+        var clusterableColumns: [String] {
+            let added = stagesInColumnOrder.filter { $0.name != ClusterStage.name }.flatMap(\.customerColumns)
+                .filter { $0.kind == .integer || $0.kind == .real }.map(\.name)
+            return CustomerFeatures.numericNames + added.filter { !CustomerFeatures.numericNames.contains($0) }
         }
 
         /// The columns of every table a run can export, known from the file alone.

@@ -42,14 +42,16 @@ public enum PipelineValidation {
         case (let day?, _), (nil, .day(let day)): asOfDay = day
         case (nil, .latest): asOfDay = lastDay + 1
         }
-        let check = DataCheck(records: ingested.recordCount, rejected: ingested.rejected.count, firstDay: firstDay, lastDay: lastDay, asOfDay: asOfDay)
+        let check = DataCheck(
+            records: ingested.recordCount, rejected: ingested.rejected.count, firstDay: firstDay, lastDay: lastDay, asOfDay: asOfDay)
         var problems: [Diagnostic] = []
         let asOfLocation = asOfOverride == nil ? pipeline.location(of: "as_of") : SourceLocation(file: pipeline.path)
         let data = "the data runs from \(CivilTime.dateString(days: firstDay)) to \(CivilTime.dateString(days: lastDay))"
         if asOfDay <= firstDay {
             problems.append(
                 .error(
-                    at: asOfLocation, "as_of \(CivilTime.dateString(days: asOfDay)) is on or before the first transaction: no customer has bought by then",
+                    at: asOfLocation,
+                    "as_of \(CivilTime.dateString(days: asOfDay)) is on or before the first transaction: no customer has bought by then",
                     hint: "\(data); use as_of: latest or a date after \(CivilTime.dateString(days: firstDay))"))
         }
         if let churn = pipeline.churn {

@@ -102,23 +102,25 @@ public struct CustomerClustering: Sendable {
     /// Clusters `features`. With the `previous` run's model (on the same features), clusters
     /// that continue it keep its ids and labels, and `rules.refit` may score customers against
     /// it instead of fitting. `asOfDay` dates the model this run stores.
-    public func cluster(_ features: CustomerFeatures, previous: ClusterModel? = nil, asOfDay: Int64 = 0) throws -> (
-        ClusteringResult, StageReport
-    ) {
+    /// `added`: columns other stages computed (RFM scores, P(alive), CLV), by name, in the
+    /// order of `features`' customers, for clustering on them.
+    public func cluster(
+        _ features: CustomerFeatures, added: [String: [Double]] = [:], previous: ClusterModel? = nil, asOfDay: Int64 = 0
+    ) throws -> (ClusteringResult, StageReport) {
         switch rules.precision {
-        case .float32: return try cluster(features, previous: previous, asOfDay: asOfDay, as: Float.self)
-        case .float64: return try cluster(features, previous: previous, asOfDay: asOfDay, as: Double.self)
+        case .float32: return try cluster(features, added: added, previous: previous, asOfDay: asOfDay, as: Float.self)
+        case .float64: return try cluster(features, added: added, previous: previous, asOfDay: asOfDay, as: Double.self)
         }
     }
 
     private func cluster<Scalar: KMeansScalar>(
-        _ features: CustomerFeatures, previous: ClusterModel?, asOfDay: Int64, as type: Scalar.Type
+        _ features: CustomerFeatures, added: [String: [Double]], previous: ClusterModel?, asOfDay: Int64, as type: Scalar.Type
     ) throws -> (ClusteringResult, StageReport) {
         // Customers in id order, whatever the order of the input rows: k-means++ draws by
         // position, so the same customers must give the same clusters however the file is sorted.
         let order = features.customerID.indices.sorted { features.customerID[$0].utf8.lexicographicallyPrecedes(features.customerID[$1].utf8) }
         let columns = try rules.features.map { feature -> [Double] in
-            guard let values = features.values(named: feature.name) else { throw ClusteringError.unknownFeature(feature.name) }
+            guard let values = features.values(named: feature.name) ?? added[feature.name] else { throw ClusteringError.unknownFeature(feature.name) }
             return order.map { values[$0] }
         }
         let stored = previous.flatMap { $0.fits(rules.features) ? $0 : nil }

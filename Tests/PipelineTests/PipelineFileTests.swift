@@ -163,6 +163,13 @@ let configErrorCases: [(yaml: String, expected: String)] = [
         "p.yaml:7:62: error: 'outputs.files.where.frequency': min 5 is above max 2"
     ),
     (
+        validPipeline + "segment:\n  kmeans:\n    features: [recency_days, p_alve]\nchurn: {model: none}\n",
+        "p.yaml:10:30: error: 'segment.kmeans.features' has no number column 'p_alve'; did you mean 'p_alive'?\n"
+            + "  hint: clusterable columns: recency_days, frequency, monetary_total, monetary_mean, tenure_days, interpurchase_mean_days, "
+            + "interpurchase_std_days, current_value, purchase_rate_trend, r_score, f_score, m_score, p_alive, expected_purchases, "
+            + "p_purchase, clv"
+    ),
+    (
         validPipeline + "segment:\n  lifecycle: {active_within_gaps: 5}\n",
         "p.yaml:9:14: error: 'segment.lifecycle' thresholds must grow: active_within_gaps <= at_risk_within_gaps <= lapsed_within_gaps"
     ),

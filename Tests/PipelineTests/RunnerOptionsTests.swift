@@ -94,6 +94,26 @@ import Testing
         #expect(try run("segment: {}\n\(churn)", in: other).header == published.header)
     }
 
+    /// Clusters may use any number column: RFM scores from the segment stage, P(alive) from the
+    /// churn stage (which then runs first), and a feature `features:` does not list, which is
+    /// then written anyway. customers.csv keeps its documented column order.
+    @Test func clustersOnColumnsOtherStagesAdd() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let published = try run(
+            """
+            features: [recency]
+            segment:
+              kmeans: {features: [r_score, f_score, tenure_days, p_alive], k: 4}
+            churn: {model: none, horizon: 60d}
+            """, in: directory)
+        #expect(published.header.contains("tenure_days") && !published.header.contains("monetary_total"))
+        let cluster = try #require(published.header.firstIndex(of: "cluster")), alive = try #require(published.header.firstIndex(of: "p_alive"))
+        #expect(cluster < alive)
+        #expect(Set(try published.column("cluster")).count == 4)
+        #expect(published.manifest.stages.map(\.stage).prefix(6) == ["ingest", "clean", "features", "segment", "churn", "cluster"])
+    }
+
     /// A gzip file with another delimiter gives the customers table of the plain CSV, byte
     /// for byte.
     @Test func gzipWithASemicolonDelimiterReadsLikeThePlainFile() throws {

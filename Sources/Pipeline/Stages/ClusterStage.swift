@@ -143,24 +143,9 @@ struct ClusterFeatureItem: ConfigSection, Equatable {
         guard let name = context.reader.string(node, at: context.path) else { return .some(nil) }
         var item = Self()
         item.feature.name = name
-        return .some(checkName(item, node, context.reader, context.path))
+        return .some(item)
     }
 
-    static func check(_ section: inout Self, _ context: SectionContext) {
-        guard !section.feature.name.isEmpty else { return }
-        if checkName(section, context.node, context.reader, context.path) == nil { section.feature.name = "" }
-    }
-
-    /// The item when its name is a numeric feature; otherwise nil, with the error told.
-    static func checkName(_ item: Self, _ node: Node, _ reader: ConfigReader, _ path: String) -> Self? {
-        let names = CustomerFeatures.numericNames
-        guard !names.contains(item.feature.name) else { return item }
-        let suggestion = Suggestion.closest(to: item.feature.name, among: names)
-        reader.error(
-            node, "'\(path)' has no feature '\(item.feature.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-            hint: "features: \(names.joined(separator: ", "))")
-        return nil
-    }
 }
 
 /// k-means clusters over the customers' features, their profiles and labels.
@@ -203,8 +188,17 @@ enum ClusterStage: PipelineStage {
     /// k-means with its failures told at the key that can fix them.
     private static func cluster(_ rules: ClusteringRules, _ context: RunContext) throws -> (ClusteringResult, StageReport) {
         do {
+            // Columns other stages added (RFM scores, P(alive), CLV, ...) as numbers.
+            var added: [String: [Double]] = [:]
+            for feature in rules.features where !CustomerFeatures.numericNames.contains(feature.name) {
+                switch context.customers.column(named: feature.name)?.values {
+                case .integer(let values)?: added[feature.name] = values.map { $0.map(Double.init) ?? .nan }
+                case .real(let values)?: added[feature.name] = values
+                default: break
+                }
+            }
             return try CustomerClustering(rules: rules).cluster(
-                context.features, previous: context.previousClusterModel, asOfDay: context.asOfDay)
+                context.features, added: added, previous: context.previousClusterModel, asOfDay: context.asOfDay)
         } catch ClusteringError.tooFewCustomers(let k, let count) {
             throw context.error(
                 .config, at: "segment.kmeans.k", "\(k) clusters asked for, but the run has only \(count) customers",
@@ -212,8 +206,9 @@ enum ClusterStage: PipelineStage {
         } catch ClusteringError.input(.notFinite(let feature, let count)) {
             throw context.error(
                 .config, at: "segment.kmeans.features",
-                "'\(feature)' has no value for \(count) customers (e.g. inter-purchase times need two purchases)",
-                hint: "cluster on features every customer has, such as recency_days, frequency, monetary_total, tenure_days")
+                "'\(feature)' has no value for \(count) customers (inter-purchase times need two purchases; "
+                    + "churn_probability is empty outside the churn population; clv where the spend model could not value a customer)",
+                hint: "cluster on columns every customer has, such as recency_days, frequency, monetary_total, tenure_days, p_alive")
         } catch ClusteringError.input(.transformDomain(let feature, let count)) {
             throw context.error(
                 .config, at: "segment.kmeans.features",

@@ -24,17 +24,23 @@ enum FeaturesStage: PipelineStage {
         }
     }
 
-    static func customerColumns(_ config: [FeatureGroup]) -> [ColumnSchema] {
-        FeatureDescriptor.written(by: config).map { ColumnSchema($0.name, $0.kind) }
+    /// The groups `features:` lists, and the features of other groups that are clustered on.
+    struct Config {
+        var groups: [FeatureGroup]
+        var alsoWritten: Set<String>
     }
 
-    static func run(_ config: [FeatureGroup], _ context: inout RunContext) throws {
+    static func customerColumns(_ config: Config) -> [ColumnSchema] {
+        FeatureDescriptor.written(by: config.groups, named: config.alsoWritten).map { ColumnSchema($0.name, $0.kind) }
+    }
+
+    static func run(_ config: Config, _ context: inout RunContext) throws {
         let pipeline = context.pipeline
         let builder = FeatureBuilder(
-            groups: config, asOfDay: context.asOfDay, returnsArePurchases: pipeline.clean.returns == .keep,
+            groups: config.groups, asOfDay: context.asOfDay, returnsArePurchases: pipeline.clean.returns == .keep,
             windows: pipeline.featureWindows)
         let (features, report) = builder.build(context.grouped)
-        context.customers = builder.table(features)
+        context.customers = builder.table(features, alsoWriting: config.alsoWritten)
         context.features = features
         context.featureBuilder = builder
         context.stageReports.append(report)
