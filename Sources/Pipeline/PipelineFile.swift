@@ -87,10 +87,9 @@ public struct PipelineFile: Sendable, Equatable {
             for (index, feature) in (sections.segment?.kmeans?.rules.features ?? []).enumerated()
             where !sections.clusterableColumns.contains(feature.name) {
                 let names = sections.clusterableColumns
-                let suggestion = Suggestion.closest(to: feature.name, among: names)
                 context.reader.error(
                     at: context.reader.locations["segment.kmeans.features[\(index)]"],
-                    "'segment.kmeans.features' has no number column '\(feature.name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                    "'segment.kmeans.features' has no number column '\(feature.name)'" + Suggestion.didYouMean(feature.name, among: names),
                     hint: "clusterable columns: \(names.joined(separator: ", "))")
             }
             if sections.segment?.value.measure == .potential, sections.churn == nil {

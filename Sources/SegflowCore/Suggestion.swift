@@ -14,6 +14,12 @@ public enum Suggestion {
         return best?.candidate
     }
 
+    /// "; did you mean 'x'?" for the closest candidate, or "" when none is close: the tail of
+    /// a message that names something unknown.
+    public static func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String {
+        closest(to: word, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
     /// Levenshtein distance with adjacent transpositions counted as one edit.
     public static func editDistance(_ lhs: String, _ rhs: String) -> Int {
         let a = Array(lhs), b = Array(rhs)

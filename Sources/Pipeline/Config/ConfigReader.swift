@@ -73,11 +73,11 @@ final class ConfigReader {
             if allowed.contains(key) {
                 entries[key] = value
             } else {
-                let suggestion = Suggestion.closest(to: key, among: allowed)
                 let place = path.isEmpty ? "at the top level" : "in '\(path)'"
+                let suggestion = Suggestion.didYouMean(key, among: allowed)
                 error(
-                    keyNode, "unknown key '\(key)' \(place)" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                    hint: suggestion == nil ? "known keys: \(allowed.joined(separator: ", "))" : nil)
+                    keyNode, "unknown key '\(key)' \(place)" + suggestion,
+                    hint: suggestion.isEmpty ? "known keys: \(allowed.joined(separator: ", "))" : nil)
             }
         }
         for key in required where entries[key] == nil {
@@ -145,9 +145,8 @@ final class ConfigReader {
             return nil
         }
         if let value = Choice(rawValue: scalar.string) { return value }
-        let suggestion = Suggestion.closest(to: scalar.string, among: names)
         error(
-            node, "'\(path)' cannot be '\(scalar.string)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+            node, "'\(path)' cannot be '\(scalar.string)'" + Suggestion.didYouMean(scalar.string, among: names),
             hint: "choose one of: \(names.joined(separator: ", "))")
         return nil
     }

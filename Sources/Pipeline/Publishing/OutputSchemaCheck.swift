@@ -91,11 +91,10 @@ struct OutputSchemaCheck {
             case .oneOf(let values):
                 guard let known = column.values else { continue }
                 for value in values where !known.contains(value) {
-                    let suggestion = Suggestion.closest(to: value, among: known)
                     reader.error(
                         at: location,
                         "'\(path).where.\(column.name)': '\(value)' is not a value of \(column.name)"
-                            + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                            + Suggestion.didYouMean(value, among: known),
                         hint: "its values: \(known.joined(separator: ", "))")
                 }
             default: break
@@ -105,11 +104,10 @@ struct OutputSchemaCheck {
 
     private func unknown(_ name: String, at location: SourceLocation?, key: String, of source: ExportSpec.Source, _ schema: [ColumnSchema]) {
         let names = schema.map(\.name)
-        let suggestion = Suggestion.closest(to: name, among: names)
         reader.error(
             at: location,
             "'\(key)': the \(source.rawValue) table has no column '\(name)'"
-                + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                + Suggestion.didYouMean(name, among: names),
             hint: "its columns: \(names.joined(separator: ", "))")
     }
 }

@@ -56,9 +56,8 @@ public struct TransactionsSection: ConfigSection, Equatable {
                             context.error(node, "'\(context.path)': \(error.message)")
                         }
                     } else {
-                        let suggestion = Suggestion.closest(to: text, among: ["iso8601", "date", "epoch_seconds"])
                         context.error(
-                            node, "'\(context.path)' cannot be '\(text)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                            node, "'\(context.path)' cannot be '\(text)'" + Suggestion.didYouMean(text, among: ["iso8601", "date", "epoch_seconds"]),
                             hint: "use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'")
                     }
                 }
