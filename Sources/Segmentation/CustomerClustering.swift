@@ -36,6 +36,10 @@ public struct ClusteringRules: Sendable, Equatable {
     /// `k: auto` passes over a k that leaves a cluster with fewer than this share of the
     /// customers: a group too small to act on.
     public var minClusterShare = 0.02
+    /// `k: auto` on more customers than this fits the candidate k on a random sample of this
+    /// many, then fits only the chosen k on everyone: the sweep no longer costs a full fit
+    /// per candidate.
+    public var sweepSample = 100_000
     /// When a run fits new centres rather than scoring customers against the stored ones.
     public var refit: Refit = .always
 
@@ -164,37 +168,45 @@ public struct CustomerClustering: Sendable {
                 elements: stored.centers(scaledAs: modelFeatures).flatMap { $0.map { Scalar($0) } })
         }
 
-        var fits: [Int: KMeansModel<Scalar>] = [:]
-        var candidates: [KCandidate] = []
-        for k in candidatesK {
-            let configuration = KMeansConfiguration(
+        func configuration(_ k: Int) -> KMeansConfiguration {
+            KMeansConfiguration(
                 clusterCount: k, algorithm: rules.algorithm, restarts: rules.restarts,
                 maxIterations: rules.maxIterations, tolerance: rules.tolerance, seed: rules.seed)
-            var model = try KMeans(configuration).fit(matrix)
-            // Continuity is worth up to 1% of inertia: the fit from the previous centres is
-            // kept unless a fresh start does better than that. It runs until no customer moves
-            // (tolerance 0), so on unchanged data the previous centres are a fixed point and
-            // reruns are identical instead of drifting by the tolerance each night.
-            if let warmStart, warmStart.rows == k {
-                var converging = configuration
-                converging.tolerance = 0
-                let continued = try KMeans(converging).fit(matrix, initialCenters: warmStart)
-                if continued.inertia <= model.inertia * 1.01 { model = continued }
-            }
-            fits[k] = model
-            guard candidatesK.count > 1 else { break }
+        }
+        // The sweep over k runs on a random sample of a large base; on a small one it runs on
+        // everyone and its fits are kept.
+        let sweep =
+            candidatesK.count > 1 && n > rules.sweepSample
+            ? matrix.selecting(rows: randomRows(n, count: rules.sweepSample, seed: rules.seed &+ 0x5A3B_1E5).sorted()) : matrix
+        var fits: [Int: KMeansModel<Scalar>] = [:]
+        var candidates: [KCandidate] = []
+        for k in candidatesK where candidatesK.count > 1 {
+            let model = try KMeans(configuration(k)).fit(sweep)
+            if sweep.rows == n { fits[k] = model }
             let sample = Silhouette.stratifiedSample(
                 labels: model.labels, clusterCount: k, size: rules.silhouetteSample,
                 seed: rules.seed &+ UInt64(k))
-            let silhouette = Silhouette.score(matrix.selecting(rows: sample), labels: sample.map { model.labels[$0] }, clusterCount: k)
+            let silhouette = Silhouette.score(sweep.selecting(rows: sample), labels: sample.map { model.labels[$0] }, clusterCount: k)
             var sizes = [Int](repeating: 0, count: k)
             for label in model.labels { sizes[Int(label)] += 1 }
             candidates.append(
                 KCandidate(
-                    k: k, inertia: model.inertia, silhouette: silhouette, smallestShare: Double(sizes.min() ?? 0) / Double(n),
-                    largestShare: Double(sizes.max() ?? 0) / Double(n), stability: try splitHalfStability(matrix, configuration)))
+                    k: k, inertia: model.inertia, silhouette: silhouette, smallestShare: Double(sizes.min() ?? 0) / Double(sweep.rows),
+                    largestShare: Double(sizes.max() ?? 0) / Double(sweep.rows), stability: try splitHalfStability(sweep, configuration(k))))
         }
-        let (k, rule) = candidatesK.count > 1 ? choose(candidates, sample: min(n, rules.silhouetteSample)) : (candidatesK[0], "fixed k")
+        let (k, choice) = candidatesK.count > 1 ? choose(candidates, sample: min(n, rules.silhouetteSample)) : (candidatesK[0], "fixed k")
+        let rule = sweep.rows < n ? choice + "; k chosen on a random sample of \(sweep.rows) customers, then fitted on all \(n)" : choice
+        var model = try fits[k] ?? KMeans(configuration(k)).fit(matrix)
+        // Continuity is worth up to 1% of inertia: the fit from the previous centres is kept
+        // unless a fresh start does better than that. It runs until no customer moves
+        // (tolerance 0), so on unchanged data the previous centres are a fixed point and reruns
+        // are identical instead of drifting by the tolerance each night.
+        if let warmStart, warmStart.rows == k {
+            var converging = configuration(k)
+            converging.tolerance = 0
+            let continued = try KMeans(converging).fit(matrix, initialCenters: warmStart)
+            if continued.inertia <= model.inertia * 1.01 { model = continued }
+        }
         if let chosen = candidates.first(where: { $0.k == k }) {
             if chosen.largestShare > 0.8 {
                 notes.append(
@@ -209,7 +221,6 @@ public struct CustomerClustering: Sendable {
                         k, stability))
             }
         }
-        guard var model = fits[k] else { throw ClusteringError.tooFewCustomers(k: candidatesK.first ?? 0, customers: n) }
         var iterations = model.iterations
         if rules.algorithm == .lloyd {
             // On to full convergence (no customer moves), so the centres are a fixed point: the
@@ -279,16 +290,21 @@ public struct CustomerClustering: Sendable {
     /// (Clusterings agreeing to an ARI of 0.75 or more are commonly read as stable.)
     static let stableAgreement = 0.75
 
+    /// `count` distinct rows of `n`, in the order drawn (a partial Fisher-Yates shuffle).
+    private func randomRows(_ n: Int, count: Int, seed: UInt64) -> [Int] {
+        var random = RandomSource(seed: seed)
+        var rows = Array(0..<n)
+        for index in 0..<count { rows.swapAt(index, index + Int(random.next() % UInt64(n - index))) }
+        return Array(rows.prefix(count))
+    }
+
     /// Split-half stability: two fits, on two disjoint halves of a random sample, assign the
     /// whole sample; their adjusted Rand index. Nil when a half would have fewer than 4 points
     /// per cluster.
     private func splitHalfStability<Scalar: KMeansScalar>(_ matrix: Matrix<Scalar>, _ configuration: KMeansConfiguration) throws -> Double? {
         let k = configuration.clusterCount, size = min(matrix.rows, rules.silhouetteSample)
         guard size >= 8 * k else { return nil }
-        var random = RandomSource(seed: rules.seed &+ 0x5EED_5A17 &+ UInt64(k))
-        var rows = Array(0..<matrix.rows)
-        for index in 0..<size { rows.swapAt(index, index + Int(random.next() % UInt64(matrix.rows - index))) }
-        let sample = Array(rows.prefix(size))
+        let sample = randomRows(matrix.rows, count: size, seed: rules.seed &+ 0x5EED_5A17 &+ UInt64(k))
         let evaluated = matrix.selecting(rows: sample)
         let labelings = try [sample.prefix(size / 2), sample.suffix(from: size / 2)].map { half in
             NearestCenters.assign(evaluated, centers: try KMeans(configuration).fit(matrix.selecting(rows: Array(half))).centers).labels

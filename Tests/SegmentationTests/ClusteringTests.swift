@@ -76,6 +76,20 @@ func syntheticFeatures(_ count: Int, _ make: (Int) -> (recency: Int64, frequency
         #expect(isClose(result.profiles.map(\.valueShare).reduce(0, +), 1))
     }
 
+    /// On a base larger than `sweepSample`, the k are compared on a sample and only the chosen
+    /// one is fitted on everyone: the same k and the same two groups.
+    @Test func autoKSweepsOnASampleOfALargeBase() throws {
+        var rules = ClusteringRules()
+        rules.clusterCount = .auto(2...5)
+        rules.sweepSample = 100
+        let (result, _) = try CustomerClustering(rules: rules).cluster(twoGroups)
+        #expect(result.clusterCount == 2)
+        #expect(result.rule.hasSuffix("; k chosen on a random sample of 100 customers, then fitted on all 400"), "\(result.rule)")
+        #expect(result.profiles.map(\.customers) == [200, 200])
+        rules.sweepSample = 100_000
+        #expect(adjustedRandIndex(try CustomerClustering(rules: rules).cluster(twoGroups).0.labels, result.labels) == 1)
+    }
+
     @Test func sameSeedSameClustersInEitherPrecision() throws {
         var rules = ClusteringRules()
         rules.clusterCount = .fixed(3)

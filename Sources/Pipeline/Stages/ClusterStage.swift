@@ -84,6 +84,9 @@ public struct ClusterSection: ConfigSection, Equatable {
             .number(
                 "min_cluster_share", \.rules.minClusterShare, in: 0...0.5,
                 doc: "With `k: auto`, a k leaving a cluster with a smaller share of the customers is passed over."),
+            .integer(
+                "k_sweep_sample", \.rules.sweepSample, in: 100...1_000_000_000,
+                doc: "With `k: auto` on more customers than this, the k are compared on a random sample of this many."),
         ]
     }
 
