@@ -541,15 +541,26 @@ public struct ChurnAnalysis: Sendable {
 
     /// The number of distinct purchase days of each customer in a window of days, and the first.
     static func purchaseDays(_ transactions: CustomerTransactions, in window: Range<Int64>) -> [String: (count: Int, first: Int64?)] {
-        var result: [String: (count: Int, first: Int64?)] = [:]
-        for customer in 0..<transactions.customerCount {
-            let days = Set(
-                transactions.rows(of: customer).compactMap { row -> Int64? in
+        // Counted on all cores, a customer's days sorted in a reused buffer (a Set per customer
+        // cost a second on a million customers); the dictionary is filled once at the end.
+        let parts = 64
+        let counted = Parallel.map(parts: parts) { part -> [(count: Int, first: Int64?)] in
+            var days: [Int64] = []
+            return Parallel.slice(part, of: parts, count: transactions.customerCount).map { customer in
+                days.removeAll(keepingCapacity: true)
+                for row in transactions.rows(of: customer) {
                     let day = CivilTime.day(ofSeconds: transactions.time[row])
-                    return window.contains(day) && transactions.amount[row] >= 0 ? day : nil
-                })
-            result[transactions.customerIDs[customer]] = (days.count, days.min())
+                    if window.contains(day), transactions.amount[row] >= 0 { days.append(day) }
+                }
+                days.sort()
+                var distinct = days.isEmpty ? 0 : 1
+                for index in days.indices.dropFirst() where days[index] != days[index - 1] { distinct += 1 }
+                return (distinct, days.first)
+            }
         }
+        var result: [String: (count: Int, first: Int64?)] = [:]
+        result.reserveCapacity(transactions.customerCount)
+        for (customer, value) in counted.joined().enumerated() { result[transactions.customerIDs[customer]] = value }
         return result
     }
 
@@ -557,17 +568,22 @@ public struct ChurnAnalysis: Sendable {
     /// date at the holdout snapshot falls inside the horizon, the share who bought by it.
     private func nextPurchaseCheck(_ snapshot: Snapshot) -> ChurnReport.NextPurchaseCheck {
         let summary = snapshot.summary
-        var dated = 0, bought = 0
-        for row in 0..<summary.count {
-            guard
-                let time = snapshot.model.timeToPurchase(
-                    probability: 0.5, x: summary.x[row], tx: summary.tx[row], t: summary.t[row],
-                    limit: Double(rules.horizonDays) / rules.unitDays)
-            else { continue }
-            dated += 1
-            let date = snapshot.day + Int64((time * rules.unitDays).rounded(.up))
-            if let first = snapshot.firstPurchaseAfter[summary.customerIDs[row]], first < date { bought += 1 }
+        let limit = Double(rules.horizonDays) / rules.unitDays
+        let parts = 64
+        let counts = Parallel.map(parts: parts) { part -> (dated: Int, bought: Int) in
+            var dated = 0, bought = 0
+            for row in Parallel.slice(part, of: parts, count: summary.count) {
+                guard
+                    let time = snapshot.model.timeToPurchase(
+                        probability: 0.5, x: summary.x[row], tx: summary.tx[row], t: summary.t[row], limit: limit)
+                else { continue }
+                dated += 1
+                let date = snapshot.day + Int64((time * rules.unitDays).rounded(.up))
+                if let first = snapshot.firstPurchaseAfter[summary.customerIDs[row]], first < date { bought += 1 }
+            }
+            return (dated, bought)
         }
+        let dated = counts.reduce(0) { $0 + $1.dated }, bought = counts.reduce(0) { $0 + $1.bought }
         return ChurnReport.NextPurchaseCheck(customersDated: dated, shareBoughtByDate: dated > 0 ? Double(bought) / Double(dated) : nil)
     }
 
