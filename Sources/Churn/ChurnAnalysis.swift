@@ -105,7 +105,8 @@ public struct ChurnReport: Sendable, Equatable, Codable {
     /// The same metrics for the holdout customers of each status at the snapshot (statuses
     /// with fewer than 30 customers, or a single outcome, are left out).
     public var classifierEvaluationByStatus: [String: ClassifierEvaluation]?
-    /// Who the classifier covers: "active within N days" or "every customer".
+    /// Who the classifier covers: the customers whose status is new, active or loyal, or
+    /// every customer.
     public var population: String
     /// Customers in the churn population at as_of, and of all customers scored.
     public var populationCustomers: Int
@@ -212,6 +213,7 @@ public struct ChurnAnalysis: Sendable {
         // history before that, the check is skipped and the report says so.
         let holdoutDay = asOfDay - Int64(horizon)
         let summary = RepeatPurchaseSummary(transactions, asOfDay: asOfDay, unitDays: rules.unitDays)
+        let summaryRow = summary.rowsByCustomerID()
         var holdout: Snapshot?
         var buckets: [ChurnReport.FrequencyBucket] = []
         var kind = rules.purchaseModel
@@ -219,7 +221,7 @@ public struct ChurnAnalysis: Sendable {
         if holdoutDay > firstDay {
             holdout = try snapshot(transactions, at: holdoutDay) { calibration, purchasesAfter in
                 guard kind == .auto else { return try fitPurchases(calibration, kind: kind) }
-                let choice = try selectByHoldout(calibration, full: summary, actual: purchasesAfter)
+                let choice = try selectByHoldout(calibration, full: summary, fullRow: summaryRow, actual: purchasesAfter)
                 (kind, selection) = (choice.kind, choice.selection)
                 return choice.model
             }
@@ -233,7 +235,8 @@ public struct ChurnAnalysis: Sendable {
         // Final purchase and spend models at as_of.
         let model: any PurchaseModel
         if kind == .auto {
-            (model, selection) = try selectInSample(summary)
+            let choice = try selectInSample(summary)
+            (model, selection) = (choice.model, choice.selection)
         } else {
             model = try fitPurchases(summary, kind: kind)
         }
@@ -250,9 +253,7 @@ public struct ChurnAnalysis: Sendable {
                     spend.frequencySpendCorrelation))
         }
 
-        var index: [String: Int] = [:]
-        for (row, id) in summary.customerIDs.enumerated() { index[id] = row }
-        let rows = current.customerID.map { index[$0] }
+        let rows = current.customerID.map { summaryRow[$0] }
         let currentStatus = rules.lifecycle.statuses((0..<current.count).map(current.lifecycleHistory))
         let horizonUnits = Double(horizon) / rules.unitDays
         let value = spend.map { LifetimeValue(purchases: model, spend: $0, unitDays: rules.unitDays) }
@@ -385,10 +386,8 @@ public struct ChurnAnalysis: Sendable {
         let all = allLabelledCustomers(snapshot)
         let status = rules.lifecycle.statuses((0..<all.values.count).map(all.values.lifecycleHistory))
         let kept = status.indices.filter { rules.inPopulation(status[$0]) }
-        let columns = all.features.columns
         return LabelledWindow(
-            features: Matrix(
-                rows: kept.count, columns: columns, elements: kept.flatMap { all.features.elements[($0 * columns)..<(($0 + 1) * columns)] }),
+            features: all.features.selecting(rows: kept),
             churned: kept.map { all.churned[$0] }, expectedPurchases: kept.map { all.expected[$0] },
             status: kept.map { status[$0].rawValue })
     }
@@ -403,8 +402,7 @@ public struct ChurnAnalysis: Sendable {
             windows: features.windows)
         let (values, _) = builder.build(snapshot.known)
         let summary = snapshot.summary, model = snapshot.model
-        var index: [String: Int] = [:]
-        for (row, id) in summary.customerIDs.enumerated() { index[id] = row }
+        let index = summary.rowsByCustomerID()
         let horizonUnits = Double(rules.horizonDays) / rules.unitDays
         var alive: [Double] = [], expected: [Double] = []
         for id in values.customerID {
@@ -458,14 +456,44 @@ public struct ChurnAnalysis: Sendable {
     /// `auto` with a holdout: each candidate fitted on the calibration data, scored by the
     /// log-likelihood of what the holdout added to each calibration customer's history (a
     /// proper scoring rule, out of time; all candidates have four parameters), with the
-    /// holdout purchases per bucket beside it. The highest holdout log-likelihood wins, and
-    /// the winner is refitted on every customer.
-    private func selectByHoldout(_ calibration: RepeatPurchaseSummary, full: RepeatPurchaseSummary, actual: [String: Int]) throws -> (
+    /// holdout purchases per bucket beside it. `fullRow` finds a customer's row of `full`.
+    private func selectByHoldout(
+        _ calibration: RepeatPurchaseSummary, full: RepeatPurchaseSummary, fullRow: [String: Int], actual: [String: Int]
+    ) throws -> (kind: ChurnRules.PurchaseModelKind, model: any PurchaseModel, selection: ChurnReport.ModelSelection) {
+        try select(on: calibration, basis: "holdout log-likelihood") { model, compared, candidate in
+            var holdoutLL = 0.0
+            for row in 0..<compared.count {
+                guard let later = fullRow[compared.customerIDs[row]] else { continue }
+                holdoutLL +=
+                    model.logLikelihood(x: full.x[later], tx: full.tx[later], t: full.t[later])
+                    - model.logLikelihood(x: compared.x[row], tx: compared.tx[row], t: compared.t[row])
+            }
+            let buckets = holdoutBuckets(model, compared, actual: actual)
+            let customers = Double(buckets.reduce(0) { $0 + $1.customers })
+            candidate.holdoutLogLikelihood = holdoutLL
+            candidate.holdoutPredicted = buckets.reduce(0) { $0 + $1.predictedMean * Double($1.customers) }
+            candidate.holdoutActual = buckets.reduce(0) { $0 + $1.actualMean * Double($1.customers) }
+            candidate.holdoutBucketError = buckets.reduce(0) { $0 + abs($1.predictedMean - $1.actualMean) * Double($1.customers) } / customers
+            return holdoutLL
+        }
+    }
+
+    /// `auto` without room for a holdout: the highest log-likelihood at as_of, a fair
+    /// comparison between models of four parameters each.
+    private func selectInSample(_ summary: RepeatPurchaseSummary) throws -> (
         kind: ChurnRules.PurchaseModelKind, model: any PurchaseModel, selection: ChurnReport.ModelSelection
     ) {
-        let compared = calibration.sample(about: Self.modelSelectionSample)
-        var fullRow: [String: Int] = [:]
-        for (row, id) in full.customerIDs.enumerated() { fullRow[id] = row }
+        try select(on: summary, basis: "log-likelihood at as_of (no room for a holdout)") { model, _, _ in model.logLikelihood }
+    }
+
+    /// Fits every candidate on a hashed sample of `summary`'s customers (all of them on a small
+    /// base), scores each with `score` (which may fill in its candidate's figures), and refits
+    /// the highest-scoring one on every customer. A model that fails to fit is listed with why.
+    private func select(
+        on summary: RepeatPurchaseSummary, basis: String,
+        score: (any PurchaseModel, RepeatPurchaseSummary, inout ChurnReport.ModelSelection.Candidate) -> Double
+    ) throws -> (kind: ChurnRules.PurchaseModelKind, model: any PurchaseModel, selection: ChurnReport.ModelSelection) {
+        let compared = summary.sample(about: Self.modelSelectionSample)
         var candidates: [ChurnReport.ModelSelection.Candidate] = []
         var best: (kind: ChurnRules.PurchaseModelKind, model: any PurchaseModel, score: Double)?
         for kind in ChurnRules.PurchaseModelKind.fittable {
@@ -473,55 +501,17 @@ public struct ChurnAnalysis: Sendable {
             do {
                 let model = try fitPurchases(compared, kind: kind)
                 candidate.logLikelihood = model.logLikelihood
-                var holdoutLL = 0.0
-                for row in 0..<compared.count {
-                    guard let later = fullRow[compared.customerIDs[row]] else { continue }
-                    holdoutLL +=
-                        model.logLikelihood(x: full.x[later], tx: full.tx[later], t: full.t[later])
-                        - model.logLikelihood(x: compared.x[row], tx: compared.tx[row], t: compared.t[row])
-                }
-                let buckets = holdoutBuckets(model, compared, actual: actual)
-                let customers = Double(buckets.reduce(0) { $0 + $1.customers })
-                candidate.holdoutLogLikelihood = holdoutLL
-                candidate.holdoutPredicted = buckets.reduce(0) { $0 + $1.predictedMean * Double($1.customers) }
-                candidate.holdoutActual = buckets.reduce(0) { $0 + $1.actualMean * Double($1.customers) }
-                candidate.holdoutBucketError = buckets.reduce(0) { $0 + abs($1.predictedMean - $1.actualMean) * Double($1.customers) } / customers
-                if holdoutLL.isFinite, holdoutLL > best?.score ?? -.infinity { best = (kind, model, holdoutLL) }
+                let value = score(model, compared, &candidate)
+                if value.isFinite, value > best?.score ?? -.infinity { best = (kind, model, value) }
             } catch {
                 candidate.failure = "\(error)"
             }
             candidates.append(candidate)
         }
         guard let best else { throw ChurnError.fit("no purchase model could be fitted: \(candidates.compactMap(\.failure).joined(separator: "; "))") }
-        let model = compared.count == calibration.count ? best.model : try fitPurchases(calibration, kind: best.kind)
-        return (
-            best.kind, model,
-            .init(basis: "holdout log-likelihood", chosen: best.kind.rawValue, customersCompared: compared.count, candidates: candidates)
-        )
-    }
-
-    /// `auto` without room for a holdout: the highest log-likelihood at as_of, a fair
-    /// comparison between models of four parameters each (on the same sample as with a holdout).
-    private func selectInSample(_ summary: RepeatPurchaseSummary) throws -> (any PurchaseModel, ChurnReport.ModelSelection) {
-        let compared = summary.sample(about: Self.modelSelectionSample)
-        var candidates: [ChurnReport.ModelSelection.Candidate] = []
-        var best: (kind: ChurnRules.PurchaseModelKind, model: any PurchaseModel)?
-        for kind in ChurnRules.PurchaseModelKind.fittable {
-            do {
-                let model = try fitPurchases(compared, kind: kind)
-                candidates.append(.init(model: kind.rawValue, logLikelihood: model.logLikelihood))
-                if model.logLikelihood.isFinite, model.logLikelihood > best?.model.logLikelihood ?? -.infinity { best = (kind, model) }
-            } catch {
-                candidates.append(.init(model: kind.rawValue, failure: "\(error)"))
-            }
-        }
-        guard let best else { throw ChurnError.fit("no purchase model could be fitted: \(candidates.compactMap(\.failure).joined(separator: "; "))") }
         let model = compared.count == summary.count ? best.model : try fitPurchases(summary, kind: best.kind)
         return (
-            model,
-            .init(
-                basis: "log-likelihood at as_of (no room for a holdout)", chosen: best.kind.rawValue, customersCompared: compared.count,
-                candidates: candidates)
+            best.kind, model, .init(basis: basis, chosen: best.kind.rawValue, customersCompared: compared.count, candidates: candidates)
         )
     }
 

@@ -50,6 +50,14 @@ public struct RepeatPurchaseSummary: Sendable, Equatable {
         }
     }
 
+    /// Each customer's row, by id.
+    public func rowsByCustomerID() -> [String: Int] {
+        var rows: [String: Int] = [:]
+        rows.reserveCapacity(count)
+        for (row, id) in customerIDs.enumerated() { rows[id] = row }
+        return rows
+    }
+
     /// About `size` customers chosen by a hash of their id (all of them when there are no
     /// more): the same customers whatever the input order, and from run to run.
     public func sample(about size: Int) -> RepeatPurchaseSummary {
