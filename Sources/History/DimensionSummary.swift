@@ -33,8 +33,9 @@ public struct DimensionSummary: Sendable, Equatable {
 
     public init(groups: [Group]) { self.groups = groups }
 
-    public init(customers: Table) {
-        let assignments = Assignments(customers: customers)
+    /// `assignments`: the customers' groups, when the caller has them already.
+    public init(customers: Table, assignments: Assignments? = nil) {
+        let assignments = assignments ?? Assignments(customers: customers)
         func reals(_ name: String) -> [Double]? {
             guard case .real(let values)? = customers.column(named: name)?.values else { return nil }
             return values

@@ -53,12 +53,12 @@ struct RunPublisher {
             fileSeconds[path] = fileClock.lap()
             written.append(Manifest.Output(name: name, path: path, rows: table.rowCount))
         }
-        func write(_ path: String, json: some Encodable, name: String) throws {
-            let data = try JSONOutput.encode(json)
-            try staged.write(path) { try $0.write(bytes: [UInt8](data)) }
+        func write(_ path: String, bytes: [UInt8], name: String) throws {
+            try staged.write(path) { try $0.write(bytes: bytes) }
             written.append(Manifest.Output(name: name, path: path, rows: 1))
         }
-        let summary = DimensionSummary(customers: customers)
+        let assignments = Assignments(customers: customers)
+        let summary = DimensionSummary(customers: customers, assignments: assignments)
         let tables: [ExportSpec.Source: Table] = [
             .customers: customers, .segments: ClusterStage.segmentsTable(context.clustering?.profiles ?? []), .summary: summary.table,
         ]
@@ -70,12 +70,14 @@ struct RunPublisher {
             }
         }
         let resolved = "# as_of in this run: \(CivilTime.dateString(days: context.asOfDay))\n" + pipeline.resolvedText
-        try staged.write(RunFiles.pipeline) { try $0.write(bytes: Array(resolved.utf8)) }
-        written.append(Manifest.Output(name: "pipeline", path: RunFiles.pipeline, rows: 1))
-        if let churnReport = context.churnReport { try write(RunFiles.modelReport, json: churnReport, name: "model_report") }
-        if let clusterModel = context.clustering?.model { try write(RunFiles.clusterModel, json: clusterModel, name: "cluster_model") }
+        try write(RunFiles.pipeline, bytes: Array(resolved.utf8), name: "pipeline")
+        if let churnReport = context.churnReport {
+            try write(RunFiles.modelReport, bytes: [UInt8](try JSONOutput.encode(churnReport)), name: "model_report")
+        }
+        if let clusterModel = context.clustering?.model {
+            try write(RunFiles.clusterModel, bytes: [UInt8](try JSONOutput.encode(clusterModel)), name: "cluster_model")
+        }
         try write(RunFiles.rejected, Self.rejectedTable(ingested.rejected), name: "rejected")
-        let assignments = Assignments(customers: customers)
         // Read back by the next run, never opened in a spreadsheet: ids are stored as they are.
         try write(RunFiles.assignments, assignments.table, as: .csv(protectFormulas: false), name: "assignments")
         var migration: Migration?
