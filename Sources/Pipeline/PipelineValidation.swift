@@ -8,6 +8,13 @@ public enum PipelineValidation {
         try TransactionReader(input: pipeline.transactions).checkHeader()
     }
 
+    /// The days between the newest transaction and as_of, when nobody bought in the churn
+    /// horizon before as_of (its days are as_of − horizon to as_of − 1), so every customer
+    /// looks churned; nil otherwise. `validate --data` and a failed churn fit both ask.
+    static func quietDaysBeyondHorizon(asOfDay: Int64, newestDay: Int64, horizonDays: Int) -> Int64? {
+        asOfDay - newestDay > Int64(horizonDays) ? asOfDay - newestDay - 1 : nil
+    }
+
     /// What a read of the input found: enough to tell in seconds whether `as_of` and the
     /// horizons fit the data, instead of after clustering.
     public struct DataCheck: Sendable {
@@ -56,11 +63,11 @@ public enum PipelineValidation {
         }
         if let churn = pipeline.churn {
             let horizon = Int64(churn.rules.horizonDays)
-            if asOfDay - lastDay - 1 > horizon {
+            if let quiet = quietDaysBeyondHorizon(asOfDay: asOfDay, newestDay: lastDay, horizonDays: churn.rules.horizonDays) {
                 problems.append(
                     .error(
                         at: asOfLocation,
-                        "as_of \(CivilTime.dateString(days: asOfDay)) is \(asOfDay - lastDay - 1) days after the newest transaction, "
+                        "as_of \(CivilTime.dateString(days: asOfDay)) is \(quiet) days after the newest transaction, "
                             + "beyond the \(horizon)-day churn horizon: nobody bought in it, so every customer looks churned",
                         hint: "\(data); use as_of: latest or a date up to \(CivilTime.dateString(days: lastDay + 1))"))
             }

@@ -663,3 +663,11 @@ indirect enum ConfigTree {
         walk(PipelineFile.Sections.fields.map(\.info), depth: 0)
     }
 }
+
+/// The boundary `validate --data` and a failed churn fit share: with a 90-day horizon and the
+/// newest purchase on day 100, as_of day 190 still has it in the horizon (days 100 to 189);
+/// as_of day 191 has 90 quiet days and nobody in the horizon.
+@Test func asOfBeyondTheDataByTheHorizon() {
+    #expect(PipelineValidation.quietDaysBeyondHorizon(asOfDay: 190, newestDay: 100, horizonDays: 90) == nil)
+    #expect(PipelineValidation.quietDaysBeyondHorizon(asOfDay: 191, newestDay: 100, horizonDays: 90) == 90)
+}

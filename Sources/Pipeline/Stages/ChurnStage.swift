@@ -195,11 +195,13 @@ enum ChurnStage: PipelineStage {
             case .fit:
                 // A fit fails most often because as_of lies far past the data: nobody bought in
                 // the last horizon. Say so rather than suggest a penalizer.
-                let newestDay = context.ingested?.newestTime.map(CivilTime.day(ofSeconds:))
-                if let newestDay, context.asOfDay - newestDay > Int64(rules.horizonDays) {
+                if let newestDay = context.ingested?.newestTime.map(CivilTime.day(ofSeconds:)),
+                    let quiet = PipelineValidation.quietDaysBeyondHorizon(
+                        asOfDay: context.asOfDay, newestDay: newestDay, horizonDays: rules.horizonDays)
+                {
                     throw SegflowError(
                         .data, at: context.pipeline.location(of: "as_of"), "churn: \(error)",
-                        hint: "as_of \(CivilTime.dateString(days: context.asOfDay)) is \(context.asOfDay - newestDay - 1) days after the newest "
+                        hint: "as_of \(CivilTime.dateString(days: context.asOfDay)) is \(quiet) days after the newest "
                             + "transaction (\(CivilTime.dateString(days: newestDay))), beyond the \(rules.horizonDays)-day horizon: "
                             + "nobody bought in it. Use as_of: latest or a date up to \(CivilTime.dateString(days: newestDay + 1))")
                 }
