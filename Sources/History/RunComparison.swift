@@ -6,7 +6,8 @@ import SegflowCore
 /// Built by `segflow diff` from two run directories; it renders as text (100 columns at
 /// most), CSV or JSON.
 public struct RunComparison: Sendable, Equatable {
-    /// A setting that differs: its key path and the two values (nil where a run lacks it).
+    /// A setting that differs between the runs' `pipeline.yaml`: its key path and the two
+    /// values (nil where a run's file lacks the key).
     public struct Setting: Sendable, Equatable, Codable {
         public var key: String
         public var before: String?

@@ -62,7 +62,7 @@ extension RunComparison {
         let (before, after) = (try RunFilesRead(from), try RunFilesRead(to))
         var settings: [Setting]?
         if let old = before.pipeline, let new = after.pipeline {
-            settings = try ResolvedPipeline.differences(old, new).map { Setting(key: $0.key, before: $0.before, after: $0.after) }
+            settings = try ResolvedPipeline.differences(old, new)
         }
         self.init(
             from: from, to: to, settings: settings, before: before.summary, after: after.summary,

@@ -1,12 +1,5 @@
+import History
 import Yams
-
-/// A key whose value differs between two runs' resolved pipeline files (`pipeline.yaml`);
-/// nil where a run's file does not have the key.
-public struct SettingDifference: Sendable, Equatable, Codable {
-    public var key: String
-    public var before: String?
-    public var after: String?
-}
 
 extension ResolvedPipeline {
     /// The header line every run writes first: the day `as_of` meant in that run.
@@ -14,13 +7,14 @@ extension ResolvedPipeline {
 
     /// Every key whose value differs, in the order of the later file, then keys only the
     /// earlier file has. A list of sections is compared item by item (`outputs.files[1]`).
-    public static func differences(_ before: String, _ after: String) throws -> [SettingDifference] {
+    public static func differences(_ before: String, _ after: String) throws -> [RunComparison.Setting] {
         let old = try settings(before), new = try settings(after)
         let oldValues = Dictionary(old, uniquingKeysWith: { first, _ in first })
         let newValues = Dictionary(new, uniquingKeysWith: { first, _ in first })
-        var result = new.compactMap { key, value in oldValues[key] == value ? nil : SettingDifference(key: key, before: oldValues[key], after: value)
+        var result = new.compactMap { key, value in
+            oldValues[key] == value ? nil : RunComparison.Setting(key: key, before: oldValues[key], after: value)
         }
-        result += old.filter { newValues[$0.0] == nil }.map { SettingDifference(key: $0.0, before: $0.1, after: nil) }
+        result += old.filter { newValues[$0.0] == nil }.map { RunComparison.Setting(key: $0.0, before: $0.1, after: nil) }
         return result
     }
 

@@ -102,7 +102,9 @@ public struct RFMSection: ConfigSection, Equatable {
             if let status = RFMSegmentRule.statusWord(in: name) {
                 reader.error(
                     nameNode, "RFM segment '\(name)' reads as the status '\(status)', which has other rules",
-                    hint: "name RFM segments apart from the statuses (new, active, loyal, at_risk, lapsed, lost), e.g. 'Fading regulars'")
+                    hint:
+                        "name RFM segments apart from the statuses (\(LifecycleRules.Status.allCases.map(\.rawValue).joined(separator: ", "))), "
+                        + "e.g. 'Fading regulars'")
             }
             rules.append(RFMSegmentRule(name, recency: r, frequency: f, monetary: range("m") ?? 1...Int.max))
         }
