@@ -40,21 +40,15 @@ public struct RunComparison: Sendable, Equatable {
         self.to = to
         self.settings = settings
         self.migration = migration
-        var changes: [GroupChange] = []
-        var seen = Set<String>()
         // The later run's order, then groups only the earlier run has, dimension by dimension.
-        let dimensions = (after.groups + before.groups).map(\.dimension).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        for dimension in dimensions {
-            for group in (after.groups + before.groups) where group.dimension == dimension && seen.insert("\(dimension)\u{0}\(group.value)").inserted
-            {
-                changes.append(
-                    GroupChange(
-                        dimension: dimension, value: group.value,
-                        before: before.groups.first { $0.dimension == dimension && $0.value == group.value },
-                        after: after.groups.first { $0.dimension == dimension && $0.value == group.value }))
+        let both = after.groups + before.groups
+        groups = both.map(\.dimension).uniqued().flatMap { dimension in
+            both.filter { $0.dimension == dimension }.map(\.value).uniqued().map { value in
+                GroupChange(
+                    dimension: dimension, value: value, before: before.groups.first { $0.dimension == dimension && $0.value == value },
+                    after: after.groups.first { $0.dimension == dimension && $0.value == value })
             }
         }
-        groups = changes
     }
 
     /// The measures compared per group: name, how text shows it, and the value.
@@ -117,7 +111,7 @@ public struct RunComparison: Sendable, Equatable {
             let fill = String(repeating: " ", count: max(0, count - text.count))
             return right ? fill + text : text + fill
         }
-        for dimension in groups.map(\.dimension).reduce(into: [String](), { if !$0.contains($1) { $0.append($1) } }) {
+        for dimension in groups.map(\.dimension).uniqued() {
             lines.append("")
             lines.append(pad(dimension, nameWidth + 2, right: false) + headers.map { " " + pad($0, cellWidth) }.joined())
             for (change, row) in zip(groups, cells) where change.dimension == dimension {

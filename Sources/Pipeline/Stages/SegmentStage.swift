@@ -206,7 +206,7 @@ enum SegmentStage: PipelineStage {
     static func customerColumns(_ config: SegmentSection) -> [ColumnSchema] {
         let rules = config.rules
         let values = [
-            "rfm_segment": rules.rfmSegments.map(\.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
+            "rfm_segment": rules.rfmSegments.map(\.name).uniqued(),
             "value_tier": CustomerValue.tierNames(cutoffs: rules.tierCutoffs),
             "lifecycle_stage": LifecycleRules.Stage.allCases.map(\.rawValue),
             "status": LifecycleRules.Status.allCases.map(\.rawValue),
