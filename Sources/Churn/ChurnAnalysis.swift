@@ -49,6 +49,15 @@ public struct ChurnRules: Sendable, Equatable {
     /// is left empty: already inactive, not about to leave.
     public static let outsidePopulation = "inactive"
 
+    /// The values of `churn_risk`, most urgent first.
+    public static let riskLevels = ["high", "medium", "low", outsidePopulation]
+
+    /// `churn_risk` of each probability: high from `high`, medium from `medium`, low below, and
+    /// `outsidePopulation` where there is no probability.
+    public static func riskBands(_ probabilities: [Double], high: Double, medium: Double) -> [String] {
+        probabilities.map { $0.isNaN ? outsidePopulation : $0 >= high ? "high" : $0 >= medium ? "medium" : "low" }
+    }
+
     public init() {}
 }
 
@@ -340,9 +349,7 @@ public struct ChurnAnalysis: Sendable {
             } catch let error as LogisticRegression.FitError {
                 throw ChurnError.fit("the churn classifier could not be fitted: \(error)")
             }
-            scores.churnRisk = scores.churnProbability.map {
-                $0.isNaN ? ChurnRules.outsidePopulation : $0 >= rules.highRisk ? "high" : $0 >= rules.mediumRisk ? "medium" : "low"
-            }
+            scores.churnRisk = ChurnRules.riskBands(scores.churnProbability, high: rules.highRisk, medium: rules.mediumRisk)
         }
         return (scores, report)
     }

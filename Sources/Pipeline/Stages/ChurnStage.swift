@@ -141,8 +141,7 @@ public struct RiskSection: ConfigSection, Equatable {
             let rank = Int((share * Double(ranked.count) - 1e-9).rounded(.up))
             return rank < 1 ? .infinity : ranked[min(rank, ranked.count) - 1]
         }
-        let high = threshold(highShare), medium = threshold(highShare + mediumShare)
-        return probabilities.map { $0.isNaN ? ChurnRules.outsidePopulation : $0 >= high ? "high" : $0 >= medium ? "medium" : "low" }
+        return ChurnRules.riskBands(probabilities, high: threshold(highShare), medium: threshold(highShare + mediumShare))
     }
 }
 
@@ -152,12 +151,9 @@ enum ChurnStage: PipelineStage {
 
     static func customerColumns(_ config: ChurnSection) -> [ColumnSchema] {
         columns(ChurnScores(), config.rules).map {
-            ColumnSchema($0.name, $0.kind, values: $0.name == "churn_risk" ? riskLevels : nil)
+            ColumnSchema($0.name, $0.kind, values: $0.name == "churn_risk" ? ChurnRules.riskLevels : nil)
         }
     }
-
-    /// The values of `churn_risk`.
-    static let riskLevels = ["high", "medium", "low", ChurnRules.outsidePopulation]
 
     private static func date(_ day: Int64?) -> String { day.map(CivilTime.dateString) ?? "" }
 
@@ -215,7 +211,7 @@ enum ChurnStage: PipelineStage {
         for column in columns(scores, rules) { context.customers.append(column) }
         var counts = [StageReport.Count("customers_scored", customers)]
         if rules.classifier {
-            for level in riskLevels {
+            for level in ChurnRules.riskLevels {
                 counts.append(.init("risk_\(level)", scores.churnRisk.filter { $0 == level }.count))
             }
         }
