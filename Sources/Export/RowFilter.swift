@@ -40,25 +40,13 @@ public struct RowFilter: Sendable, Equatable {
                 let accepted = Set(values)
                 for (row, text) in column.textValues.enumerated() where !accepted.contains(text) { keep[row] = false }
             case .range(let low, let high):
-                for row in 0..<table.rowCount {
-                    guard let value = column.number(at: row), value >= (low ?? -.infinity), value <= (high ?? .infinity) else {
-                        keep[row] = false
-                        continue
-                    }
+                // A missing value (NaN) and a text column fail every range.
+                let numbers = column.numbers ?? [Double](repeating: .nan, count: table.rowCount)
+                for (row, value) in numbers.enumerated() where !(value >= (low ?? -.infinity) && value <= (high ?? .infinity)) {
+                    keep[row] = false
                 }
             }
         }
         return table.selecting(rows: keep.indices.filter { keep[$0] })
-    }
-}
-
-extension Column {
-    /// The value at `row` as a number: nil for text, a missing value, or NaN.
-    func number(at row: Int) -> Double? {
-        switch values {
-        case .integer(let values), .timestamp(let values): return values[row].map(Double.init)
-        case .real(let values): return values[row].isNaN ? nil : values[row]
-        case .text: return nil
-        }
     }
 }

@@ -163,11 +163,7 @@ public struct CustomerFeatures: Sendable, Equatable {
     /// A numeric feature by column name (NaN where undefined), or nil for an unknown name.
     public func values(named name: String) -> [Double]? {
         guard let descriptor = FeatureDescriptor.named(name), descriptor.isNumeric else { return nil }
-        switch descriptor.column(of: self).values {
-        case .integer(let values): return values.map { $0.map(Double.init) ?? .nan }
-        case .real(let values): return values
-        case .text, .timestamp: return nil
-        }
+        return descriptor.column(of: self).numbers
     }
 
     mutating func append(contentsOf other: CustomerFeatures) {

@@ -33,6 +33,15 @@ public struct Column: Sendable, Equatable {
 
     public var schema: ColumnSchema { ColumnSchema(name, kind) }
 
+    /// The values as numbers (timestamps as seconds), NaN where missing; nil for text.
+    public var numbers: [Double]? {
+        switch values {
+        case .integer(let values), .timestamp(let values): return values.map { $0.map(Double.init) ?? .nan }
+        case .real(let values): return values
+        case .text: return nil
+        }
+    }
+
     public var count: Int {
         switch values {
         case .text(let v): return v.count

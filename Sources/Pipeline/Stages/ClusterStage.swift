@@ -194,11 +194,7 @@ enum ClusterStage: PipelineStage {
             // Columns other stages added (RFM scores, P(alive), CLV, ...) as numbers.
             var added: [String: [Double]] = [:]
             for feature in rules.features where !CustomerFeatures.numericNames.contains(feature.name) {
-                switch context.customers.column(named: feature.name)?.values {
-                case .integer(let values)?: added[feature.name] = values.map { $0.map(Double.init) ?? .nan }
-                case .real(let values)?: added[feature.name] = values
-                default: break
-                }
+                added[feature.name] = context.customers.column(named: feature.name)?.numbers
             }
             return try CustomerClustering(rules: rules).cluster(
                 context.features, added: added, previous: context.previousClusterModel, asOfDay: context.asOfDay)
