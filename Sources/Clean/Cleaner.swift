@@ -30,12 +30,15 @@ public struct Cleaner: Sendable {
         }
 
         if let quantile = rules.winsorizeQuantile {
-            counts.append(.init("winsorized", Self.winsorize(&table.amount, upperQuantile: quantile)))
+            counts.append(.init("winsorized", Self.winsorize(&table, upperQuantile: quantile)))
         }
 
-        var grouped = Self.groupByCustomer(table, workers: workers)
+        var (grouped, origin) = Self.groupByCustomer(table, workers: workers)
+        let lines = table.lines
         _ = consume table
-        counts.append(.init("duplicates_removed", Self.removeDuplicates(&grouped, policy: rules.dedupe, workers: workers)))
+        counts.append(
+            .init("duplicates_removed", Self.removeDuplicates(&grouped, origin: &origin, lines: lines, policy: rules.dedupe, workers: workers)))
+        grouped.lines = lines.gathered(origin)
         Self.dropEmptyCustomers(&grouped)
 
         let report = StageReport(stage: "clean", rowsIn: rowsIn, rowsOut: grouped.rowCount, counts: counts)
@@ -52,9 +55,10 @@ public struct Cleaner: Sendable {
     }
 
     /// Caps positive amounts at their `upperQuantile` (linear interpolation between order
-    /// statistics, numpy's default); returns how many were capped.
-    static func winsorize(_ amounts: inout [Double], upperQuantile: Double) -> Int {
-        var positive = amounts.filter { $0 > 0 }
+    /// statistics, numpy's default); returns how many were capped. A capped row's profit, when
+    /// there is one, shrinks by the same factor, so its margin rate is kept.
+    static func winsorize(_ table: inout TransactionTable, upperQuantile: Double) -> Int {
+        var positive = table.amount.filter { $0 > 0 }
         guard !positive.isEmpty else { return 0 }
         positive.sort()
         let position = upperQuantile * Double(positive.count - 1)
@@ -62,8 +66,10 @@ public struct Cleaner: Sendable {
         let upper = min(lower + 1, positive.count - 1)
         let cap = positive[lower] + (positive[upper] - positive[lower]) * (position - Double(lower))
         var capped = 0
-        for index in amounts.indices where amounts[index] > cap {
-            amounts[index] = cap
+        let scalesProfit = !table.lines.profit.isEmpty
+        for index in table.amount.indices where table.amount[index] > cap {
+            if scalesProfit { table.lines.profit[index] *= cap / table.amount[index] }
+            table.amount[index] = cap
             capped += 1
         }
         return capped
@@ -71,7 +77,9 @@ public struct Cleaner: Sendable {
 
     /// A stable counting sort by customer: rows of a customer stay in input order. Each
     /// worker counts and then scatters its own contiguous slice of rows, slices in order.
-    static func groupByCustomer(_ table: TransactionTable, workers: Int) -> CustomerTransactions {
+    /// With order lines, `origin` gives each grouped row's row in `table` (the lines are
+    /// gathered once, after deduplication); without them it is empty.
+    static func groupByCustomer(_ table: TransactionTable, workers: Int) -> (CustomerTransactions, origin: [UInt32]) {
         let customerCount = table.customerIDs.count
         let rows = table.count
         var cursor = [Int](repeating: 0, count: customerCount * workers)
@@ -79,6 +87,8 @@ public struct Cleaner: Sendable {
         var orderKey = [UInt64](repeating: 0, count: rows)
         var time = [Int64](repeating: 0, count: rows)
         var amount = [Double](repeating: 0, count: rows)
+        var origin = [UInt32](repeating: 0, count: table.lines.isEmpty ? 0 : rows)
+        let tracksOrigin = !origin.isEmpty
         table.customer.withUnsafeBufferPointer { customers in
             cursor.withUnsafeMutableBufferPointer { cursor in
                 Parallel.forEach(parts: workers) { part in
@@ -98,15 +108,18 @@ public struct Cleaner: Sendable {
                 orderKey.withUnsafeMutableBufferPointer { orderKeyOut in
                     time.withUnsafeMutableBufferPointer { timeOut in
                         amount.withUnsafeMutableBufferPointer { amountOut in
-                            Parallel.forEach(parts: workers) { part in
-                                let base = part * customerCount
-                                for row in Parallel.slice(part, of: workers, count: rows) {
-                                    let slot = base + Int(customers[row])
-                                    let target = cursor[slot]
-                                    cursor[slot] = target + 1
-                                    orderKeyOut[target] = table.orderKey[row]
-                                    timeOut[target] = table.time[row]
-                                    amountOut[target] = table.amount[row]
+                            origin.withUnsafeMutableBufferPointer { originOut in
+                                Parallel.forEach(parts: workers) { part in
+                                    let base = part * customerCount
+                                    for row in Parallel.slice(part, of: workers, count: rows) {
+                                        let slot = base + Int(customers[row])
+                                        let target = cursor[slot]
+                                        cursor[slot] = target + 1
+                                        orderKeyOut[target] = table.orderKey[row]
+                                        timeOut[target] = table.time[row]
+                                        amountOut[target] = table.amount[row]
+                                        if tracksOrigin { originOut[target] = UInt32(row) }
+                                    }
                                 }
                             }
                         }
@@ -114,16 +127,21 @@ public struct Cleaner: Sendable {
                 }
             }
         }
-        return CustomerTransactions(
+        let grouped = CustomerTransactions(
             customerIDs: table.customerIDs, rowStart: rowStart,
             orderKey: orderKey, time: time, amount: amount)
+        return (grouped, origin)
     }
 
     /// Removes duplicates customer by customer, keeping the first occurrence; returns the
     /// number removed. Workers compact disjoint customer ranges in place, then the ranges
-    /// are moved together in order.
-    static func removeDuplicates(_ grouped: inout CustomerTransactions, policy: DedupePolicy, workers: Int) -> Int {
+    /// are moved together in order; `origin` (when there are order lines) moves with them,
+    /// and under `row` two lines that differ in a line column are not duplicates.
+    static func removeDuplicates(
+        _ grouped: inout CustomerTransactions, origin: inout [UInt32], lines: OrderLines, policy: DedupePolicy, workers: Int
+    ) -> Int {
         guard policy != .none else { return 0 }
+        let tracksOrigin = !origin.isEmpty
         let customerCount = grouped.customerCount
         var keptPerCustomer = [Int](repeating: 0, count: customerCount)
         var keptPerPart = [Int](repeating: 0, count: workers)
@@ -131,52 +149,58 @@ public struct Cleaner: Sendable {
         grouped.orderKey.withUnsafeMutableBufferPointer { orderKey in
             grouped.time.withUnsafeMutableBufferPointer { time in
                 grouped.amount.withUnsafeMutableBufferPointer { amount in
-                    keptPerCustomer.withUnsafeMutableBufferPointer { keptPerCustomer in
-                        keptPerPart.withUnsafeMutableBufferPointer { keptPerPart in
-                            Parallel.forEach(parts: workers) { part in
-                                let customers = Parallel.slice(part, of: workers, count: customerCount)
-                                var write = rowStart[customers.lowerBound]
-                                var seen = Set<RowKey>()
-                                var keys: [RowKey] = []
-                                for customer in customers {
-                                    let rows = rowStart[customer]..<rowStart[customer + 1]
-                                    // Most customers have a handful of rows: a linear scan beats hashing there.
-                                    let useSet = rows.count > 32
-                                    keys.removeAll(keepingCapacity: true)
-                                    if useSet { seen.removeAll(keepingCapacity: true) }
-                                    let first = write
-                                    for row in rows {
-                                        let key =
-                                            policy == .order
-                                            ? RowKey(order: orderKey[row], time: 0, amountBits: amount[row] < 0 ? 1 : 0)
-                                            : RowKey(order: orderKey[row], time: time[row], amountBits: amount[row].bitPattern)
-                                        if useSet {
-                                            guard seen.insert(key).inserted else { continue }
-                                        } else {
-                                            guard !keys.contains(key) else { continue }
-                                            keys.append(key)
+                    origin.withUnsafeMutableBufferPointer { origin in
+                        keptPerCustomer.withUnsafeMutableBufferPointer { keptPerCustomer in
+                            keptPerPart.withUnsafeMutableBufferPointer { keptPerPart in
+                                Parallel.forEach(parts: workers) { part in
+                                    let customers = Parallel.slice(part, of: workers, count: customerCount)
+                                    var write = rowStart[customers.lowerBound]
+                                    var seen = Set<RowKey>()
+                                    var keys: [RowKey] = []
+                                    for customer in customers {
+                                        let rows = rowStart[customer]..<rowStart[customer + 1]
+                                        // Most customers have a handful of rows: a linear scan beats hashing there.
+                                        let useSet = rows.count > 32
+                                        keys.removeAll(keepingCapacity: true)
+                                        if useSet { seen.removeAll(keepingCapacity: true) }
+                                        let first = write
+                                        for row in rows {
+                                            let key =
+                                                policy == .order
+                                                ? RowKey(order: orderKey[row], time: 0, amountBits: amount[row] < 0 ? 1 : 0, line: 0)
+                                                : RowKey(
+                                                    order: orderKey[row], time: time[row], amountBits: amount[row].bitPattern,
+                                                    line: tracksOrigin ? lines.identity(of: Int(origin[row])) : 0)
+                                            if useSet {
+                                                guard seen.insert(key).inserted else { continue }
+                                            } else {
+                                                guard !keys.contains(key) else { continue }
+                                                keys.append(key)
+                                            }
+                                            orderKey[write] = orderKey[row]
+                                            time[write] = time[row]
+                                            amount[write] = amount[row]
+                                            if tracksOrigin { origin[write] = origin[row] }
+                                            write += 1
                                         }
-                                        orderKey[write] = orderKey[row]
-                                        time[write] = time[row]
-                                        amount[write] = amount[row]
-                                        write += 1
+                                        keptPerCustomer[customer] = write - first
                                     }
-                                    keptPerCustomer[customer] = write - first
+                                    keptPerPart[part] = write - rowStart[customers.lowerBound]
                                 }
-                                keptPerPart[part] = write - rowStart[customers.lowerBound]
-                            }
-                            // Close the gaps between parts; destinations never overtake sources.
-                            var destination = 0
-                            for part in 0..<workers {
-                                let source = rowStart[Parallel.slice(part, of: workers, count: customerCount).lowerBound]
-                                if destination != source {
-                                    for offset in 0..<keptPerPart[part] {
-                                        orderKey[destination + offset] = orderKey[source + offset]
-                                        time[destination + offset] = time[source + offset]
-                                        amount[destination + offset] = amount[source + offset]
+                                // Close the gaps between parts; destinations never overtake sources.
+                                var destination = 0
+                                for part in 0..<workers {
+                                    let source = rowStart[Parallel.slice(part, of: workers, count: customerCount).lowerBound]
+                                    if destination != source {
+                                        for offset in 0..<keptPerPart[part] {
+                                            orderKey[destination + offset] = orderKey[source + offset]
+                                            time[destination + offset] = time[source + offset]
+                                            amount[destination + offset] = amount[source + offset]
+                                            if tracksOrigin { origin[destination + offset] = origin[source + offset] }
+                                        }
                                     }
+                                    destination += keptPerPart[part]
                                 }
-                                destination += keptPerPart[part]
                             }
                         }
                     }
@@ -189,6 +213,7 @@ public struct Cleaner: Sendable {
         grouped.orderKey.removeLast(removed)
         grouped.time.removeLast(removed)
         grouped.amount.removeLast(removed)
+        if tracksOrigin { origin.removeLast(removed) }
         grouped.rowStart = newStart
         return removed
     }
@@ -209,5 +234,6 @@ public struct Cleaner: Sendable {
         var order: UInt64
         var time: Int64
         var amountBits: UInt64
+        var line: UInt64
     }
 }

@@ -62,29 +62,14 @@ public struct ExportSpec: Sendable, Equatable {
         }
         var used: Set<String> = []
         return order.map { value in
-            var slug = Self.slug(value), suffix = 2
+            var slug = Slug.of(value), suffix = 2
             while used.contains(slug) {
-                slug = "\(Self.slug(value))_\(suffix)"
+                slug = "\(Slug.of(value))_\(suffix)"
                 suffix += 1
             }
             used.insert(slug)
             return (path.replacingOccurrences(of: "{value}", with: slug), selected.selecting(rows: rowsByValue[value]!))
         }
-    }
-
-    /// A value as a file name: lower-case ASCII letters and digits, other runs of characters
-    /// as one `_` ("Can't lose them" -> "can_t_lose_them"); "blank" for an empty value.
-    public static func slug(_ value: String) -> String {
-        var slug = ""
-        for character in value.lowercased() {
-            if character.isASCII, character.isLetter || character.isNumber {
-                slug.append(character)
-            } else if !slug.isEmpty, slug.last != "_" {
-                slug.append("_")
-            }
-        }
-        while slug.last == "_" { slug.removeLast() }
-        return slug.isEmpty ? "blank" : slug
     }
 }
 

@@ -14,25 +14,35 @@ public struct FeatureBuilder: Sendable {
     /// True under `returns: keep`: negative rows are purchases like any other.
     public let returnsArePurchases: Bool
     public let windows: FeatureWindows
+    /// The order-line columns the input maps; their features are computed when mapped.
+    public let lineColumns: LineColumns
 
-    public init(groups: [FeatureGroup], asOfDay: Int64, returnsArePurchases: Bool = false, windows: FeatureWindows = FeatureWindows()) {
+    public init(
+        groups: [FeatureGroup], asOfDay: Int64, returnsArePurchases: Bool = false, windows: FeatureWindows = FeatureWindows(),
+        lineColumns: LineColumns = LineColumns()
+    ) {
         self.groups = Array(Set(groups)).sorted()
         self.asOfDay = asOfDay
         self.returnsArePurchases = returnsArePurchases
         self.windows = windows
+        self.lineColumns = lineColumns
     }
 
     /// The feature values of every customer with at least one purchase.
     public func build(_ transactions: CustomerTransactions, workers: Int = Parallel.workerCount) -> (CustomerFeatures, StageReport) {
         let customerCount = transactions.customerCount
         var features = CustomerFeatures(capacity: customerCount)
+        features.lineColumns = lineColumns
         var parts = [CustomerFeatures](repeating: CustomerFeatures(capacity: 0), count: workers)
         parts.withUnsafeMutableBufferPointer { parts in
             Parallel.forEach(parts: workers) { part in
                 var result = CustomerFeatures(capacity: customerCount / workers + 1)
                 var orders = OrderScratch()
+                var lines = LineScratch(transactions.lines, lineColumns)
                 for customer in Parallel.slice(part, of: workers, count: customerCount) {
-                    summarize(customer, transactions, into: &result, scratch: &orders)
+                    if summarize(customer, transactions, into: &result, scratch: &orders), !lineColumns.mapped.isEmpty {
+                        lines.summarize(transactions.rows(of: customer), transactions, purchasesOnly: !returnsArePurchases, into: &result.lines)
+                    }
                 }
                 parts[part] = result
             }
@@ -45,10 +55,11 @@ public struct FeatureBuilder: Sendable {
         return (features, report)
     }
 
+    /// Appends the customer's features; false (nothing appended) for a customer without a purchase.
     private func summarize(
         _ customer: Int, _ transactions: CustomerTransactions, into result: inout CustomerFeatures,
         scratch orders: inout OrderScratch
-    ) {
+    ) -> Bool {
         orders.removeAll()
         var spend = 0.0, currentSpend = 0.0
         let currentFrom = (asOfDay - Int64(windows.currentValueDays)) * CivilTime.secondsPerDay
@@ -60,7 +71,7 @@ public struct FeatureBuilder: Sendable {
                 orders.add(key: transactions.orderKey[row], time: transactions.time[row])
             }
         }
-        guard !orders.isEmpty else { return }
+        guard !orders.isEmpty else { return false }
         let times = orders.orderTimesSorted()
         let first = times[0], last = times[times.count - 1]
         var gapMean = Double.nan, gapStd = Double.nan
@@ -99,11 +110,14 @@ public struct FeatureBuilder: Sendable {
         result.interpurchaseStdDays.append(gapStd)
         result.currentValue.append(currentSpend)
         result.purchaseRateTrend.append(trend)
+        return true
     }
 
     /// The output table: identity columns, then the asked-for groups' columns.
     public func table(_ features: CustomerFeatures, alsoWriting named: Set<String> = []) -> Table {
-        Table(rowCount: features.count, columns: FeatureDescriptor.written(by: groups, named: named).map { $0.column(of: features) })
+        Table(
+            rowCount: features.count,
+            columns: FeatureDescriptor.written(by: groups, named: named, lines: lineColumns).map { $0.column(of: features) })
     }
 
 }
@@ -137,6 +151,9 @@ public struct CustomerFeatures: Sendable, Equatable {
     /// Purchases per day in the last `FeatureWindows.trendDays` over purchases per day before
     /// them; NaN when the first purchase is inside the window.
     public var purchaseRateTrend: [Double] = []
+    /// The order-line features, for the columns the input maps.
+    public var lines = LineFeatures()
+    public var lineColumns = LineColumns()
 
     public init() {}
 
@@ -158,12 +175,15 @@ public struct CustomerFeatures: Sendable, Equatable {
     public var count: Int { customerID.count }
 
     /// Names of the numeric features, as their `customers.csv` columns are named.
-    public static let numericNames = FeatureDescriptor.all.filter(\.isNumeric).map(\.name)
+    public var numericNames: [String] { FeatureDescriptor.numericNames(lineColumns) }
 
-    /// A numeric feature by column name (NaN where undefined), or nil for an unknown name.
+    /// A numeric feature by column name (NaN where undefined), or nil for a name the input
+    /// has no values of.
     public func values(named name: String) -> [Double]? {
-        guard let descriptor = FeatureDescriptor.named(name), descriptor.isNumeric else { return nil }
-        return descriptor.column(of: self).numbers
+        guard let descriptor = FeatureDescriptor.named(name, channels: lineColumns.channels), descriptor.isNumeric,
+            let values = descriptor.column(of: self).numbers, values.count == count
+        else { return nil }
+        return values
     }
 
     mutating func append(contentsOf other: CustomerFeatures) {
@@ -179,9 +199,164 @@ public struct CustomerFeatures: Sendable, Equatable {
         interpurchaseStdDays += other.interpurchaseStdDays
         currentValue += other.currentValue
         purchaseRateTrend += other.purchaseRateTrend
+        lines.append(contentsOf: other.lines)
     }
 }
 
+/// Per-customer figures from the order-line columns; an array is empty when its column is
+/// not mapped.
+public struct LineFeatures: Sendable, Equatable {
+    public var categoryCount: [Int64] = []
+    public var topCategory: [String] = []
+    public var topChannel: [String] = []
+    /// Per listed channel, each customer's share of spend there (NaN for a customer with no
+    /// spend in any listed channel).
+    public var channelShares: [[Double]] = []
+    public var storeCount: [Int64] = []
+    public var topStore: [String] = []
+    public var profitTotal: [Double] = []
+    public var marginRate: [Double] = []
+    public var unitsTotal: [Double] = []
+
+    public init() {}
+
+    mutating func append(contentsOf other: LineFeatures) {
+        categoryCount += other.categoryCount
+        topCategory += other.topCategory
+        topChannel += other.topChannel
+        if channelShares.isEmpty { channelShares = other.channelShares.map { _ in [] } }
+        for index in other.channelShares.indices { channelShares[index] += other.channelShares[index] }
+        storeCount += other.storeCount
+        topStore += other.topStore
+        profitTotal += other.profitTotal
+        marginRate += other.marginRate
+        unitsTotal += other.unitsTotal
+    }
+}
+
+/// Spend per value of one order-line text column, for one customer at a time: dense arrays
+/// over the column's codes and the list of codes touched, so a customer costs their rows, not
+/// the column's thousands of values.
+struct SpendByCode {
+    private var spend: [Double]
+    /// The customer (`generation`) that last touched each code.
+    private var lastTouched: [UInt32]
+    private var generation: UInt32 = 1
+    private var touched: [UInt32] = []
+
+    init(codes: Int) {
+        spend = [Double](repeating: 0, count: codes)
+        lastTouched = [UInt32](repeating: 0, count: codes)
+    }
+
+    @inline(__always)
+    mutating func add(_ code: UInt32, spend amount: Double) {
+        guard code != OrderLines.missing else { return }
+        let index = Int(code)
+        if lastTouched[index] != generation {
+            lastTouched[index] = generation
+            spend[index] = 0
+            touched.append(code)
+        }
+        spend[index] += amount
+    }
+
+    /// The distinct codes touched and the one with the most spend (the lowest code on ties:
+    /// the value first seen in the file); then starts the next customer.
+    mutating func finish() -> (distinct: Int, top: UInt32?) {
+        var top: UInt32?
+        for code in touched {
+            guard let best = top else {
+                top = code
+                continue
+            }
+            if spend[Int(code)] > spend[Int(best)] || (spend[Int(code)] == spend[Int(best)] && code < best) { top = code }
+        }
+        let distinct = touched.count
+        touched.removeAll(keepingCapacity: true)
+        generation &+= 1
+        if generation == 0 {
+            for index in lastTouched.indices { lastTouched[index] = 0 }
+            generation = 1
+        }
+        return (distinct, top)
+    }
+
+    func spend(of code: UInt32) -> Double { spend[Int(code)] }
+}
+
+/// One worker's scratch for the order-line features of one customer after another.
+struct LineScratch {
+    private var categories: SpendByCode
+    private var stores: SpendByCode
+    private var channelSpend: [Double]
+    /// For each channel code in the data, its place among the listed channels.
+    private let listedChannel: [Int]
+    private let channels: [String]
+    private let lines: OrderLines
+    private let hasCategory: Bool, hasChannel: Bool, hasStore: Bool, hasProfit: Bool, hasUnits: Bool
+
+    /// Scratch for the features of the `mapped` columns (a builder without them, such as the
+    /// churn stage's snapshots, computes none).
+    init(_ lines: OrderLines, _ mapped: LineColumns) {
+        self.lines = lines
+        channels = mapped.channels
+        hasCategory = mapped.contains(.category)
+        hasChannel = mapped.contains(.channel)
+        hasStore = mapped.contains(.store)
+        hasProfit = mapped.contains(.profit)
+        hasUnits = mapped.contains(.quantity)
+        categories = SpendByCode(codes: hasCategory ? lines.category.names.count : 0)
+        stores = SpendByCode(codes: hasStore ? lines.store.names.count : 0)
+        channelSpend = [Double](repeating: 0, count: channels.count)
+        // Ingest rejects values that are not listed, so every code has a place.
+        listedChannel = lines.channel.names.map { [channels = mapped.channels] in channels.firstIndex(of: $0) ?? 0 }
+    }
+
+    /// Appends one customer's order-line features. Spend is the purchase rows' positive
+    /// amounts; profit and units net every row, as monetary_total does.
+    mutating func summarize(
+        _ rows: Range<Int>, _ transactions: CustomerTransactions, purchasesOnly: Bool, into result: inout LineFeatures
+    ) {
+        var profit = 0.0, units = 0.0, spend = 0.0
+        for index in channelSpend.indices { channelSpend[index] = 0 }
+        for row in rows {
+            let amount = transactions.amount[row]
+            spend += amount
+            if hasProfit { profit += lines.profit[row] }
+            if hasUnits { units += lines.quantity[row] }
+            guard amount >= 0 || !purchasesOnly else { continue }
+            let positive = max(amount, 0)
+            if hasCategory { categories.add(lines.category.codes[row], spend: positive) }
+            if hasStore { stores.add(lines.store.codes[row], spend: positive) }
+            if hasChannel, lines.channel.codes[row] != OrderLines.missing {
+                channelSpend[listedChannel[Int(lines.channel.codes[row])]] += positive
+            }
+        }
+        if hasCategory {
+            let (distinct, top) = categories.finish()
+            result.categoryCount.append(Int64(distinct))
+            result.topCategory.append(top.map { lines.category.names[Int($0)] } ?? "")
+        }
+        if hasStore {
+            let (distinct, top) = stores.finish()
+            result.storeCount.append(Int64(distinct))
+            result.topStore.append(top.map { lines.store.names[Int($0)] } ?? "")
+        }
+        if hasProfit {
+            result.profitTotal.append(profit)
+            result.marginRate.append(spend > 0 ? profit / spend : .nan)
+        }
+        if hasUnits { result.unitsTotal.append(units) }
+        if hasChannel {
+            let total = channelSpend.reduce(0, +)
+            if result.channelShares.isEmpty { result.channelShares = channels.map { _ in [] } }
+            for index in channels.indices { result.channelShares[index].append(total > 0 ? channelSpend[index] / total : .nan) }
+            let top = channelSpend.indices.max { channelSpend[$0] < channelSpend[$1] || (channelSpend[$0] == channelSpend[$1] && $0 > $1) }
+            result.topChannel.append(total > 0 ? top.map { channels[$0] } ?? "" : "")
+        }
+    }
+}
 /// The distinct orders of one customer, dated by their earliest row. Reused across
 /// customers so the hot loop does not allocate.
 struct OrderScratch {

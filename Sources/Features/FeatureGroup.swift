@@ -8,9 +8,32 @@ public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
     case currentValue = "current_value"
     /// Purchase rate in the last `trend_days` over the rate before them.
     case trend
+    /// From the order lines' category column.
+    case categories
+    /// From the order lines' channel column, one share column per listed channel.
+    case channels
+    /// From the order lines' store column.
+    case stores
+    /// From the order lines' cost or margin column.
+    case profit
+    /// From the order lines' quantity column.
+    case units
 
-    public var columnNames: [String] {
-        FeatureDescriptor.all.filter { $0.group == self }.map(\.name)
+    /// The order-line column the group is computed from; nil for groups every input has.
+    public var needs: LineColumn? {
+        switch self {
+        case .categories: return .category
+        case .channels: return .channel
+        case .stores: return .store
+        case .profit: return .profit
+        case .units: return .quantity
+        default: return nil
+        }
+    }
+
+    /// The groups an input with these order-line columns can compute.
+    public static func available(_ lines: LineColumns) -> [FeatureGroup] {
+        allCases.filter { $0.needs.map(lines.contains) ?? true }
     }
 
     public static func < (lhs: FeatureGroup, rhs: FeatureGroup) -> Bool {
@@ -19,6 +42,25 @@ public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
 
     /// Columns present whatever features are asked for.
     public static let identityColumns = FeatureDescriptor.all.filter { $0.group == nil }.map(\.name)
+}
+
+/// An order-line column a transaction file may map.
+public enum LineColumn: String, Sendable, CaseIterable {
+    case category, channel, store, quantity, profit
+}
+
+/// Which order-line columns an input maps, and the channels it lists: what decides the
+/// order-line feature columns, known from the pipeline file alone.
+public struct LineColumns: Sendable, Equatable, Hashable {
+    public var mapped: Set<LineColumn>
+    public var channels: [String]
+
+    public init(mapped: Set<LineColumn> = [], channels: [String] = []) {
+        self.mapped = mapped
+        self.channels = channels
+    }
+
+    public func contains(_ column: LineColumn) -> Bool { mapped.contains(column) }
 }
 
 /// One per-customer feature column: the single table that the feature builder, the output
@@ -52,14 +94,39 @@ public struct FeatureDescriptor: Sendable {
 
     public func column(of features: CustomerFeatures) -> Column { Column(name, values(features)) }
 
-    public static func named(_ name: String) -> FeatureDescriptor? { all.first { $0.name == name } }
+    /// A feature by name; channel shares are found among the `channels` given.
+    public static func named(_ name: String, channels: [String] = []) -> FeatureDescriptor? {
+        all.first { $0.name == name } ?? channels.indices.lazy.map { channelShare($0, of: channels) }.first { $0.name == name }
+    }
+
+    /// Every feature an input with these order-line columns has, in output order: the
+    /// catalog `all` filtered to what the input maps, with a share column per listed channel.
+    public static func catalog(_ lines: LineColumns) -> [FeatureDescriptor] {
+        all.filter { $0.group?.needs.map(lines.contains) ?? true }.flatMap { descriptor in
+            descriptor.name == "top_channel" ? [descriptor] + lines.channels.indices.map { channelShare($0, of: lines.channels) } : [descriptor]
+        }
+    }
 
     /// The columns written when `groups` are asked for: the identity columns, then theirs,
     /// and the `named` columns of other groups (features a later stage reads, such as those
     /// clustered on, so they can be inspected).
-    public static func written(by groups: some Sequence<FeatureGroup>, named: Set<String> = []) -> [FeatureDescriptor] {
+    public static func written(
+        by groups: some Sequence<FeatureGroup>, named: Set<String> = [], lines: LineColumns = LineColumns()
+    ) -> [FeatureDescriptor] {
         let groups = Set(groups)
-        return all.filter { descriptor in descriptor.group.map(groups.contains) ?? true || named.contains(descriptor.name) }
+        return catalog(lines).filter { descriptor in descriptor.group.map(groups.contains) ?? true || named.contains(descriptor.name) }
+    }
+
+    /// The names of the numeric features an input with these order-line columns has.
+    public static func numericNames(_ lines: LineColumns) -> [String] { catalog(lines).filter(\.isNumeric).map(\.name) }
+
+    /// `channel_share_<channel>`: the share of the customer's spend in one listed channel.
+    static func channelShare(_ index: Int, of channels: [String]) -> FeatureDescriptor {
+        let channel = channels[index]
+        return FeatureDescriptor(
+            "channel_share_\(Slug.of(channel))", .channels, .real, words: ("\(channel)-first", "rarely \(channel)"),
+            doc: "Share of the customer's spend in channel '\(channel)'."
+        ) { .real($0.lines.channelShares.count > index ? $0.lines.channelShares[index] : []) }
     }
 
     /// Every feature column, in output order.
@@ -103,5 +170,32 @@ public struct FeatureDescriptor: Sendable {
             "purchase_rate_trend", .trend, .real, words: ("accelerating", "slowing"),
             doc: "Purchase rate in the trend window over the rate before it."
         ) { .real($0.purchaseRateTrend) },
+        FeatureDescriptor(
+            "category_count", .categories, .integer, words: ("broad range", "narrow range"),
+            doc: "Distinct categories the customer bought."
+        ) { .integer($0.lines.categoryCount.map { $0 }) },
+        FeatureDescriptor("top_category", .categories, .text, doc: "The category with the most spend; empty when none.") {
+            .text($0.lines.topCategory)
+        },
+        FeatureDescriptor("top_channel", .channels, .text, doc: "The channel with the most spend; empty when none.") {
+            .text($0.lines.topChannel)
+        },
+        FeatureDescriptor(
+            "store_count", .stores, .integer, words: ("many stores", "one store"), doc: "Distinct stores the customer bought in."
+        ) { .integer($0.lines.storeCount.map { $0 }) },
+        FeatureDescriptor("top_store", .stores, .text, doc: "The store with the most spend; empty when none.") {
+            .text($0.lines.topStore)
+        },
+        FeatureDescriptor(
+            "profit_total", .profit, .real, words: ("profitable", "unprofitable"),
+            doc: "Sum of profit (amount less cost, or the margin column), returns netted like spend."
+        ) { .real($0.lines.profitTotal) },
+        FeatureDescriptor(
+            "margin_rate", .profit, .real, words: ("high margin", "thin margin"),
+            doc: "profit_total / monetary_total; empty when monetary_total is not positive."
+        ) { .real($0.lines.marginRate) },
+        FeatureDescriptor(
+            "units_total", .units, .real, words: ("bulk buyers", "few units"), doc: "Sum of quantity, returns netted."
+        ) { .real($0.lines.unitsTotal) },
     ]
 }

@@ -20,6 +20,24 @@ struct RecordLayout: Sendable {
     let badAmountReason: String
     let implausibleTimeReason: String
     let implausibleAmountReason: String
+    /// Category, channel and store, in that order: whether each is mapped, and its checks.
+    let dimensions: [DimensionLayout]
+    let hasQuantity: Bool
+    let badQuantityReason: String
+    /// Where profit comes from: amount less cost, or a margin column; nil when neither is mapped.
+    let profitRole: FieldRole?
+    let badProfitReason: String
+
+    struct DimensionLayout {
+        let role: FieldRole
+        let isMapped: Bool
+        /// The hashes of the values the pipeline file lists; nil when it lists none.
+        let known: Set<UInt64>?
+        let invalidReason: String
+        let unknownReason: String
+    }
+
+    static let dimensionRoles: [FieldRole] = [.category, .channel, .store]
 
     init(roles: [FieldRole], input: TransactionInput, timeFormatName: String) {
         self.roles = roles
@@ -33,6 +51,23 @@ struct RecordLayout: Sendable {
         badAmountReason = "amount in column '\(input.columns.amount)' is not a finite number"
         implausibleTimeReason = "time in column '\(input.columns.time)' is outside the years 1900 to 2199"
         implausibleAmountReason = "amount in column '\(input.columns.amount)' is a trillion (1e12) or more in size"
+        let columns = input.columns
+        let mapped: [FieldRole: (name: String?, known: [String]?, key: String)] = [
+            .category: (columns.category, input.knownCategories, "categories"), .channel: (columns.channel, input.knownChannels, "channels"),
+            .store: (columns.store, nil, ""),
+        ]
+        dimensions = Self.dimensionRoles.map { role in
+            let (name, known, key) = mapped[role]!
+            return DimensionLayout(
+                role: role, isMapped: name != nil, known: known.map { Set($0.map { Array($0.utf8).withUnsafeBytes { Hashing.key($0) } }) },
+                invalidReason: "\(role) in column '\(name ?? "")' is not valid UTF-8 or holds a NUL byte",
+                unknownReason: "\(role) in column '\(name ?? "")' is not one of the \(known?.count ?? 0) listed in inputs.transactions.\(key)")
+        }
+        hasQuantity = columns.quantity != nil
+        badQuantityReason = "quantity in column '\(columns.quantity ?? "")' is not a finite number"
+        profitRole = columns.cost != nil ? .cost : columns.margin != nil ? .margin : nil
+        let profitColumn = columns.cost ?? columns.margin ?? ""
+        badProfitReason = "\(columns.cost != nil ? "cost" : "margin") in column '\(profitColumn)' is not a finite number below a trillion"
     }
 }
 
@@ -45,6 +80,10 @@ struct ParsedChunk {
     var orderKey: [UInt64] = []
     var time: [Int64] = []
     var amount: [Double] = []
+    /// Category, channel and store codes into chunk-local names (`RecordLayout.dimensionRoles`).
+    var dimensions = [ChunkDimension](repeating: ChunkDimension(), count: RecordLayout.dimensionRoles.count)
+    var quantity: [Double] = []
+    var profit: [Double] = []
     var unescaped: [UInt8] = []
     /// Rejected rows with `line` counted from 0 at the chunk's first line.
     var rejected: [RejectedRow] = []
@@ -58,6 +97,14 @@ struct ParsedChunk {
     static let unescapedFlag: UInt32 = 1 << 31
 
     var count: Int { time.count }
+}
+
+/// One text column of a chunk's order lines: codes into the distinct values seen in the
+/// chunk, merged into the file's dictionary once the chunk is parsed.
+struct ChunkDimension {
+    var codes: [UInt32] = []
+    var names: [String] = []
+    var lookup: [UInt64: UInt32] = [:]
 }
 
 let quote = UInt8(ascii: "\"")
@@ -87,7 +134,7 @@ enum ChunkParser {
         let roles = layout.roles
         var position = 0
         var line = 0
-        var spans = [FieldSpan](repeating: FieldSpan(), count: 5)
+        var spans = [FieldSpan](repeating: FieldSpan(), count: FieldRole.allCases.count)
 
         while position < end {
             if separator == .blanks { skipBlanks(base, &position, end: end) }
@@ -281,6 +328,46 @@ enum ChunkParser {
         } else {
             orderKey = UInt64(bitPattern: time)
         }
+        var quantity = 0.0, profit = 0.0
+        if layout.hasQuantity {
+            guard let value = AmountParsing.parse(buffer(base, spans[Int(FieldRole.quantity.rawValue)])) else { return layout.badQuantityReason }
+            quantity = value
+        }
+        if let role = layout.profitRole {
+            guard let value = AmountParsing.parse(buffer(base, spans[Int(role.rawValue)])),
+                abs(value) < TransactionInput.plausibleAmountLimit
+            else { return layout.badProfitReason }
+            profit = role == .cost ? amount - value : value
+        }
+        var codes: (UInt32, UInt32, UInt32) = (OrderLines.missing, OrderLines.missing, OrderLines.missing)
+        for index in layout.dimensions.indices where layout.dimensions[index].isMapped {
+            let dimension = layout.dimensions[index]
+            let span = spans[Int(dimension.role.rawValue)]
+            guard span.end > span.start else { continue }
+            let unescaped = span.hasDoubledQuotes ? unescape(base, span) : nil
+            let key = unescaped.map { $0.withUnsafeBytes { Hashing.key($0) } } ?? Hashing.key(buffer(base, span))
+            if let known = dimension.known, !known.contains(key) { return dimension.unknownReason }
+            let code: UInt32
+            if let existing = chunk.dimensions[index].lookup[key] {
+                code = existing
+            } else {
+                let bytes = unescaped ?? Array(buffer(base, span))
+                guard bytes.withUnsafeBytes(isStorableText) else { return dimension.invalidReason }
+                code = UInt32(chunk.dimensions[index].names.count)
+                chunk.dimensions[index].names.append(String(decoding: bytes, as: UTF8.self))
+                chunk.dimensions[index].lookup[key] = code
+            }
+            switch index {
+            case 0: codes.0 = code
+            case 1: codes.1 = code
+            default: codes.2 = code
+            }
+        }
+        if layout.dimensions[0].isMapped { chunk.dimensions[0].codes.append(codes.0) }
+        if layout.dimensions[1].isMapped { chunk.dimensions[1].codes.append(codes.1) }
+        if layout.dimensions[2].isMapped { chunk.dimensions[2].codes.append(codes.2) }
+        if layout.hasQuantity { chunk.quantity.append(quantity) }
+        if layout.profitRole != nil { chunk.profit.append(profit) }
         if customer.hasDoubledQuotes {
             let id = unescape(base, customer)
             chunk.customerOffset.append(UInt32(chunk.unescaped.count) | ParsedChunk.unescapedFlag)

@@ -1,22 +1,44 @@
 import SegflowCore
 
-/// Which header names hold the four transaction fields.
+/// Which header names hold the transaction fields: the four every file has, and the
+/// optional order-line columns.
 public struct TransactionColumns: Sendable, Equatable {
     public var customer: String
     /// Optional: without it, rows of one customer with the same time form one order.
     public var order: String?
     public var time: String
     public var amount: String
+    public var category: String?
+    public var channel: String?
+    public var store: String?
+    public var quantity: String?
+    /// The line's cost: profit is amount less cost.
+    public var cost: String?
+    /// The line's margin (profit) itself; a file maps cost or margin, not both.
+    public var margin: String?
 
-    public init(customer: String, order: String?, time: String, amount: String) {
+    public init(
+        customer: String, order: String?, time: String, amount: String, category: String? = nil, channel: String? = nil,
+        store: String? = nil, quantity: String? = nil, cost: String? = nil, margin: String? = nil
+    ) {
         self.customer = customer
         self.order = order
         self.time = time
         self.amount = amount
+        self.category = category
+        self.channel = channel
+        self.store = store
+        self.quantity = quantity
+        self.cost = cost
+        self.margin = margin
     }
 
     var named: [(role: FieldRole, name: String)] {
-        [(.customer, customer)] + (order.map { [(.order, $0)] } ?? []) + [(.time, time), (.amount, amount)]
+        let roles: [(FieldRole, String?)] = [
+            (.customer, customer), (.order, order), (.time, time), (.amount, amount), (.category, category), (.channel, channel),
+            (.store, store), (.quantity, quantity), (.cost, cost), (.margin, margin),
+        ]
+        return roles.compactMap { role, name in name.map { (role, $0) } }
     }
 }
 
@@ -40,6 +62,10 @@ public struct TransactionInput: Sendable, Equatable {
     /// The longest record read; a longer one (a file without line breaks, a quote left open)
     /// stops the run instead of growing memory without bound.
     public var maxRecordBytes: Int
+    /// The only values the category and channel columns may hold, where the pipeline file
+    /// lists them; a row with another value is rejected.
+    public var knownCategories: [String]?
+    public var knownChannels: [String]?
 
     public static let defaultMaxRecordBytes = 64 << 20
 
@@ -55,8 +81,11 @@ public struct TransactionInput: Sendable, Equatable {
 
     public init(
         path: String, columns: TransactionColumns, timeFormat: TimeFormat = .iso8601,
-        separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true, maxRecordBytes: Int = defaultMaxRecordBytes
+        separator: FieldSeparator = .byte(UInt8(ascii: ",")), hasHeader: Bool = true, maxRecordBytes: Int = defaultMaxRecordBytes,
+        knownCategories: [String]? = nil, knownChannels: [String]? = nil
     ) {
+        self.knownCategories = knownCategories
+        self.knownChannels = knownChannels
         self.path = path
         self.columns = columns
         self.timeFormat = timeFormat
@@ -137,9 +166,9 @@ public enum RejectionBudget: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-enum FieldRole: UInt8 {
+enum FieldRole: UInt8, CaseIterable {
     case ignored = 0
-    case customer, order, time, amount
+    case customer, order, time, amount, category, channel, store, quantity, cost, margin
 }
 
 extension TransactionColumns {

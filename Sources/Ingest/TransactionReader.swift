@@ -69,6 +69,7 @@ public struct TransactionReader {
         defer { shards.deinitialize().deallocate() }
 
         var table = TransactionTable()
+        var dictionaries = [DimensionDictionary](repeating: DimensionDictionary(), count: RecordLayout.dimensionRoles.count)
         var rejected: [RejectedRow] = []
         var records = 0
         var nextLine = 1 + header.lineCount
@@ -126,6 +127,7 @@ public struct TransactionReader {
                 table.orderKey.append(contentsOf: chunk.orderKey)
                 table.time.append(contentsOf: chunk.time)
                 table.amount.append(contentsOf: chunk.amount)
+                appendLines(of: chunk, to: &table.lines, layout: layout, dictionaries: &dictionaries)
                 for row in chunk.rejected {
                     rejected.append(RejectedRow(line: nextLine + row.line, reason: row.reason, record: row.record))
                 }
@@ -142,10 +144,44 @@ public struct TransactionReader {
 
         try checkBudget(rejected: rejected, records: records, stoppedEarly: stoppedEarly)
         finishInterning(&table, shards: shards)
+        table.lines.category.names = dictionaries[0].names
+        table.lines.channel.names = dictionaries[1].names
+        table.lines.store.names = dictionaries[2].names
         return IngestResult(
             transactions: table, rejected: rejected, recordCount: records,
             fileBytes: splitter.fileBytesRead, fingerprint: splitter.fingerprint.hexDigest(),
             newestTime: newestTime == .min ? nil : newestTime)
+    }
+
+    /// The file's dictionary of one order-line text column: each value once, in order of
+    /// first appearance.
+    struct DimensionDictionary {
+        var names: [String] = []
+        var codes: [String: UInt32] = [:]
+
+        mutating func code(of name: String) -> UInt32 {
+            if let code = codes[name] { return code }
+            let code = UInt32(names.count)
+            names.append(name)
+            codes[name] = code
+            return code
+        }
+    }
+
+    /// Appends a chunk's order-line columns, its text codes renumbered into the file's dictionaries.
+    private func appendLines(of chunk: ParsedChunk, to lines: inout OrderLines, layout: RecordLayout, dictionaries: inout [DimensionDictionary]) {
+        for index in layout.dimensions.indices where layout.dimensions[index].isMapped {
+            let local = chunk.dimensions[index]
+            let remap = local.names.map { dictionaries[index].code(of: $0) }
+            let codes = local.codes.map { $0 == OrderLines.missing ? $0 : remap[Int($0)] }
+            switch layout.dimensions[index].role {
+            case .category: lines.category.codes.append(contentsOf: codes)
+            case .channel: lines.channel.codes.append(contentsOf: codes)
+            default: lines.store.codes.append(contentsOf: codes)
+            }
+        }
+        lines.quantity.append(contentsOf: chunk.quantity)
+        lines.profit.append(contentsOf: chunk.profit)
     }
 
     /// Renumbers customers from (shard, local) to the order of first appearance in the file.

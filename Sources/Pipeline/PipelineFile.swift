@@ -80,6 +80,17 @@ public struct PipelineFile: Sendable, Equatable {
         static let maximumNameLength = 200
 
         static func check(_ sections: inout Self, _ context: SectionContext) {
+            let available = FeatureGroup.available(sections.lineColumns)
+            if context.entries["features"] == nil {
+                sections.features = available
+            }
+            for group in sections.features where !available.contains(group) {
+                context.error(
+                    "features", "feature group '\(group.rawValue)' needs the order-line column '\(group.needs?.rawValue ?? "")'",
+                    hint: group.needs == .profit
+                        ? "map 'cost' or 'margin' in inputs.transactions.columns, or remove '\(group.rawValue)' from features"
+                        : "map it in inputs.transactions.columns, or remove '\(group.rawValue)' from features")
+            }
             if sections.name.count > maximumNameLength || sections.name.contains(where: \.isNewline) {
                 context.error(
                     "name", "'name' must be one line of at most \(maximumNameLength) characters", hint: "it labels the run's metrics and report")
@@ -91,6 +102,11 @@ public struct PipelineFile: Sendable, Equatable {
                     at: context.reader.locations["segment.kmeans.features[\(index)]"],
                     "'segment.kmeans.features' has no number column '\(feature.name)'" + Suggestion.didYouMean(feature.name, among: names),
                     hint: "clusterable columns: \(names.joined(separator: ", "))")
+            }
+            if sections.segment?.value.measure == .profit, !sections.lineColumns.contains(.profit) {
+                context.error(
+                    "segment", "'segment.value.measure: profit' ranks customers by profit_total, and no cost or margin column is mapped",
+                    hint: "map 'cost' or 'margin' in inputs.transactions.columns, or use measure: historical")
             }
             if sections.segment?.value.measure == .potential, sections.churn == nil {
                 context.error(
@@ -119,7 +135,7 @@ public struct PipelineFile: Sendable, Equatable {
             let clustered = Set(segment?.kmeans?.rules.features.map(\.name) ?? [])
             var stages = [
                 PlannedStage(IngestStage.self, inputs), PlannedStage(CleanStage.self, clean),
-                PlannedStage(FeaturesStage.self, .init(groups: features, alsoWritten: clustered)),
+                PlannedStage(FeaturesStage.self, .init(groups: features, alsoWritten: clustered, lines: lineColumns)),
             ]
             if let segment {
                 stages.append(PlannedStage(SegmentStage.self, segment))
@@ -151,13 +167,17 @@ public struct PipelineFile: Sendable, Equatable {
         var clusterableColumns: [String] {
             let added = stagesInColumnOrder.filter { $0.name != ClusterStage.name }.flatMap(\.customerColumns)
                 .filter { $0.kind == .integer || $0.kind == .real }.map(\.name)
-            return CustomerFeatures.numericNames + added.filter { !CustomerFeatures.numericNames.contains($0) }
+            let features = FeatureDescriptor.numericNames(lineColumns)
+            return features + added.filter { !features.contains($0) }
         }
+
+        /// The order-line columns the transactions map: which order-line features there are.
+        var lineColumns: LineColumns { inputs.transactions.lineColumns }
 
         /// The columns of every table a run can export, known from the file alone.
         var tableSchemas: [ExportSpec.Source: [ColumnSchema]] {
             [
-                .customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema,
+                .customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema(lineColumns),
                 .summary: DimensionSummary.schema,
             ]
         }

@@ -10,6 +10,14 @@ import SegflowCore
 /// stop buying. Spend per order is lognormal around a lognormal per-customer mean. Some
 /// purchases are returned (a negative row a few days later), some rows are loaded twice,
 /// and `malformedRows` broken lines can be mixed in to exercise the rejected-row path.
+///
+/// Each order also has a category, a quantity and a cost, drawn from a second random stream
+/// (so the purchases are those of the plain log) by the customer's persona, which follows
+/// from their latent traits (`Persona`): big spenders who drop out fast buy fashion, shoes,
+/// jewellery and beauty at high margins, the planted "fashion" relationships (valuable but
+/// fickle); frequent buyers buy groceries, household goods and pet food at thin margins;
+/// families buy toys, books and groceries together, outdoor people sports, garden and
+/// shoes, which plants category affinities; the rest buy across the range.
 public struct SampleGenerator: Sendable {
     public var customers: Int
     public var seed: UInt64
@@ -37,15 +45,57 @@ public struct SampleGenerator: Sendable {
         var cents: Int64
         var channel: UInt8
         var isReturn: Bool
+        var category: UInt8 = 0
+        var quantity: Int16 = 1
+        var costCents: Int64 = 0
     }
 
-    static let header = "customer_id,order_id,ts,amount,channel"
+    static let header = "customer_id,order_id,ts,amount,channel,category,quantity,cost"
     static let channels = ["web", "store", "\"app, mobile\"", "phone"]
+
+    /// The categories and their usual margin (share of the amount that is profit).
+    public static let categories: [(name: String, margin: Double)] = [
+        ("grocery", 0.10), ("household", 0.16), ("pet", 0.20), ("toys", 0.32), ("books", 0.28), ("sports", 0.30),
+        ("garden", 0.24), ("shoes", 0.45), ("fashion", 0.52), ("jewelry", 0.60), ("beauty", 0.40), ("electronics", 0.12),
+    ]
+
+    /// Who a customer is, from the traits that drive their purchases.
+    enum Persona: CaseIterable {
+        case fashion, staples, family, outdoor, browser
+
+        /// The categories the persona buys, most of their orders in these.
+        var favourites: [UInt8] {
+            switch self {
+            case .fashion: return [8, 7, 9, 10]
+            case .staples: return [0, 1, 2]
+            case .family: return [3, 4, 0]
+            case .outdoor: return [5, 6, 7]
+            case .browser: return [11, 4, 10, 1]
+            }
+        }
+
+        /// How much of the category's margin the persona's purchases keep (fashion buyers pay
+        /// full price; staples buyers wait for offers).
+        var marginFactor: Double {
+            switch self {
+            case .fashion: return 1.15
+            case .staples: return 0.8
+            default: return 1
+            }
+        }
+
+        static func of(ratePerDay: Double, dropout: Double, meanSpend: Double, draw: Double) -> Persona {
+            if meanSpend > 70, dropout > 0.08 { return .fashion }
+            if ratePerDay > 0.09 { return .staples }
+            return draw < 0.3 ? .family : draw < 0.55 ? .outdoor : .browser
+        }
+    }
 
     /// Writes the sample as CSV sorted by time, as a shop's export would be.
     public func write(to writer: BufferedFileWriter) throws {
         var random = RandomSource(seed: seed)
-        var rows = generateRows(&random)
+        var lineRandom = RandomSource(seed: seed ^ 0x6C69_6E65_7321)
+        var rows = generateRows(&random, lines: &lineRandom)
         rows.sort { ($0.time, $0.order, $0.isReturn ? 1 : 0) < ($1.time, $1.order, $1.isReturn ? 1 : 0) }
         var malformedAt = Set<Int>()
         while malformedAt.count < min(malformedRows, rows.count) { malformedAt.insert(Int(random.next() % UInt64(rows.count))) }
@@ -60,7 +110,7 @@ public struct SampleGenerator: Sendable {
         }
     }
 
-    private func generateRows(_ random: inout RandomSource) -> [Row] {
+    private func generateRows(_ random: inout RandomSource, lines: inout RandomSource) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(customers * 11)
         var nextOrder: Int64 = 1
@@ -71,6 +121,7 @@ public struct SampleGenerator: Sendable {
             let ratePerDay = random.gamma(shape: 0.9, scale: 0.07)
             let dropout = random.beta(1.1, 9)
             let meanSpend = exp(3.6 + 0.7 * random.normal())
+            let persona = Persona.of(ratePerDay: ratePerDay, dropout: dropout, meanSpend: meanSpend, draw: lines.unit())
             var day = joined
             repeat {
                 let cents = max(50, Int64((meanSpend * exp(0.45 * random.normal() - 0.1) * 100).rounded()))
@@ -78,15 +129,20 @@ public struct SampleGenerator: Sendable {
                 let order = nextOrder
                 nextOrder += 1
                 let channel = UInt8(random.next() % 100 < 70 ? 0 : random.next() % 4)
-                rows.append(Row(time: time, customer: Int32(customer), order: order, cents: cents, channel: channel, isReturn: false))
+                var row = Row(time: time, customer: Int32(customer), order: order, cents: cents, channel: channel, isReturn: false)
+                Self.drawLine(&row, persona: persona, &lines)
+                rows.append(row)
                 if random.unit() < 0.03 {
                     let refunded = random.unit() < 0.6 ? cents : max(1, cents / 2)
                     let returnTime = time + Int64(86_400 * (1 + random.next() % 20))
                     if returnTime < (lastDay + 1) * 86_400 {
-                        rows.append(
-                            Row(
-                                time: returnTime, customer: Int32(customer), order: order, cents: -refunded,
-                                channel: channel, isReturn: true))
+                        var returned = row
+                        returned.time = returnTime
+                        returned.cents = -refunded
+                        returned.isReturn = true
+                        returned.costCents = -row.costCents * refunded / cents
+                        returned.quantity = -max(1, Int16(Int64(row.quantity) * refunded / cents))
+                        rows.append(returned)
                     }
                 }
                 if random.unit() < 0.005 { rows.append(rows[rows.count - 1]) }
@@ -95,6 +151,16 @@ public struct SampleGenerator: Sendable {
             } while day < Double(lastDay + 1)
         }
         return rows
+    }
+
+    /// The order's category (a favourite of the persona 80% of the time), quantity and cost.
+    static func drawLine(_ row: inout Row, persona: Persona, _ random: inout RandomSource) {
+        let favourites = persona.favourites
+        row.category =
+            random.unit() < 0.8 ? favourites[Int(random.next() % UInt64(favourites.count))] : UInt8(random.next() % UInt64(categories.count))
+        row.quantity = Int16(1 + min(20, Int(random.exponential(mean: 1.2))))
+        let margin = min(0.9, categories[Int(row.category)].margin * persona.marginFactor * exp(0.15 * random.normal()))
+        row.costCents = Int64((Double(row.cents) * (1 - margin)).rounded())
     }
 
     static func customerID(_ index: Int32) -> String {
@@ -113,16 +179,21 @@ public struct SampleGenerator: Sendable {
     }
 
     static func line(_ row: Row) -> String {
-        "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),\(amountText(row.cents)),\(channels[Int(row.channel)])"
+        "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),\(amountText(row.cents)),"
+            + lineFields(row)
+    }
+
+    static func lineFields(_ row: Row) -> String {
+        "\(channels[Int(row.channel)]),\(categories[Int(row.category)].name),\(row.quantity),\(amountText(row.costCents))"
     }
 
     /// One of four kinds of damage seen in real exports.
     static func malformedLine(_ row: Row, kind: Int) -> String {
         switch kind {
         case 0: return "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time))"
-        case 1: return "\(customerID(row.customer)),\(orderID(row)),31/02/2025 10:00,\(amountText(row.cents)),web"
-        case 2: return "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),12;50,web"
-        default: return ",\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),\(amountText(row.cents)),web"
+        case 1: return "\(customerID(row.customer)),\(orderID(row)),31/02/2025 10:00,\(amountText(row.cents)),\(lineFields(row))"
+        case 2: return "\(customerID(row.customer)),\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),12;50,\(lineFields(row))"
+        default: return ",\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),\(amountText(row.cents)),\(lineFields(row))"
         }
     }
 }

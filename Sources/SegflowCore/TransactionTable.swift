@@ -10,10 +10,11 @@ public struct TransactionTable: Sendable, Equatable {
     /// Seconds since 1970-01-01T00:00:00Z.
     public var time: [Int64]
     public var amount: [Double]
+    public var lines: OrderLines
 
     public init(
         customerIDs: [String] = [], customer: [UInt32] = [], orderKey: [UInt64] = [],
-        time: [Int64] = [], amount: [Double] = []
+        time: [Int64] = [], amount: [Double] = [], lines: OrderLines = OrderLines()
     ) {
         precondition(customer.count == orderKey.count && customer.count == time.count && customer.count == amount.count)
         self.customerIDs = customerIDs
@@ -21,6 +22,7 @@ public struct TransactionTable: Sendable, Equatable {
         self.orderKey = orderKey
         self.time = time
         self.amount = amount
+        self.lines = lines
     }
 
     public var count: Int { customer.count }
@@ -33,6 +35,7 @@ public struct TransactionTable: Sendable, Equatable {
             orderKey[kept] = orderKey[row]
             time[kept] = time[row]
             amount[kept] = amount[row]
+            lines.move(from: row, to: kept)
             kept += 1
         }
         let removed = count - kept
@@ -40,6 +43,7 @@ public struct TransactionTable: Sendable, Equatable {
         orderKey.removeLast(removed)
         time.removeLast(removed)
         amount.removeLast(removed)
+        lines.truncate(to: kept)
     }
 }
 
@@ -51,14 +55,19 @@ public struct CustomerTransactions: Sendable, Equatable {
     public var orderKey: [UInt64]
     public var time: [Int64]
     public var amount: [Double]
+    /// The order-line columns, row for row.
+    public var lines: OrderLines
 
-    public init(customerIDs: [String], rowStart: [Int], orderKey: [UInt64], time: [Int64], amount: [Double]) {
+    public init(
+        customerIDs: [String], rowStart: [Int], orderKey: [UInt64], time: [Int64], amount: [Double], lines: OrderLines = OrderLines()
+    ) {
         precondition(rowStart.count == customerIDs.count + 1)
         self.customerIDs = customerIDs
         self.rowStart = rowStart
         self.orderKey = orderKey
         self.time = time
         self.amount = amount
+        self.lines = lines
     }
 
     public var customerCount: Int { customerIDs.count }
@@ -72,20 +81,99 @@ extension CustomerTransactions {
     /// dropped: the data as it was known at an earlier date.
     public func truncated(before cutoff: Int64) -> CustomerTransactions {
         var ids: [String] = [], starts = [0]
-        var keys: [UInt64] = [], times: [Int64] = [], amounts: [Double] = []
+        var keys: [UInt64] = [], times: [Int64] = [], amounts: [Double] = [], kept: [UInt32] = []
         for customer in 0..<customerCount {
             let before = keys.count
             for row in rows(of: customer) where time[row] < cutoff {
                 keys.append(orderKey[row])
                 times.append(time[row])
                 amounts.append(amount[row])
+                if !lines.isEmpty { kept.append(UInt32(row)) }
             }
             if keys.count > before {
                 ids.append(customerIDs[customer])
                 starts.append(keys.count)
             }
         }
-        return CustomerTransactions(customerIDs: ids, rowStart: starts, orderKey: keys, time: times, amount: amounts)
+        return CustomerTransactions(
+            customerIDs: ids, rowStart: starts, orderKey: keys, time: times, amount: amounts, lines: lines.gathered(kept))
     }
 
+}
+
+/// What each transaction row says beyond customer, order, time and amount: the order line's
+/// category, channel and store (dictionary codes into the names, `OrderLines.missing` where
+/// the cell is empty), its quantity and its profit. A column the pipeline file does not map
+/// is empty; the rest are as long as the rows they describe.
+public struct OrderLines: Sendable, Equatable {
+    public var category = Dimension()
+    public var channel = Dimension()
+    public var store = Dimension()
+    public var quantity: [Double] = []
+    /// Amount less cost (or the mapped margin), in the amount's currency.
+    public var profit: [Double] = []
+
+    /// A text column stored as codes into its distinct values, in order of first appearance.
+    public struct Dimension: Sendable, Equatable {
+        public var codes: [UInt32] = []
+        public var names: [String] = []
+        public init(codes: [UInt32] = [], names: [String] = []) {
+            self.codes = codes
+            self.names = names
+        }
+    }
+
+    /// The code of an empty cell.
+    public static let missing = UInt32.max
+
+    public init() {}
+
+    /// True when no order-line column is mapped: the rows are bare transactions.
+    public var isEmpty: Bool {
+        category.codes.isEmpty && channel.codes.isEmpty && store.codes.isEmpty && quantity.isEmpty && profit.isEmpty
+    }
+
+    /// Moves row `source` to row `target` in every mapped column (compacting in place).
+    @inline(__always)
+    public mutating func move(from source: Int, to target: Int) {
+        if !category.codes.isEmpty { category.codes[target] = category.codes[source] }
+        if !channel.codes.isEmpty { channel.codes[target] = channel.codes[source] }
+        if !store.codes.isEmpty { store.codes[target] = store.codes[source] }
+        if !quantity.isEmpty { quantity[target] = quantity[source] }
+        if !profit.isEmpty { profit[target] = profit[source] }
+    }
+
+    /// Keeps the first `count` rows of every mapped column.
+    public mutating func truncate(to count: Int) {
+        if !category.codes.isEmpty { category.codes.removeLast(category.codes.count - count) }
+        if !channel.codes.isEmpty { channel.codes.removeLast(channel.codes.count - count) }
+        if !store.codes.isEmpty { store.codes.removeLast(store.codes.count - count) }
+        if !quantity.isEmpty { quantity.removeLast(quantity.count - count) }
+        if !profit.isEmpty { profit.removeLast(profit.count - count) }
+    }
+
+    /// The rows `rows` of every mapped column, in that order; the names are kept.
+    public func gathered(_ rows: [UInt32]) -> OrderLines {
+        guard !isEmpty else { return self }
+        var result = OrderLines()
+        result.category = Dimension(codes: category.codes.isEmpty ? [] : rows.map { category.codes[Int($0)] }, names: category.names)
+        result.channel = Dimension(codes: channel.codes.isEmpty ? [] : rows.map { channel.codes[Int($0)] }, names: channel.names)
+        result.store = Dimension(codes: store.codes.isEmpty ? [] : rows.map { store.codes[Int($0)] }, names: store.names)
+        result.quantity = quantity.isEmpty ? [] : rows.map { quantity[Int($0)] }
+        result.profit = profit.isEmpty ? [] : rows.map { profit[Int($0)] }
+        return result
+    }
+
+    /// A key of the row's line columns, so that two lines of one order that differ only in
+    /// category or store are not taken for duplicates.
+    @inline(__always)
+    public func identity(of row: Int) -> UInt64 {
+        var key: UInt64 = 0
+        if !category.codes.isEmpty { key = key &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(category.codes[row]) }
+        if !channel.codes.isEmpty { key = key &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(channel.codes[row]) }
+        if !store.codes.isEmpty { key = key &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(store.codes[row]) }
+        if !quantity.isEmpty { key = key &* 0x9E37_79B9_7F4A_7C15 &+ quantity[row].bitPattern }
+        if !profit.isEmpty { key = key &* 0x9E37_79B9_7F4A_7C15 &+ profit[row].bitPattern }
+        return key
+    }
 }

@@ -35,7 +35,7 @@ public struct ClusterProfile: Sendable, Equatable {
                 valueShare: totalValue != 0 ? members[cluster].reduce(0) { $0 + features.monetaryTotal[$1] } / totalValue : 0,
                 features: [])
         }
-        for name in CustomerFeatures.numericNames {
+        for name in features.numericNames {
             guard let values = features.values(named: name) else { continue }
             let finite = values.filter(\.isFinite)
             let mean = finite.reduce(0, +) / Double(max(finite.count, 1))
@@ -54,7 +54,7 @@ public struct ClusterProfile: Sendable, Equatable {
         }
         var used: [String: Int] = [:]
         for cluster in 0..<k {
-            var label = ClusterLabeler.label(profiles[cluster], using: labelFeatures)
+            var label = ClusterLabeler.label(profiles[cluster], using: labelFeatures, channels: features.lineColumns.channels)
             used[label, default: 0] += 1
             if let count = used[label], count > 1 { label += " (\(count))" }
             profiles[cluster].label = label
@@ -69,8 +69,8 @@ enum ClusterLabeler {
     /// whose customers bought once is "one-time" rather than "infrequent". A label that says
     /// nothing of recency ends with where the cluster's median customer stands in time, so
     /// "frequent" never hides customers who stopped buying a year ago.
-    static func label(_ profile: ClusterProfile, using names: Set<String>) -> String {
-        let words = featureWords(profile, using: names)
+    static func label(_ profile: ClusterProfile, using names: Set<String>, channels: [String]) -> String {
+        let words = featureWords(profile, using: names, channels: channels)
         guard !words.contains(where: { recencyWords.contains($0) }),
             let recency = profile.features.first(where: { $0.name == "recency_days" })?.median
         else { return words.joined(separator: ", ") }
@@ -83,15 +83,15 @@ enum ClusterLabeler {
         return [words.high, words.low]
     }()
 
-    private static func featureWords(_ profile: ClusterProfile, using names: Set<String>) -> [String] {
+    private static func featureWords(_ profile: ClusterProfile, using names: Set<String>, channels: [String]) -> [String] {
         let strongest = profile.features.filter {
-            abs($0.zScore) >= 0.5 && FeatureDescriptor.named($0.name)?.clusterWords != nil && names.contains($0.name)
+            abs($0.zScore) >= 0.5 && FeatureDescriptor.named($0.name, channels: channels)?.clusterWords != nil && names.contains($0.name)
         }
         .sorted { abs($0.zScore) != abs($1.zScore) ? abs($0.zScore) > abs($1.zScore) : $0.name < $1.name }
         .prefix(3)
         guard !strongest.isEmpty else { return ["typical"] }
         return strongest.map { summary -> String in
-            let words = FeatureDescriptor.named(summary.name)!.clusterWords!
+            let words = FeatureDescriptor.named(summary.name, channels: channels)!.clusterWords!
             if summary.name == "frequency", summary.zScore < 0, summary.median == 1 { return "one-time" }
             return summary.zScore > 0 ? words.high : words.low
         }

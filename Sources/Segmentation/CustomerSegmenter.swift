@@ -11,6 +11,9 @@ public struct SegmentationRules: Sendable, Equatable {
         case current
         /// `clv`: what the customer is expected to bring (the churn stage's CLV).
         case potential
+        /// `profit_total`: historical value as profit, amount less cost (the 80/20 rule is
+        /// stated of profit); needs a cost or margin column.
+        case profit
     }
 
     public var rfmBins: Int = 5

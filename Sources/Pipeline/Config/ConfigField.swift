@@ -219,6 +219,25 @@ extension ConfigField {
         }
     }
 
+    /// A list of distinct, non-empty texts that is unset ("none") unless the file gives one.
+    static func names(_ key: String, _ keyPath: WritableKeyPath<Section, [String]?>, example: String, doc: String) -> Self {
+        Self(key, shape: .list(.text), defaultText: "none", example: example, doc: doc) { node, context, section in
+            guard let items = context.reader.sequence(node, at: context.path) else { return }
+            var names: [String] = []
+            for item in items {
+                guard let name = context.reader.string(item, at: context.path) else { continue }
+                if name.isEmpty {
+                    context.error(item, "'\(context.path)' lists an empty name", hint: "an empty cell is read as missing; leave it out of the list")
+                } else if names.contains(name) {
+                    context.error(item, "'\(context.path)' lists '\(name)' twice", hint: "keep one of them")
+                } else {
+                    names.append(name)
+                }
+            }
+            section[keyPath: keyPath] = names
+        }
+    }
+
     /// A nested mapping read with its own fields and rules.
     static func section<Nested: ConfigSection>(
         _ key: String, _ keyPath: WritableKeyPath<Section, Nested>,

@@ -60,7 +60,9 @@ struct RunPublisher {
         let assignments = Assignments(customers: customers)
         let summary = DimensionSummary(customers: customers, assignments: assignments)
         let tables: [ExportSpec.Source: Table] = [
-            .customers: customers, .segments: ClusterStage.segmentsTable(context.clustering?.profiles ?? []), .summary: summary.table,
+            .customers: customers,
+            .segments: ClusterStage.segmentsTable(
+                context.clustering?.profiles ?? [], features: FeatureDescriptor.numericNames(pipeline.sections.lineColumns)), .summary: summary.table,
         ]
         try write(RunFiles.summary, tables[.summary]!, name: "summary")
         for spec in files {
@@ -209,7 +211,8 @@ struct RunPublisher {
         report.paretoCurve = context.paretoCurve
         report.segmentValues = context.segmentValues
         if let profiles = context.clustering?.profiles {
-            report.clusterFeatureNames = CustomerFeatures.numericNames.filter { name in profiles.first?.features.contains { $0.name == name } == true
+            report.clusterFeatureNames = FeatureDescriptor.numericNames(pipeline.sections.lineColumns).filter { name in
+                profiles.first?.features.contains { $0.name == name } == true
             }
             report.clusteredFeatures = Set(pipeline.segment?.kmeans?.rules.features.map(\.name) ?? [])
             report.clusterZScores = profiles.map { profile in

@@ -160,7 +160,9 @@ enum ClusterStage: PipelineStage {
     }
 
     /// The `segments` table's columns, known before any cluster is fitted.
-    static let segmentsSchema = segmentsTable([]).columns.map(\.schema)
+    static func segmentsSchema(_ lines: LineColumns) -> [ColumnSchema] {
+        segmentsTable([], features: FeatureDescriptor.numericNames(lines)).columns.map(\.schema)
+    }
 
     private static func columns(ids: [Int64], clusterLabels: [String]) -> [Column] {
         [Column("cluster", .integer(ids)), Column("cluster_label", .text(clusterLabels))]
@@ -193,7 +195,7 @@ enum ClusterStage: PipelineStage {
         do {
             // Columns other stages added (RFM scores, P(alive), CLV, ...) as numbers.
             var added: [String: [Double]] = [:]
-            for feature in rules.features where !CustomerFeatures.numericNames.contains(feature.name) {
+            for feature in rules.features where !context.features.numericNames.contains(feature.name) {
                 added[feature.name] = context.customers.column(named: feature.name)?.numbers
             }
             return try CustomerClustering(rules: rules).cluster(
@@ -220,7 +222,7 @@ enum ClusterStage: PipelineStage {
 
     /// The `segments` table: one row per cluster, then mean, median and z-score of every
     /// feature (no rows without clustering).
-    static func segmentsTable(_ profiles: [ClusterProfile]) -> Table {
+    static func segmentsTable(_ profiles: [ClusterProfile], features: [String]) -> Table {
         var table = Table(
             rowCount: profiles.count,
             columns: [
@@ -230,7 +232,7 @@ enum ClusterStage: PipelineStage {
                 Column("share", .real(profiles.map(\.share))),
                 Column("value_share", .real(profiles.map(\.valueShare))),
             ])
-        for name in CustomerFeatures.numericNames {
+        for name in features {
             func summary(_ profile: ClusterProfile) -> ClusterProfile.FeatureSummary? { profile.features.first { $0.name == name } }
             table.append(Column("\(name)_mean", .real(profiles.map { summary($0)?.mean ?? .nan })))
             table.append(Column("\(name)_median", .real(profiles.map { summary($0)?.median ?? .nan })))

@@ -28,17 +28,18 @@ enum FeaturesStage: PipelineStage {
     struct Config {
         var groups: [FeatureGroup]
         var alsoWritten: Set<String>
+        var lines: LineColumns
     }
 
     static func customerColumns(_ config: Config) -> [ColumnSchema] {
-        FeatureDescriptor.written(by: config.groups, named: config.alsoWritten).map { ColumnSchema($0.name, $0.kind) }
+        FeatureDescriptor.written(by: config.groups, named: config.alsoWritten, lines: config.lines).map { ColumnSchema($0.name, $0.kind) }
     }
 
     static func run(_ config: Config, _ context: inout RunContext) throws {
         let pipeline = context.pipeline
         let builder = FeatureBuilder(
             groups: config.groups, asOfDay: context.asOfDay, returnsArePurchases: pipeline.clean.returns == .keep,
-            windows: pipeline.featureWindows)
+            windows: pipeline.featureWindows, lineColumns: config.lines)
         let (features, report) = builder.build(context.grouped)
         context.customers = builder.table(features, alsoWriting: config.alsoWritten)
         context.features = features

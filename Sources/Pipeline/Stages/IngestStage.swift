@@ -1,3 +1,4 @@
+import Features
 import Foundation
 import Ingest
 import SegflowCore
@@ -22,17 +23,30 @@ public struct TransactionsSection: ConfigSection, Equatable {
     public var separator = FieldSeparator.byte(UInt8(ascii: ","))
     public var hasHeader = true
     public var maxRecordMB = TransactionInput.defaultMaxRecordBytes >> 20
+    public var categories: [String]?
+    public var channels: [String]?
 
     public init() {}
+
+    /// The order-line columns mapped, and the listed channels.
+    public var lineColumns: LineColumns {
+        let mapped: [(LineColumn, String?)] = [
+            (.category, columns.category), (.channel, columns.channel), (.store, columns.store), (.quantity, columns.quantity),
+            (.profit, columns.cost ?? columns.margin),
+        ]
+        return LineColumns(mapped: Set(mapped.compactMap { $1 == nil ? nil : $0 }), channels: channels ?? [])
+    }
 
     /// The file as the reader takes it.
     public var input: TransactionInput {
         TransactionInput(
             path: path,
             columns: TransactionColumns(
-                customer: columns.customer, order: columns.order, time: columns.time,
-                amount: columns.amount),
-            timeFormat: timeFormat, separator: separator, hasHeader: hasHeader, maxRecordBytes: maxRecordMB << 20)
+                customer: columns.customer, order: columns.order, time: columns.time, amount: columns.amount,
+                category: columns.category, channel: columns.channel, store: columns.store, quantity: columns.quantity,
+                cost: columns.cost, margin: columns.margin),
+            timeFormat: timeFormat, separator: separator, hasHeader: hasHeader, maxRecordBytes: maxRecordMB << 20,
+            knownCategories: categories, knownChannels: channels)
     }
 
     static var fields: [ConfigField<Self>] {
@@ -82,7 +96,34 @@ public struct TransactionsSection: ConfigSection, Equatable {
             .integer(
                 "max_record_mb", \.maxRecordMB, in: 1...4096,
                 doc: "The longest record, in MiB; a longer one stops the run with exit 3 instead of growing memory."),
+            .names(
+                "categories", \.categories, example: "[grocery, fashion, electronics]",
+                doc: "The categories `columns.category` may hold; a row with another is rejected."),
+            .names(
+                "channels", \.channels, example: "[web, app, store]",
+                doc: "The channels `columns.channel` may hold, each a `channel_share_<name>` column; a row with another is rejected."),
         ]
+    }
+
+    static func check(_ section: inout Self, _ context: SectionContext) {
+        if section.categories != nil, section.columns.category == nil {
+            context.error("categories", "'\(context.path).categories' lists categories, but no column is mapped to 'columns.category'")
+        }
+        if section.channels != nil, section.columns.channel == nil {
+            context.error("channels", "'\(context.path).channels' lists channels, but no column is mapped to 'columns.channel'")
+        }
+        if section.columns.channel != nil, section.channels == nil {
+            context.error(
+                "columns", "'\(context.path).columns.channel' is mapped, but the channels are not listed",
+                hint: "add 'channels: [web, app, store]' (the values the column holds): each gets a channel_share_<name> column")
+        }
+        let slugs = (section.channels ?? []).map(Slug.of)
+        for (index, channel) in (section.channels ?? []).enumerated() where slugs[..<index].contains(slugs[index]) {
+            context.error(
+                "channels",
+                "channels '\(section.channels![slugs.firstIndex(of: slugs[index])!])' and '\(channel)' would both be column channel_share_\(slugs[index])",
+                hint: "column names keep lower-case letters and digits only; rename one of the channels in the file")
+        }
     }
 }
 
@@ -92,6 +133,12 @@ public struct TransactionColumnsSection: ConfigSection, Equatable {
     public var order: String?
     public var time = ""
     public var amount = ""
+    public var category: String?
+    public var channel: String?
+    public var store: String?
+    public var quantity: String?
+    public var cost: String?
+    public var margin: String?
 
     public init() {}
 
@@ -101,20 +148,32 @@ public struct TransactionColumnsSection: ConfigSection, Equatable {
             .text("order", \.order, doc: "Order id."),
             .text("time", \.time, required: true, example: "ts", doc: "Transaction time."),
             .text("amount", \.amount, required: true, example: "amount", doc: "Amount; negative for returns."),
+            .text("category", \.category, doc: "The order line's product category; an empty cell is no category."),
+            .text("channel", \.channel, doc: "The channel of the sale (needs `channels`); an empty cell is no channel."),
+            .text("store", \.store, doc: "The store or site; an empty cell is no store."),
+            .text("quantity", \.quantity, doc: "Units on the line."),
+            .text("cost", \.cost, doc: "The line's cost: its profit is amount less cost."),
+            .text("margin", \.margin, doc: "The line's profit itself, for files that give margin rather than cost."),
         ]
     }
 
     static func check(_ section: inout Self, _ context: SectionContext) {
+        if section.cost != nil, section.margin != nil {
+            context.error(
+                "margin", "'\(context.path)' maps both 'cost' and 'margin'",
+                hint: "profit is amount less cost, or the margin column itself: map one of them")
+        }
         let roles: [(key: String, name: String?)] = [
             ("customer", section.customer), ("order", section.order),
-            ("time", section.time), ("amount", section.amount),
+            ("time", section.time), ("amount", section.amount), ("category", section.category), ("channel", section.channel),
+            ("store", section.store), ("quantity", section.quantity), ("cost", section.cost), ("margin", section.margin),
         ]
         for (index, role) in roles.enumerated() {
             guard let name = role.name, !name.isEmpty else { continue }
             if let other = roles[(index + 1)...].first(where: { $0.name == name }) {
                 context.error(
                     nil, "column '\(name)' is mapped to both '\(role.key)' and '\(other.key)' in '\(context.path)'",
-                    hint: "each of customer, order, time and amount needs its own column")
+                    hint: "each role needs its own column")
             }
         }
     }

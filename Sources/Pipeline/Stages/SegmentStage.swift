@@ -244,6 +244,7 @@ enum SegmentStage: PipelineStage {
                     hint: "see the churn warnings in model_report.json, or use measure: historical")
             }
             return clv.map { $0.isFinite ? $0 : 0 }
+        case .profit: return context.features.lines.profitTotal
         }
     }
 
