@@ -53,13 +53,14 @@ let package = Package(
         .target(name: "Statistics"),
         .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features", "Segmentation"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features", "CKMeansKernels"]),
+        .target(name: "Affinity", dependencies: ["SegflowCore"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(name: "History", dependencies: ["SegflowCore", "Ingest"]),
         .target(name: "Report", dependencies: ["SegflowCore", "RunRecords", "Churn", "History"]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Churn", "Export", "RunRecords", "DatabaseExport", "History",
+                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Affinity", "Churn", "Export", "RunRecords", "DatabaseExport", "History",
                 "Report", "Yams",
             ]
         ),
@@ -86,6 +87,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "Segmentation", "TestSupport"]),
+        .testTarget(name: "AffinityTests", dependencies: ["Affinity", "SegflowCore"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(

@@ -10,6 +10,8 @@ public struct ExportSpec: Sendable, Equatable {
         case segments
         /// One row per group of each dimension: customers, revenue, CLV, P(alive), churn.
         case summary
+        /// One row per category rule: support, confidence and lift of categories bought together.
+        case affinity
     }
 
     public var source: Source

@@ -48,6 +48,8 @@ public struct PipelineFile: Sendable, Equatable {
         public var segment: SegmentSection?
         /// The `churn` section; nil when the file has none.
         public var churn: ChurnSection?
+        /// The `affinity` section; nil when the file has none.
+        public var affinity: AffinitySection?
         public var outputs = OutputRules()
 
         public init() {}
@@ -69,6 +71,7 @@ public struct PipelineFile: Sendable, Equatable {
                 .section("clean", \.clean, doc: "Cleaning rules."),
                 FeaturesStage.field,
                 .optionalSection("segment", \.segment, doc: "RFM segments, value tiers, lifecycle stage and status."),
+                .optionalSection("affinity", \.affinity, doc: "Category affinity for cross-sell (needs a category column)."),
                 .optionalSection("churn", \.churn, doc: "Purchase, spend and churn models."),
                 .section(
                     "outputs", \.outputs, required: true, example: "{directory: out, files: [{customers: customers.csv}]}",
@@ -103,6 +106,11 @@ public struct PipelineFile: Sendable, Equatable {
                     "'segment.kmeans.features' has no number column '\(feature.name)'" + Suggestion.didYouMean(feature.name, among: names),
                     hint: "clusterable columns: \(names.joined(separator: ", "))")
             }
+            if sections.affinity != nil, !sections.lineColumns.contains(.category) {
+                context.error(
+                    "affinity", "'affinity' finds categories bought together, and no category column is mapped",
+                    hint: "map 'category' in inputs.transactions.columns, or remove the 'affinity' section")
+            }
             if sections.segment?.value.measure == .profit, !sections.lineColumns.contains(.profit) {
                 context.error(
                     "segment", "'segment.value.measure: profit' ranks customers by profit_total, and no cost or margin column is mapped",
@@ -114,15 +122,20 @@ public struct PipelineFile: Sendable, Equatable {
                     hint: "add a 'churn: {model: none}' section, or use measure: historical or current")
             }
             guard context.entries["outputs"] != nil, !context.reader.diagnostics.hasErrors else { return }
-            if sections.segment?.kmeans == nil {
+            // Tables that only a section makes: their exports need the section.
+            let madeBy: [(source: ExportSpec.Source, present: Bool, needs: String, hint: String)] = [
+                (.segments, sections.segment?.kmeans != nil, "'segment.kmeans' to know the clusters", "add a 'segment: {kmeans: {k: 6}}' section"),
+                (.affinity, sections.affinity != nil, "an 'affinity' section to find the rules", "add 'affinity: {min_customers: 10}'"),
+            ]
+            for table in madeBy where !table.present {
                 let outputs = sections.outputs
-                let segmentExports =
-                    outputs.files.filter { $0.source == .segments }.map { "file '\($0.path)'" }
-                    + outputs.databases.flatMap(\.tables).filter { $0.source == .segments }.map { "table '\($0.name)'" }
-                if let export = segmentExports.first {
+                let exports =
+                    outputs.files.filter { $0.source == table.source }.map { "file '\($0.path)'" }
+                    + outputs.databases.flatMap(\.tables).filter { $0.source == table.source }.map { "table '\($0.name)'" }
+                if let export = exports.first {
                     context.error(
-                        "outputs", "output \(export) of the 'segments' table needs 'segment.kmeans' to know the clusters",
-                        hint: "add a 'segment: {kmeans: {k: 6}}' section, or remove the export")
+                        "outputs", "output \(export) of the '\(table.source.rawValue)' table needs \(table.needs)",
+                        hint: "\(table.hint), or remove the export")
                     return
                 }
             }
@@ -137,6 +150,7 @@ public struct PipelineFile: Sendable, Equatable {
                 PlannedStage(IngestStage.self, inputs), PlannedStage(CleanStage.self, clean),
                 PlannedStage(FeaturesStage.self, .init(groups: features, alsoWritten: clustered, lines: lineColumns)),
             ]
+            if let affinity { stages.append(PlannedStage(AffinityStage.self, affinity)) }
             if let segment {
                 stages.append(PlannedStage(SegmentStage.self, segment))
                 if let kmeans = segment.kmeans { stages.append(PlannedStage(ClusterStage.self, kmeans)) }
@@ -178,7 +192,7 @@ public struct PipelineFile: Sendable, Equatable {
         var tableSchemas: [ExportSpec.Source: [ColumnSchema]] {
             [
                 .customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema(lineColumns),
-                .summary: DimensionSummary.schema,
+                .summary: DimensionSummary.schema, .affinity: AffinityStage.tableSchema,
             ]
         }
     }

@@ -62,6 +62,22 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var valueTiers: [Group]
         public var lifecycleStages: [Group]
         public var statuses: [Group]
+        /// Customers and value per loyalty × profitability quadrant; absent without `segment.quadrant`.
+        public var loyaltyQuadrants: [ValueGroup]?
+
+        public struct ValueGroup: Codable, Sendable, Equatable {
+            public var name: String
+            public var customers: Int
+            /// The value measure's total over the group's customers.
+            public var value: Double
+            public var valueShare: Double
+            public init(name: String, customers: Int, value: Double, valueShare: Double) {
+                self.name = name
+                self.customers = customers
+                self.value = value
+                self.valueShare = valueShare
+            }
+        }
 
         public init(
             pareto: ParetoFigures, valueMeasure: String, rfmSegments: [Group], valueTiers: [Group],
@@ -206,11 +222,28 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var segmentation: Segmentation?
     public var clustering: Clustering?
     public var churn: Churn?
+    /// What the affinity stage found; absent without an `affinity` section.
+    public var affinity: Affinity?
     public var migration: Migration?
     /// Absent in manifests written before segflow recorded it.
     public var totals: Totals?
     /// For a run of `segflow run --experiment`: "all stages", or "until <stage>".
     public var experiment: String?
+
+    public struct Affinity: Codable, Sendable, Equatable {
+        public var categories: Int
+        /// Customers with a categorised purchase: the base of support and lift.
+        public var customers: Int
+        /// Rules in category_affinity (each direction of a pair counts once).
+        public var rules: Int
+        public var minCustomers: Int
+        public init(categories: Int, customers: Int, rules: Int, minCustomers: Int) {
+            self.categories = categories
+            self.customers = customers
+            self.rules = rules
+            self.minCustomers = minCustomers
+        }
+    }
 
     /// A table a run swapped into a database.
     public struct DatabaseTable: Codable, Sendable, Equatable {
@@ -256,10 +289,11 @@ public struct Manifest: Codable, Sendable, Equatable {
     public init(
         segflowVersion: String, pipeline: Pipeline, asOf: String, inputs: [Input],
         stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-        segmentation: Segmentation? = nil, clustering: Clustering? = nil, churn: Churn? = nil, migration: Migration? = nil,
-        totals: Totals? = nil, experiment: String? = nil
+        segmentation: Segmentation? = nil, clustering: Clustering? = nil, affinity: Affinity? = nil, churn: Churn? = nil,
+        migration: Migration? = nil, totals: Totals? = nil, experiment: String? = nil
     ) {
         self.experiment = experiment
+        self.affinity = affinity
         self.segflowVersion = segflowVersion
         self.pipeline = pipeline
         self.asOf = asOf

@@ -63,6 +63,7 @@ struct RunPublisher {
             .customers: customers,
             .segments: ClusterStage.segmentsTable(
                 context.clustering?.profiles ?? [], features: FeatureDescriptor.numericNames(pipeline.sections.lineColumns)), .summary: summary.table,
+            .affinity: context.affinityTable ?? Table(rowCount: 0),
         ]
         try write(RunFiles.summary, tables[.summary]!, name: "summary")
         for spec in files {
@@ -183,6 +184,7 @@ struct RunPublisher {
             stages: context.stageReports, rejectedRows: ingested.rejected.count, outputs: outputs,
             randomSeeds: pipeline.segment?.kmeans.map { ["kmeans": $0.rules.seed] } ?? [:],
             segmentation: context.segmentationSummary, clustering: context.clusteringSummary,
+            affinity: context.affinitySummary,
             churn: churn.map { report in
                 Manifest.Churn(
                     purchaseModel: report.purchaseModel, parameters: report.parameters, logLikelihood: report.logLikelihood,

@@ -208,7 +208,8 @@ enum ClusterStage: PipelineStage {
             throw context.error(
                 .config, at: "segment.kmeans.features",
                 "'\(feature)' has no value for \(count) customers (inter-purchase times need two purchases; "
-                    + "churn_probability is empty outside the churn population; clv where the spend model could not value a customer)",
+                    + "churn_probability is empty outside the churn population; clv where the spend model could not value a customer; "
+                    + "margin_rate and channel shares where there is no positive spend)",
                 hint: "cluster on columns every customer has, such as recency_days, frequency, monetary_total, tenure_days, p_alive")
         } catch ClusteringError.input(.transformDomain(let feature, let count)) {
             throw context.error(

@@ -14,6 +14,8 @@ public struct SegmentSection: ConfigSection, Equatable {
     public var lifecycle = LifecycleSection()
     /// `segment.kmeans`; nil when the file asks for no clustering.
     public var kmeans: ClusterSection?
+    /// `segment.quadrant`; nil when the file asks for no loyalty × profitability quadrant.
+    public var quadrant: QuadrantSection?
 
     public init() {}
 
@@ -34,6 +36,25 @@ public struct SegmentSection: ConfigSection, Equatable {
             .section("value", \.value, doc: "Value tiers and the Pareto figures."),
             .section("lifecycle", \.lifecycle, doc: "Status and lifecycle-stage thresholds."),
             .optionalSection("kmeans", \.kmeans, doc: "Turns clustering on."),
+            .optionalSection("quadrant", \.quadrant, doc: "Adds the loyalty × profitability quadrant of every customer."),
+        ]
+    }
+}
+
+/// `segment.quadrant`: the loyalty × profitability matrix's thresholds.
+public struct QuadrantSection: ConfigSection, Equatable {
+    public var rules = LoyaltyQuadrant.Rules()
+
+    public init() {}
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .number(
+                "value_share", \.rules.valueShare, in: 0.01...0.99,
+                doc: "The top share of customers by the value measure that counts as profitable."),
+            .integer(
+                "min_purchases", \.rules.minPurchases, in: 1...1000,
+                doc: "Loyal: at least this many purchases and a status of active or loyal."),
         ]
     }
 }
@@ -211,7 +232,8 @@ enum SegmentStage: PipelineStage {
             "lifecycle_stage": LifecycleRules.Stage.allCases.map(\.rawValue),
             "status": LifecycleRules.Status.allCases.map(\.rawValue),
         ]
-        return CustomerSegments.schema.map { ColumnSchema($0.name, $0.kind, values: values[$0.name]) }
+        let quadrant = config.quadrant.map { _ in [ColumnSchema("loyalty_quadrant", .text, values: LoyaltyQuadrant.allCases.map(\.rawValue))] }
+        return CustomerSegments.schema.map { ColumnSchema($0.name, $0.kind, values: values[$0.name]) } + (quadrant ?? [])
     }
 
     static func run(_ config: SegmentSection, _ context: inout RunContext) throws {
@@ -229,6 +251,21 @@ enum SegmentStage: PipelineStage {
         context.segmentationSummary = Manifest.Segmentation(
             pareto: segments.pareto, valueMeasure: rules.valueMeasure.rawValue, rfmSegments: groups(segments.rfmSegment),
             valueTiers: groups(segments.valueTier), lifecycleStages: groups(segments.lifecycleStage), statuses: groups(segments.status))
+        if let quadrant = config.quadrant {
+            let quadrants = LoyaltyQuadrant.assign(value: value, frequency: features.frequency, status: segments.status, rules: quadrant.rules)
+            context.customers.append(Column("loyalty_quadrant", .text(quadrants.map(\.rawValue))))
+            context.segmentationSummary?.loyaltyQuadrants = quadrantGroups(quadrants, value)
+        }
+    }
+
+    /// Customers, value and share of value per quadrant, in the matrix's order.
+    static func quadrantGroups(_ quadrants: [LoyaltyQuadrant], _ value: [Double]) -> [Manifest.Segmentation.ValueGroup] {
+        let total = value.reduce(0, +)
+        return LoyaltyQuadrant.allCases.map { quadrant in
+            let members = quadrants.indices.filter { quadrants[$0] == quadrant }
+            let sum = members.reduce(0) { $0 + value[$1] }
+            return .init(name: quadrant.rawValue, customers: members.count, value: sum, valueShare: total != 0 ? sum / total : 0)
+        }
     }
 
     /// Each customer's value by the measure. A missing CLV (a customer the spend model could not

@@ -55,6 +55,9 @@ struct RunContext {
     /// The clusters of the run `current` pointed at when this run started, if it kept them.
     var previousClusterModel: ClusterModel?
     var churnReport: ChurnReport?
+    /// The `category_affinity` table and its manifest section, from the affinity stage.
+    var affinityTable: Table?
+    var affinitySummary: Manifest.Affinity?
 
     var stageReports: [StageReport] = []
     var segmentationSummary: Manifest.Segmentation?
