@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "RunRecords", "History", "Pipeline", "SegflowCore", "TestSupport"]),
         .testTarget(name: "CleanTests", dependencies: ["Clean", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Clean", "Ingest", "TestSupport"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "Segmentation", "TestSupport"]),
         .testTarget(name: "AffinityTests", dependencies: ["Affinity", "SegflowCore"]),

@@ -17,5 +17,6 @@ run() {
 run Benchmarks/ingest-features.sh --customers 2000 --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/export.py --data "$work/transactions.csv" --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/kmeans.py --rows 2000 --runs 1 --features 5 --k 8 --dtypes float32 --binary "$bin/numerics-driver"
+run "$python" Benchmarks/order_lines.py --data "$work/transactions.csv" --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/churn.py --data "$work/transactions.csv" --runs 1 --binary "$bin/numerics-driver"
 echo "benchmark scripts: all ran" >&2

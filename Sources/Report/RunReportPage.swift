@@ -24,6 +24,8 @@ public struct ReportContent: Sendable {
     public var summary: DimensionSummary?
     /// Customers per RFM cell: `rfmGrid[r - 1][f - 1]`.
     public var rfmGrid: [[Int]] = []
+    /// The strongest category rules, by lift (the first rows of `category_affinity`).
+    public var affinityRules: [(antecedent: String, consequent: String, customers: Int, confidence: Double, lift: Double)] = []
 
     public init(manifest: Manifest, record: RunRecord) {
         self.manifest = manifest
@@ -42,6 +44,7 @@ public enum RunReportPage {
         sections.append(dataQuality(content))
         if !content.rfmGrid.isEmpty || content.summary.map({ !$0.groups.isEmpty }) == true { sections.append(atAGlance(content)) }
         if !content.paretoCurve.isEmpty || !content.segmentValues.isEmpty { sections.append(value(content)) }
+        if manifest.segmentation?.loyaltyQuadrants != nil || manifest.affinity != nil { sections.append(loyaltyAndCrossSell(content)) }
         if let clustering = manifest.clustering { sections.append(clusters(content, clustering)) }
         if let churn = content.churn { sections.append(churnSection(churn)) }
         if let migration = content.migration { sections.append(migrationSection(migration, previous: content.record.previousRunID)) }
@@ -343,6 +346,44 @@ public enum RunReportPage {
                 [""] + matrix.to, zip(matrix.from, matrix.customers).map { from, row in [from] + row.map { $0.map(Formatting.count) ?? "" } })
         }
         return section("What changed", html)
+    }
+
+    /// The loyalty × profitability quadrants as a 2 × 2 chart, and the strongest category rules.
+    static func loyaltyAndCrossSell(_ content: ReportContent) -> String {
+        var html = ""
+        if let quadrants = content.manifest.segmentation?.loyaltyQuadrants {
+            func group(_ name: String) -> Manifest.Segmentation.ValueGroup? { quadrants.first { $0.name == name } }
+            let cells = [["quality", "steady_but_thin"], ["fashion", "poor"]].map { row in row.map(group) }
+            let total = quadrants.reduce(0) { $0 + $1.customers }
+            html += figure(
+                SVGChart.heatmap(
+                    rows: ["loyal", "not loyal"], columns: ["profitable", "not profitable"],
+                    values: cells.map { $0.map { $0?.valueShare ?? 0 } }, color: { SVGChart.sequentialColor($0, maximum: 1) },
+                    text: { percent($0) }),
+                "Share of \(content.manifest.segmentation?.valueMeasure ?? "") value per loyalty × profitability quadrant "
+                    + "(docs/crm-analyses.md): quality (loyal, profitable), steady_but_thin (loyal, not profitable), "
+                    + "fashion (valuable but fickle), poor.")
+            html += table(
+                ["quadrant", "customers", "share of customers", "value", "share of value"],
+                quadrants.map {
+                    [
+                        $0.name, Formatting.count($0.customers), percent(Double($0.customers) / Double(max(total, 1))),
+                        Formatting.count(Int($0.value.rounded())), percent($0.valueShare),
+                    ]
+                })
+        }
+        if let affinity = content.manifest.affinity {
+            html +=
+                "<p>Category affinity over \(Formatting.count(affinity.customers)) customers and \(Formatting.count(affinity.categories)) "
+                + "categories: \(Formatting.count(affinity.rules)) rules with at least \(Formatting.count(affinity.minCustomers)) customers each. "
+                + "The strongest, by lift:</p>"
+            html += table(
+                ["bought", "also bought", "customers", "confidence", "lift"],
+                content.affinityRules.map {
+                    [$0.antecedent, $0.consequent, Formatting.count($0.customers), percent($0.confidence), String(format: "%.2f", $0.lift)]
+                })
+        }
+        return section("Loyalty and cross-sell", html)
     }
 
     static func section(_ title: String, _ body: String) -> String { "<section><h2>\(escape(title))</h2>\(body)</section>" }

@@ -69,7 +69,7 @@ enum ClusterLabeler {
     /// whose customers bought once is "one-time" rather than "infrequent". A label that says
     /// nothing of recency ends with where the cluster's median customer stands in time, so
     /// "frequent" never hides customers who stopped buying a year ago.
-    static func label(_ profile: ClusterProfile, using names: Set<String>, channels: [String]) -> String {
+    static func label(_ profile: ClusterProfile, using names: Set<String>, channels: [String] = []) -> String {
         let words = featureWords(profile, using: names, channels: channels)
         guard !words.contains(where: { recencyWords.contains($0) }),
             let recency = profile.features.first(where: { $0.name == "recency_days" })?.median

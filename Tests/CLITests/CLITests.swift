@@ -159,13 +159,17 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
 
     /// report.html renders in headless Chromium: the screenshot is not blank, and the page
     /// can load nothing from outside (no URL to fetch, and a policy that forbids it).
-    @Test func reportRendersInHeadlessChromium() throws {
+    @Test(arguments: [
+        ("Pipelines/retail.yaml", ["Data quality", "Value and RFM segments", "Clusters", "Churn and lifetime value", "ROC curve", "Calibration"]),
+        ("Pipelines/retail-crm.yaml", ["Loyalty and cross-sell", "loyalty × profitability quadrant", "also bought", "Clusters"]),
+    ])
+    func reportRendersInHeadlessChromium(pipeline: String, sections: [String]) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let run = try CLI.run(["run", "Pipelines/retail.yaml", "--output", directory.path, "--log-level", "quiet"])
+        let run = try CLI.run(["run", pipeline, "--output", directory.path, "--log-level", "quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         let html = try directory.read("current/report.html")
-        for section in ["Data quality", "Value and RFM segments", "Clusters", "Churn and lifetime value", "ROC curve", "Calibration"] {
+        for section in sections {
             #expect(html.contains(section), "report.html lacks '\(section)'")
         }
         #expect(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""))
@@ -331,16 +335,18 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
     }
 
     /// Same seed, same bytes: one thread or several, and run after run.
-    @Test func outputsDoNotDependOnTheThreadCount() throws {
+    @Test(arguments: ["Pipelines/retail.yaml", "Pipelines/retail-crm.yaml"])
+    func outputsDoNotDependOnTheThreadCount(pipeline: String) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         for (name, threads) in [("one", "1"), ("two", "2"), ("three", "3")] {
             let result = try CLI.run(
-                ["run", "Pipelines/retail.yaml", "--output", directory.file(name), "--log-level", "quiet"],
+                ["run", pipeline, "--output", directory.file(name), "--log-level", "quiet"],
                 environment: ["SEGFLOW_THREADS": threads])
             #expect(result.status == 0, "\(result.stderr)")
         }
-        for file in ["customers.csv", "segments.csv", "rejected.csv", "model_report.json", "manifest.json", "assignments.csv"] {
+        let files = ["customers.csv", "segments.csv", "rejected.csv", "model_report.json", "manifest.json", "assignments.csv"]
+        for file in files + (pipeline.hasSuffix("crm.yaml") ? ["category_affinity.csv", "audiences/cross_sell.csv"] : []) {
             let one = try directory.read("one/current/\(file)")
             #expect(try directory.read("two/current/\(file)") == one, "\(file)")
             #expect(try directory.read("three/current/\(file)") == one, "\(file)")
@@ -372,10 +378,11 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         if flags.contains("avx2") && flags.contains("fma") { #expect(!kernels.hasSuffix("Prescott"), "\(kernels)") }
     }
 
-    @Test func validateAcceptsTheExamples() throws {
-        let result = try CLI.run(["validate", "Pipelines/retail.yaml"])
+    @Test(arguments: ["Pipelines/retail.yaml", "Pipelines/retail-crm.yaml"])
+    func validateAcceptsTheExamples(pipeline: String) throws {
+        let result = try CLI.run(["validate", pipeline])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("Pipelines/retail.yaml: ok"))
+        #expect(result.stdout.contains("\(pipeline): ok"))
     }
 
     @Test func configErrorExitsTwoWithPosition() throws {

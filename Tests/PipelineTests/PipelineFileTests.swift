@@ -73,11 +73,11 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline + "features: [recency, frequncy]\n",
-        "p.yaml:8:21: error: 'features' cannot be 'frequncy'; did you mean 'frequency'?\n  hint: choose one of: recency, frequency, monetary, tenure, interpurchase, current_value, trend"
+        "p.yaml:8:21: error: 'features' cannot be 'frequncy'; did you mean 'frequency'?\n  hint: choose one of: recency, frequency, monetary, tenure, interpurchase, current_value, trend, categories, channels, stores, profit, units"
     ),
     (
         validPipeline.replacingOccurrences(of: "order: order_id, ", with: "order: order_id, colour: x, "),
-        "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount"
+        "p.yaml:5:55: error: unknown key 'colour' in 'inputs.transactions.columns'\n  hint: known keys: customer, order, time, amount, category, channel, store, quantity, cost, margin"
     ),
     (
         validPipeline.replacingOccurrences(of: "    path: data.csv\n", with: ""),
@@ -85,7 +85,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{report: r.html}"),
-        "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments, summary"
+        "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments, summary, affinity"
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: c.xlsx}"),
@@ -115,7 +115,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     (
         validPipeline.replacingOccurrences(of: "order: order_id", with: "order: customer_id"),
         "p.yaml:5:14: error: column 'customer_id' is mapped to both 'customer' and 'order' in 'inputs.transactions.columns'\n"
-            + "  hint: each of customer, order, time and amount needs its own column"
+            + "  hint: each of customer, order, time, amount and the order-line columns needs its own column"
     ),
     (
         validPipeline + "segment:\n  rfm: {bins: 4}\n",
@@ -184,7 +184,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline + "segment:\n  value: {measure: futur}\n",
-        "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current, potential"
+        "p.yaml:9:20: error: 'segment.value.measure' cannot be 'futur'\n  hint: choose one of: historical, current, potential, profit"
     ),
     (
         validPipeline + "segment:\n  value: {measure: potential}\n",
@@ -291,7 +291,7 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
         #expect(pipeline.clean.dedupe == .order)
         #expect(pipeline.clean.returns == .net)
         #expect(pipeline.clean.maxRejected == .count(0))
-        #expect(pipeline.features == FeatureGroup.allCases)
+        #expect(pipeline.features == FeatureGroup.available(LineColumns()))
         #expect(pipeline.transactions.timeFormat == .iso8601)
         #expect(pipeline.transactions.separator == .byte(UInt8(ascii: ",")))
         #expect(pipeline.transactions.hasHeader)

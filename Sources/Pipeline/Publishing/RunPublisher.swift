@@ -224,6 +224,7 @@ struct RunPublisher {
         report.churn = context.churnReport
         report.migration = migration
         report.summary = summary
+        report.affinityRules = context.strongestAffinityRules
         if let bins = pipeline.segment?.rfm.bins, case .integer(let r)? = context.customers.column(named: "r_score")?.values,
             case .integer(let f)? = context.customers.column(named: "f_score")?.values
         {

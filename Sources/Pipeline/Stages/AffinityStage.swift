@@ -32,6 +32,9 @@ enum AffinityStage: PipelineStage {
         let names = grouped.lines.category.names
         context.customers.append(Column("next_best_category", .text(affinity.nextBest(for: sets).map { $0.map { names[Int($0)] } ?? "" })))
         context.affinityTable = table(affinity, names: names)
+        context.strongestAffinityRules = affinity.rules.prefix(10).map {
+            (names[Int($0.antecedent)], names[Int($0.consequent)], $0.customers, $0.confidence, $0.lift)
+        }
         context.affinitySummary = Manifest.Affinity(
             categories: names.count, customers: affinity.customerCount, rules: affinity.rules.count, minCustomers: config.minCustomers)
         context.stageReports.append(

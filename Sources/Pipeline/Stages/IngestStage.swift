@@ -173,7 +173,7 @@ public struct TransactionColumnsSection: ConfigSection, Equatable {
             if let other = roles[(index + 1)...].first(where: { $0.name == name }) {
                 context.error(
                     nil, "column '\(name)' is mapped to both '\(role.key)' and '\(other.key)' in '\(context.path)'",
-                    hint: "each role needs its own column")
+                    hint: "each of customer, order, time, amount and the order-line columns needs its own column")
             }
         }
     }

@@ -58,6 +58,8 @@ struct RunContext {
     /// The `category_affinity` table and its manifest section, from the affinity stage.
     var affinityTable: Table?
     var affinitySummary: Manifest.Affinity?
+    /// The report's excerpt of the affinity table.
+    var strongestAffinityRules: [(antecedent: String, consequent: String, customers: Int, confidence: Double, lift: Double)] = []
 
     var stageReports: [StageReport] = []
     var segmentationSummary: Manifest.Segmentation?

@@ -1,0 +1,128 @@
+"""What the order-line inputs cost: the same nightly pipeline with and without them, in one
+run, interleaved.
+
+Usage (after `swift build -c release --product segflow`):
+    python3 Benchmarks/order_lines.py [--data bench-data/transactions-1000000.csv] [--runs 3]
+The data must come from `segflow sample` (it has category, quantity and cost columns).
+
+Both pipelines read the same file and run the same stages as Pipelines/retail.yaml and
+Pipelines/retail-crm.yaml (segment with k-means, churn with the logistic model, no database);
+the second maps category, channel, quantity and cost and adds the features they give, value
+tiers on profit, the loyalty quadrant and category affinity. Each pipeline runs `--runs`
+times, alternating; the script prints per-stage and total wall-time medians (run.json),
+peak RSS (wait4), the ratios, and checks that the customers both runs share agree on the
+columns both compute.
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from compare import cpu_description  # noqa: E402
+
+COMMON = """inputs:
+  transactions:
+    path: {data}
+    columns: {{customer: customer_id, order: order_id, time: ts, amount: amount{lines}}}
+{channels}clean: {{dedupe: order, returns: net, max_rejected: 0.1%, winsorize: 0.999}}
+features: [recency, frequency, monetary, tenure, interpurchase{groups}]
+segment:
+  value: {{measure: {measure}}}
+{quadrant}  kmeans:
+    features:
+      - {{name: recency_days, transform: log1p}}
+      - {{name: frequency, transform: log1p}}
+      - {{name: monetary_mean, transform: signed_log1p}}
+    k: auto
+    k_range: [3, 8]
+    seed: 42
+{affinity}churn: {{model: logistic, horizon: 90d}}
+outputs:
+  directory: {out}
+  keep_runs: 1
+  files:
+    - customers: customers.csv
+{affinity_file}"""
+
+
+def pipeline(work, name, data, with_lines):
+    out = os.path.join(work, f"{name}-out")
+    text = "name: " + name + "\n" + COMMON.format(
+        data=os.path.abspath(data), out=out,
+        lines=", category: category, channel: channel, quantity: quantity, cost: cost" if with_lines else "",
+        channels='    channels: [web, store, "app, mobile", phone]\n' if with_lines else "",
+        groups=", categories, channels, profit, units" if with_lines else "",
+        measure="profit" if with_lines else "historical",
+        quadrant="  quadrant: {value_share: 0.5}\n" if with_lines else "",
+        affinity="affinity: {min_customers: 10}\n" if with_lines else "",
+        affinity_file="    - affinity: category_affinity.csv\n" if with_lines else "")
+    path = os.path.join(work, f"{name}.yaml")
+    with open(path, "w") as handle:
+        handle.write(text)
+    return path, out
+
+
+def timed_run(binary, path, out):
+    begin = time.perf_counter()
+    process = subprocess.Popen([binary, "run", path, "--log-level", "quiet"])
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - begin
+    if status != 0:
+        sys.exit(f"segflow run {path} failed with status {status}")
+    with open(os.path.join(out, "current", "run.json")) as handle:
+        stages = {stage["stage"]: stage["seconds"] for stage in json.load(handle)["stages"]}
+    return elapsed, usage.ru_maxrss / 1024, stages
+
+
+def check_agreement(plain_out, lines_out):
+    """The columns both pipelines compute are equal for every customer."""
+    def read(out):
+        with open(os.path.join(out, "current", "customers.csv"), newline="") as handle:
+            return {row["customer_id"]: row for row in csv.DictReader(handle)}
+    plain, lines = read(plain_out), read(lines_out)
+    if plain.keys() != lines.keys():
+        sys.exit("the two pipelines have different customers")
+    shared = ["frequency", "recency_days", "monetary_total", "tenure_days", "r_score", "f_score", "status", "p_alive", "clv"]
+    for customer, row in plain.items():
+        for column in shared:
+            if row[column] != lines[customer][column]:
+                sys.exit(f"customer {customer}: {column} is {row[column]} without order lines, {lines[customer][column]} with them")
+    return len(plain)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default="bench-data/transactions-1000000.csv")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--binary", default=".build/release/segflow")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        runs = {name: pipeline(work, name, args.data, name == "with-lines") for name in ("plain", "with-lines")}
+        figures = {name: [] for name in runs}
+        for _ in range(args.runs):
+            for name, (path, out) in runs.items():
+                figures[name].append(timed_run(args.binary, path, out))
+        customers = check_agreement(runs["plain"][1], runs["with-lines"][1])
+    print(f"CPU: {cpu_description()}")
+    print(f"data: {args.data}, {customers:,} customers; medians of {args.runs} interleaved runs")
+    stages = list(dict.fromkeys(stage for name in figures for run in figures[name] for stage in run[2]))
+    print(f"{'':16}{'plain':>10}{'with lines':>12}{'ratio':>8}")
+    def median(name, pick):
+        return statistics.median(pick(run) for run in figures[name])
+    for stage in stages:
+        plain = median("plain", lambda run: run[2].get(stage, 0.0))
+        lines = median("with-lines", lambda run: run[2].get(stage, 0.0))
+        print(f"{stage:16}{plain:>9.2f}s{lines:>11.2f}s{(lines / plain if plain else float('nan')):>8.2f}")
+    for label, index, unit in (("total wall", 0, "s"), ("peak RSS", 1, " MB")):
+        plain, lines = median("plain", lambda run: run[index]), median("with-lines", lambda run: run[index])
+        print(f"{label:16}{plain:>9.1f}{unit}{lines:>10.1f}{unit}{lines / plain:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
