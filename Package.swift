@@ -60,7 +60,8 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Affinity", "Churn", "Export", "RunRecords", "DatabaseExport", "History",
+                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Affinity", "Churn", "Export", "RunRecords", "DatabaseExport",
+                "History",
                 "Report", "Yams",
             ]
         ),

@@ -17,7 +17,10 @@ import Testing
 
     @Test(arguments: [
         ("features: [profit]\n", "feature group 'profit' needs the order-line column 'profit'", "map 'cost' or 'margin'"),
-        ("segment: {value: {measure: profit}}\n", "ranks customers by profit_total, and no cost or margin column is mapped", "or use measure: historical"),
+        (
+            "segment: {value: {measure: profit}}\n", "ranks customers by profit_total, and no cost or margin column is mapped",
+            "or use measure: historical"
+        ),
         ("affinity: {}\n", "'affinity' finds categories bought together, and no category column is mapped", "map 'category'"),
         (
             "outputs: {directory: out, files: [{affinity: a.csv}]}\n",
