@@ -54,13 +54,15 @@ let package = Package(
         .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features", "Segmentation"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features", "CKMeansKernels"]),
         .target(name: "Affinity", dependencies: ["SegflowCore"]),
+        .target(name: "Surveys", dependencies: ["SegflowCore", "Ingest", "Statistics"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
-        .target(name: "History", dependencies: ["SegflowCore", "Ingest"]),
+        .target(name: "History", dependencies: ["SegflowCore", "Ingest", "Statistics"]),
         .target(name: "Report", dependencies: ["SegflowCore", "RunRecords", "Churn", "History"]),
         .target(
             name: "Pipeline",
             dependencies: [
-                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Affinity", "Churn", "Export", "RunRecords", "DatabaseExport",
+                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Affinity", "Surveys", "Churn", "Export", "RunRecords",
+                "DatabaseExport",
                 "History",
                 "Report", "Yams",
             ]
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "Segmentation", "TestSupport"]),
         .testTarget(name: "AffinityTests", dependencies: ["Affinity", "SegflowCore"]),
+        .testTarget(name: "SurveysTests", dependencies: ["Surveys", "Ingest", "Statistics", "SegflowCore", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),
         .testTarget(

@@ -76,7 +76,7 @@ def timed_run(binary, path, out):
     if status != 0:
         sys.exit(f"segflow run {path} failed with status {status}")
     with open(os.path.join(out, "current", "run.json")) as handle:
-        stages = {stage["stage"]: stage["seconds"] for stage in json.load(handle)["stages"]}
+        stages = json.load(handle)["stage_seconds"]
     return elapsed, usage.ru_maxrss / 1024, stages
 
 

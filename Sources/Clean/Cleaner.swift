@@ -34,11 +34,12 @@ public struct Cleaner: Sendable {
         }
 
         var (grouped, origin) = Self.groupByCustomer(table, workers: workers)
-        let lines = table.lines
+        var lines = table.lines
         _ = consume table
         counts.append(
             .init("duplicates_removed", Self.removeDuplicates(&grouped, origin: &origin, lines: lines, policy: rules.dedupe, workers: workers)))
-        grouped.lines = lines.gathered(origin)
+        lines.gather(origin)
+        grouped.lines = lines
         Self.dropEmptyCustomers(&grouped)
 
         let report = StageReport(stage: "clean", rowsIn: rowsIn, rowsOut: grouped.rowCount, counts: counts)

@@ -12,6 +12,8 @@ public struct ExportSpec: Sendable, Equatable {
         case summary
         /// One row per category rule: support, confidence and lift of categories bought together.
         case affinity
+        /// One row per group of each dimension: NPS with its interval (needs `inputs.surveys`).
+        case nps
     }
 
     public var source: Source

@@ -221,7 +221,12 @@ public enum RunFiles {
     public static let pipeline = "pipeline.yaml"
     /// The business summary per group of each dimension (`DimensionSummary`).
     public static let summary = "summary.csv"
+    /// NPS per group of each dimension, with `inputs.surveys` (`NPSSummary`).
+    public static let nps = "nps.csv"
+    /// The rejected rows of an input other than the transactions.
+    public static func rejected(input: String) -> String { "rejected_\(input).csv" }
     public static let allNames = [
-        manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline, summary,
+        manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline, summary, nps,
+        rejected(input: "surveys"),
     ]
 }

@@ -6,7 +6,9 @@ import SegflowCore
 /// the next run and `segflow diff` compare two of them.
 public struct Assignments: Sendable, Equatable {
     /// The dimensions compared between runs, in report order.
-    public static let dimensions = ["rfm_segment", "value_tier", "lifecycle_stage", "status", "cluster", "churn_risk"]
+    public static let dimensions = [
+        "rfm_segment", "value_tier", "lifecycle_stage", "status", "loyalty_quadrant", "loyalty_type", "cluster", "churn_risk",
+    ]
 
     public var customerIDs: [String]
     /// Dimension -> each customer's value; only the dimensions the run computed.

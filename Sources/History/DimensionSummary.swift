@@ -74,7 +74,7 @@ public struct DimensionSummary: Sendable, Equatable {
     }
 
     /// Tiers and clusters in their own order (A, B, C; 0, 1, 2), other groups largest first.
-    private static func ordered(_ values: [String], of dimension: String, sizes: [String: Int]) -> [String] {
+    static func ordered(_ values: [String], of dimension: String, sizes: [String: Int]) -> [String] {
         if dimension == "value_tier" || dimension == "cluster" {
             return values.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
         }

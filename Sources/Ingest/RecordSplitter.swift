@@ -41,13 +41,16 @@ struct RecordSplitter {
     private var atEnd = false
     private var isFirstRead = true
 
-    init(input: TransactionInput, chunkBytes: Int) throws {
-        source = input.isGzip ? try GzipByteSource(path: input.path) : try FileByteSource(path: input.path)
-        path = input.path
-        separator = input.separator
-        hasHeader = input.hasHeader
+    private let key: String
+
+    init(file: DelimitedFile, chunkBytes: Int) throws {
+        source = file.isGzip ? try GzipByteSource(path: file.path) : try FileByteSource(path: file.path)
+        path = file.path
+        separator = file.separator
+        hasHeader = file.hasHeader
         self.chunkBytes = chunkBytes
-        maxRecordBytes = input.maxRecordBytes
+        maxRecordBytes = file.maxRecordBytes
+        key = file.key
     }
 
     var fileBytesRead: Int { source.fileBytesRead }
@@ -121,7 +124,7 @@ struct RecordSplitter {
                     "a record runs past \(maxRecordBytes >> 20) MiB without a line break outside quotes "
                         + "(read so far: \(source.fileBytesRead) bytes of the file)",
                     hint: "check that the file is line-separated CSV and that no quote is left open; "
-                        + "if records really are this long, raise inputs.transactions.max_record_mb")
+                        + "if records really are this long, raise \(key).max_record_mb")
             }
             target = buffer.count + chunkBytes
             buffer.reserve(max(target + chunkBytes, 2 * buffer.storage.count))

@@ -22,6 +22,16 @@ public enum TimeFormat: Sendable, Equatable {
         case .pattern(let pattern): return pattern.parse(field)
         }
     }
+
+    /// How a rejected row's reason names the format: "time in column 'ts' is not <name>".
+    public var name: String {
+        switch self {
+        case .iso8601: return "an ISO 8601 date-time"
+        case .date: return "a YYYY-MM-DD date"
+        case .epochSeconds: return "a count of epoch seconds"
+        case .pattern(let pattern): return "in the pattern '\(pattern.text)'"
+        }
+    }
 }
 
 /// A parsed custom time pattern. Directives: `%Y` (4-digit year), `%y` (2-digit year,

@@ -161,6 +161,22 @@ public enum RejectionBudget: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Throws, naming the first rejected rows of the file at `path`, when they exceed the budget.
+    public func enforce(rejected: [RejectedRow], of records: Int, in path: String, stoppedEarly: Bool = false) throws {
+        guard !allows(rejected: rejected.count, of: records) else { return }
+        let scope = stoppedEarly ? "the first \(records) data rows read (reading stopped there)" : "\(records) data rows"
+        var diagnostics: [Diagnostic] = [
+            .error(
+                at: SourceLocation(file: path),
+                "\(rejected.count) of \(scope) were rejected, more than max_rejected allows (\(self)); nothing was written",
+                hint: "fix the rows listed below (line: reason), or raise clean.max_rejected in the pipeline file if they are expected")
+        ]
+        for row in rejected.prefix(10) {
+            diagnostics.append(.error(at: SourceLocation(file: path, line: row.line), "rejected: \(row.reason)"))
+        }
+        throw SegflowError(.data, diagnostics)
+    }
+
     private static func powerOfTen(_ exponent: Int) -> Int {
         (0..<exponent).reduce(1) { value, _ in value * 10 }
     }

@@ -46,19 +46,19 @@ public struct TransactionReader {
 
     /// The column names: the header's cells, or "1", "2", ... for a file without a header.
     public func headerNames() throws -> [String] {
-        var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
+        var splitter = try RecordSplitter(file: input.file, chunkBytes: chunkBytes)
         return try splitter.readHeader().names
     }
 
     /// Reads the header only and checks it has every mapped column, with the messages a run
     /// would give: what `segflow validate` checks of an input.
     public func checkHeader() throws {
-        var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
+        var splitter = try RecordSplitter(file: input.file, chunkBytes: chunkBytes)
         _ = try recordLayout(for: splitter.readHeader().names)
     }
 
     public func read(progress: ((IngestProgress) -> Void)? = nil) throws -> IngestResult {
-        var splitter = try RecordSplitter(input: input, chunkBytes: chunkBytes)
+        var splitter = try RecordSplitter(file: input.file, chunkBytes: chunkBytes)
         let header = try splitter.readHeader()
         let layout = try recordLayout(for: header.names)
         let totalBytes = fileSize(input.path) ?? 0
@@ -142,7 +142,7 @@ public struct TransactionReader {
             }
         }
 
-        try checkBudget(rejected: rejected, records: records, stoppedEarly: stoppedEarly)
+        try budget.enforce(rejected: rejected, of: records, in: input.path, stoppedEarly: stoppedEarly)
         finishInterning(&table, shards: shards)
         table.lines.category.names = dictionaries[0].names
         table.lines.channel.names = dictionaries[1].names
@@ -215,77 +215,11 @@ public struct TransactionReader {
         table.customerIDs = customerIDs
     }
 
-    private func checkBudget(rejected: [RejectedRow], records: Int, stoppedEarly: Bool) throws {
-        guard !budget.allows(rejected: rejected.count, of: records) else { return }
-        let file = SourceLocation(file: input.path)
-        let scope = stoppedEarly ? "the first \(records) data rows read (reading stopped there)" : "\(records) data rows"
-        var diagnostics: [Diagnostic] = [
-            .error(
-                at: file,
-                "\(rejected.count) of \(scope) were rejected, more than max_rejected allows (\(budget)); nothing was written",
-                hint: "fix the rows listed below (line: reason), or raise clean.max_rejected in the pipeline file if they are expected")
-        ]
-        for row in rejected.prefix(10) {
-            diagnostics.append(.error(at: SourceLocation(file: input.path, line: row.line), "rejected: \(row.reason)"))
-        }
-        throw SegflowError(.data, diagnostics)
-    }
-
-    /// A header cell is a name; a cell that reads as a number, a date or a time is a value,
-    /// so a first line holding one is data (a file without its header row).
-    static func looksLikeData(_ names: [String]) -> Bool {
-        names.contains { cell in
-            let text = String(cell.drop { $0 == " " || $0 == "\t" })
-            return Double(text) != nil || CivilTime.parseDate(String(text.prefix(10))) != nil
-        }
-    }
-
-    /// Header names for a message: at most 30, each cut at 40 characters.
-    static func listed(_ names: [String]) -> String {
-        let shown = names.prefix(30).map { $0.count > 40 ? $0.prefix(40) + "…" : $0 }
-        return shown.joined(separator: ", ") + (names.count > 30 ? ", and \(names.count - 30) more" : "")
-    }
-
     private func recordLayout(for names: [String]) throws -> RecordLayout {
+        let positions = try HeaderMapping.positions(of: input.columns.named.map(\.name), in: names, file: input.file)
         var roles = [FieldRole](repeating: .ignored, count: names.count)
-        var diagnostics: [Diagnostic] = []
-        for (role, name) in input.columns.named {
-            let matches = names.indices.filter { names[$0] == name }
-            if matches.count > 1 {
-                diagnostics.append(
-                    .error(
-                        at: SourceLocation(file: input.path, line: 1),
-                        "the header has \(matches.count) columns named '\(name)'",
-                        hint: "rename the duplicate columns in the file so the mapping is unambiguous"))
-            } else if let index = matches.first {
-                roles[index] = role
-            } else if input.hasHeader, Self.looksLikeData(names) {
-                // Never echoed: a first line of data holds customer ids and amounts.
-                diagnostics.append(
-                    .error(
-                        at: SourceLocation(file: input.path, line: 1),
-                        "missing column '\(name)': the first line has \(names.count) fields and looks like data, not a header "
-                            + "(some fields are numbers or dates)",
-                        hint: "if the file has no header row, set inputs.transactions.header: false and map columns by position "
-                            + "(customer: \"1\", ...); otherwise fix the file's first line"))
-            } else {
-                let suggestion = Suggestion.closest(to: name, among: names).map { "did you mean '\($0)'? " } ?? ""
-                diagnostics.append(
-                    .error(
-                        at: SourceLocation(file: input.path, line: 1),
-                        "missing column '\(name)'; the header has: \(Self.listed(names))",
-                        hint: "\(suggestion)fix inputs.transactions.columns in the pipeline file, or the file's header"))
-            }
-        }
-        if !diagnostics.isEmpty { throw SegflowError(.data, diagnostics) }
-        let formatName: String
-        switch input.timeFormat {
-        case .iso8601: formatName = "an ISO 8601 date-time"
-        case .date: formatName = "a YYYY-MM-DD date"
-        case .epochSeconds: formatName = "a count of epoch seconds"
-        case .pattern(let pattern): formatName = "in the pattern '\(pattern.text)'"
-        }
-        return RecordLayout(roles: roles, input: input, timeFormatName: formatName)
+        for ((role, _), position) in zip(input.columns.named, positions) { roles[position] = role }
+        return RecordLayout(roles: roles, input: input, timeFormatName: input.timeFormat.name)
     }
 }
 

@@ -50,6 +50,8 @@ public struct PipelineFile: Sendable, Equatable {
         public var churn: ChurnSection?
         /// The `affinity` section; nil when the file has none.
         public var affinity: AffinitySection?
+        /// The `nps` section; nil when the file leaves it to its defaults.
+        public var nps: NPSSection?
         public var outputs = OutputRules()
 
         public init() {}
@@ -73,6 +75,7 @@ public struct PipelineFile: Sendable, Equatable {
                 .optionalSection("segment", \.segment, doc: "RFM segments, value tiers, lifecycle stage and status."),
                 .optionalSection("affinity", \.affinity, doc: "Category affinity for cross-sell (needs a category column)."),
                 .optionalSection("churn", \.churn, doc: "Purchase, spend and churn models."),
+                .optionalSection("nps", \.nps, doc: "How survey answers are read into segments (needs `inputs.surveys`)."),
                 .section(
                     "outputs", \.outputs, required: true, example: "{directory: out, files: [{customers: customers.csv}]}",
                     doc: "Where runs are published and what each run exports."),
@@ -106,6 +109,9 @@ public struct PipelineFile: Sendable, Equatable {
                     "'segment.kmeans.features' has no number column '\(feature.name)'" + Suggestion.didYouMean(feature.name, among: names),
                     hint: "clusterable columns: \(names.joined(separator: ", "))")
             }
+            if sections.nps != nil, sections.inputs.surveys == nil {
+                context.error("nps", "'nps' reads survey answers, and 'inputs.surveys' is not set", hint: "add inputs.surveys, or remove 'nps'")
+            }
             if sections.affinity != nil, !sections.lineColumns.contains(.category) {
                 context.error(
                     "affinity", "'affinity' finds categories bought together, and no category column is mapped",
@@ -126,6 +132,7 @@ public struct PipelineFile: Sendable, Equatable {
             let madeBy: [(source: ExportSpec.Source, present: Bool, needs: String, hint: String)] = [
                 (.segments, sections.segment?.kmeans != nil, "'segment.kmeans' to know the clusters", "add a 'segment: {kmeans: {k: 6}}' section"),
                 (.affinity, sections.affinity != nil, "an 'affinity' section to find the rules", "add 'affinity: {min_customers: 10}'"),
+                (.nps, sections.inputs.surveys != nil, "survey answers", "add 'inputs.surveys'"),
             ]
             for table in madeBy where !table.present {
                 let outputs = sections.outputs
@@ -156,6 +163,12 @@ public struct PipelineFile: Sendable, Equatable {
                 if let kmeans = segment.kmeans { stages.append(PlannedStage(ClusterStage.self, kmeans)) }
             }
             if let churn { stages.append(PlannedStage(ChurnStage.self, churn)) }
+            if let surveys = inputs.surveys {
+                let config = SurveysStage.Config(
+                    input: surveys, analysis: nps ?? NPSSection(), hasSegments: segment != nil,
+                    quadrantMinPurchases: segment?.quadrant?.rules.minPurchases ?? LoyaltyQuadrant.Rules().minPurchases)
+                stages.append(PlannedStage(SurveysStage.self, config))
+            }
             return stages
         }
 
@@ -192,7 +205,7 @@ public struct PipelineFile: Sendable, Equatable {
         var tableSchemas: [ExportSpec.Source: [ColumnSchema]] {
             [
                 .customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema(lineColumns),
-                .summary: DimensionSummary.schema, .affinity: AffinityStage.tableSchema,
+                .summary: DimensionSummary.schema, .affinity: AffinityStage.tableSchema, .nps: NPSSummary.schema,
             ]
         }
     }

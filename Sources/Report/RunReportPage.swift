@@ -26,6 +26,8 @@ public struct ReportContent: Sendable {
     public var rfmGrid: [[Int]] = []
     /// The strongest category rules, by lift (the first rows of `category_affinity`).
     public var affinityRules: [(antecedent: String, consequent: String, customers: Int, confidence: Double, lift: Double)] = []
+    /// NPS per group (`nps.csv`), with `inputs.surveys`.
+    public var nps: NPSSummary?
 
     public init(manifest: Manifest, record: RunRecord) {
         self.manifest = manifest
@@ -45,6 +47,7 @@ public enum RunReportPage {
         if !content.rfmGrid.isEmpty || content.summary.map({ !$0.groups.isEmpty }) == true { sections.append(atAGlance(content)) }
         if !content.paretoCurve.isEmpty || !content.segmentValues.isEmpty { sections.append(value(content)) }
         if manifest.segmentation?.loyaltyQuadrants != nil || manifest.affinity != nil { sections.append(loyaltyAndCrossSell(content)) }
+        if let nps = content.nps { sections.append(npsSection(nps)) }
         if let clustering = manifest.clustering { sections.append(clusters(content, clustering)) }
         if let churn = content.churn { sections.append(churnSection(churn)) }
         if let migration = content.migration { sections.append(migrationSection(migration, previous: content.record.previousRunID)) }
@@ -384,6 +387,39 @@ public enum RunReportPage {
                 })
         }
         return section("Loyalty and cross-sell", html)
+    }
+
+    /// NPS per segment with its interval, groups with few answers marked, and the behaviour ×
+    /// attitude loyalty matrix.
+    static func npsSection(_ nps: NPSSummary) -> String {
+        var html = ""
+        let types = nps.groups.filter { $0.dimension == "loyalty_type" }
+        if !types.isEmpty {
+            func customers(_ name: String) -> Double { Double(types.first { $0.value == name }?.customers ?? 0) }
+            let cells = [["loyal", "latent"], ["spurious", "not_loyal"]].map { $0.map(customers) }
+            html += figure(
+                SVGChart.heatmap(
+                    rows: ["high attitude", "low attitude"], columns: ["repeat buying", "no repeat buying"], values: cells,
+                    color: { SVGChart.sequentialColor($0, maximum: cells.joined().max() ?? 1) }, text: { Formatting.count(Int($0)) }),
+                "Behaviour × attitude loyalty matrix (respondents only): loyal, latent (high attitude, no repeat buying), "
+                    + "spurious (repeat buying, low attitude), not loyal.")
+        }
+        let shown = nps.groups.filter { $0.dimension != "loyalty_type" && $0.nps.respondents > 0 }
+        html += table(
+            ["dimension", "group", "customers", "respondents", "NPS", "95% interval", "satisfaction"],
+            shown.map { group in
+                let interval = group.nps.interval()
+                return [
+                    group.dimension, group.value, Formatting.count(group.customers),
+                    Formatting.count(group.nps.respondents) + (group.isReliable ? "" : " (few)"), String(format: "%.1f", group.nps.score),
+                    String(format: "%.1f to %.1f", interval.low, interval.high),
+                    group.satisfactionMean.isFinite ? String(format: "%.2f", group.satisfactionMean) : "",
+                ]
+            })
+        html +=
+            "<p>NPS = % promoters (9–10) − % detractors (0–6) among respondents; customers without an answer are not counted. "
+            + "\"(few)\": fewer respondents than nps.min_respondents, so the interval is wide.</p>"
+        return section("Net Promoter Score", html)
     }
 
     static func section(_ title: String, _ body: String) -> String { "<section><h2>\(escape(title))</h2>\(body)</section>" }

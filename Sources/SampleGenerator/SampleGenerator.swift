@@ -92,10 +92,13 @@ public struct SampleGenerator: Sendable {
     }
 
     /// Writes the sample as CSV sorted by time, as a shop's export would be.
-    public func write(to writer: BufferedFileWriter) throws {
+    /// Writes the transactions, and with `surveys` the survey answers (`writeSurveys`).
+    public func write(to writer: BufferedFileWriter, surveys: BufferedFileWriter? = nil) throws {
         var random = RandomSource(seed: seed)
         var lineRandom = RandomSource(seed: seed ^ 0x6C69_6E65_7321)
-        var rows = generateRows(&random, lines: &lineRandom)
+        var customers: [CustomerStory] = []
+        var rows = generateRows(&random, lines: &lineRandom, stories: &customers)
+        if let surveys { try writeSurveys(customers, to: surveys) }
         rows.sort { ($0.time, $0.order, $0.isReturn ? 1 : 0) < ($1.time, $1.order, $1.isReturn ? 1 : 0) }
         var malformedAt = Set<Int>()
         while malformedAt.count < min(malformedRows, rows.count) { malformedAt.insert(Int(random.next() % UInt64(rows.count))) }
@@ -110,7 +113,51 @@ public struct SampleGenerator: Sendable {
         }
     }
 
-    private func generateRows(_ random: inout RandomSource, lines: inout RandomSource) -> [Row] {
+    /// What the survey answers of a customer follow from.
+    struct CustomerStory {
+        var persona: Persona
+        var firstDay: Int64
+        var lastDay: Int64
+        var purchases: Int
+    }
+
+    static let surveyHeader = "customer_id,answered_at,nps,expectation,perception"
+
+    /// Survey answers for about a third of the customers, one or two each, given between
+    /// their first purchase and a month after their last, drawn from a stream of their own.
+    /// The NPS answer leans on who the customer is: regulars who buy staples recommend (mean
+    /// 8.6), families and outdoor buyers are warm (7.6), browsers lukewarm (6.8), and the
+    /// fashion buyers who leave early are detractors more often than not (5.6); a one-time
+    /// buyer answers a point lower. Expectation is 1-7; perception follows the answer, so
+    /// satisfaction b/a tracks the NPS.
+    func writeSurveys(_ stories: [CustomerStory], to writer: BufferedFileWriter) throws {
+        var random = RandomSource(seed: seed ^ 0x7375_7276_6579)
+        var answers: [(time: Int64, line: String)] = []
+        for (customer, story) in stories.enumerated() where random.unit() < 0.33 {
+            let mean: Double
+            switch story.persona {
+            case .staples: mean = 8.6
+            case .family, .outdoor: mean = 7.6
+            case .browser: mean = 6.8
+            case .fashion: mean = 5.6
+            }
+            for _ in 0..<(random.unit() < 0.25 ? 2 : 1) {
+                let span = Double(min(story.lastDay + 30, lastDay) - story.firstDay + 1)
+                let day = story.firstDay + Int64(random.unit() * span)
+                let time = day * 86_400 + Int64(random.next() % 86_400)
+                let score = Int(min(10, max(0, (mean - (story.purchases == 1 ? 1 : 0) + 1.8 * random.normal()).rounded())))
+                let expectation = Int(3 + random.next() % 5)
+                let perception = Int(min(7, max(1, (Double(expectation) + Double(score - 7) / 2 + 0.7 * random.normal()).rounded())))
+                let id = Self.customerID(Int32(customer))
+                answers.append((time, "\(id),\(CivilTime.timestampString(seconds: time)),\(score),\(expectation),\(perception)"))
+            }
+        }
+        answers.sort { $0.time < $1.time }
+        try writer.write(Self.surveyHeader + "\n")
+        for answer in answers { try writer.write(answer.line + "\n") }
+    }
+
+    private func generateRows(_ random: inout RandomSource, lines: inout RandomSource, stories: inout [CustomerStory]) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(customers * 11)
         var nextOrder: Int64 = 1
@@ -123,6 +170,8 @@ public struct SampleGenerator: Sendable {
             let meanSpend = exp(3.6 + 0.7 * random.normal())
             let persona = Persona.of(ratePerDay: ratePerDay, dropout: dropout, meanSpend: meanSpend, draw: lines.unit())
             var day = joined
+            var story = CustomerStory(persona: persona, firstDay: Int64(joined.rounded(.down)), lastDay: Int64(joined.rounded(.down)), purchases: 0)
+            defer { stories.append(story) }
             repeat {
                 let cents = max(50, Int64((meanSpend * exp(0.45 * random.normal() - 0.1) * 100).rounded()))
                 let time = Int64(day.rounded(.down)) * 86_400 + Int64(random.next() % 86_400)
@@ -131,6 +180,8 @@ public struct SampleGenerator: Sendable {
                 let channel = UInt8(random.next() % 100 < 70 ? 0 : random.next() % 4)
                 var row = Row(time: time, customer: Int32(customer), order: order, cents: cents, channel: channel, isReturn: false)
                 Self.drawLine(&row, persona: persona, &lines)
+                story.lastDay = Int64(day.rounded(.down))
+                story.purchases += 1
                 rows.append(row)
                 if random.unit() < 0.03 {
                     let refunded = random.unit() < 0.6 ? cents : max(1, cents / 2)

@@ -78,25 +78,24 @@ public struct CustomerTransactions: Sendable, Equatable {
 
 extension CustomerTransactions {
     /// The rows before `cutoff` (seconds since the epoch), customers left without rows
-    /// dropped: the data as it was known at an earlier date.
+    /// dropped: the data as it was known at an earlier date, without the order lines (what
+    /// reads snapshots, the churn models, needs none, and at 10M rows they are 240 MB).
     public func truncated(before cutoff: Int64) -> CustomerTransactions {
         var ids: [String] = [], starts = [0]
-        var keys: [UInt64] = [], times: [Int64] = [], amounts: [Double] = [], kept: [UInt32] = []
+        var keys: [UInt64] = [], times: [Int64] = [], amounts: [Double] = []
         for customer in 0..<customerCount {
             let before = keys.count
             for row in rows(of: customer) where time[row] < cutoff {
                 keys.append(orderKey[row])
                 times.append(time[row])
                 amounts.append(amount[row])
-                if !lines.isEmpty { kept.append(UInt32(row)) }
             }
             if keys.count > before {
                 ids.append(customerIDs[customer])
                 starts.append(keys.count)
             }
         }
-        return CustomerTransactions(
-            customerIDs: ids, rowStart: starts, orderKey: keys, time: times, amount: amounts, lines: lines.gathered(kept))
+        return CustomerTransactions(customerIDs: ids, rowStart: starts, orderKey: keys, time: times, amount: amounts)
     }
 
 }
@@ -152,16 +151,15 @@ public struct OrderLines: Sendable, Equatable {
         if !profit.isEmpty { profit.removeLast(profit.count - count) }
     }
 
-    /// The rows `rows` of every mapped column, in that order; the names are kept.
-    public func gathered(_ rows: [UInt32]) -> OrderLines {
-        guard !isEmpty else { return self }
-        var result = OrderLines()
-        result.category = Dimension(codes: category.codes.isEmpty ? [] : rows.map { category.codes[Int($0)] }, names: category.names)
-        result.channel = Dimension(codes: channel.codes.isEmpty ? [] : rows.map { channel.codes[Int($0)] }, names: channel.names)
-        result.store = Dimension(codes: store.codes.isEmpty ? [] : rows.map { store.codes[Int($0)] }, names: store.names)
-        result.quantity = quantity.isEmpty ? [] : rows.map { quantity[Int($0)] }
-        result.profit = profit.isEmpty ? [] : rows.map { profit[Int($0)] }
-        return result
+    /// Keeps the rows `rows` of every mapped column, in that order; the names are kept. One
+    /// column at a time, so at most one column is held twice.
+    public mutating func gather(_ rows: [UInt32]) {
+        func gathered<Value>(_ column: [Value]) -> [Value] { column.isEmpty ? [] : rows.map { column[Int($0)] } }
+        category.codes = gathered(category.codes)
+        channel.codes = gathered(channel.codes)
+        store.codes = gathered(store.codes)
+        quantity = gathered(quantity)
+        profit = gathered(profit)
     }
 
     /// A key of the row's line columns, so that two lines of one order that differ only in

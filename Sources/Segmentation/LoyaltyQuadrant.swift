@@ -16,6 +16,11 @@ public enum LoyaltyQuadrant: String, Sendable, CaseIterable {
     /// Neither: serve at low cost.
     case poor
 
+    /// Behavioural loyalty: repeat purchases, and still buying at one's own rhythm.
+    public static func isLoyal(frequency: Int64, status: String, minPurchases: Int) -> Bool {
+        frequency >= minPurchases && (status == LifecycleRules.Status.active.rawValue || status == LifecycleRules.Status.loyal.rawValue)
+    }
+
     public struct Rules: Sendable, Equatable {
         public var valueShare = 0.5
         public var minPurchases = 2
@@ -25,10 +30,7 @@ public enum LoyaltyQuadrant: String, Sendable, CaseIterable {
     public static func assign(value: [Double], frequency: [Int64], status: [String], rules: Rules) -> [LoyaltyQuadrant] {
         let profitable = CustomerValue.tiers(value, cutoffs: [rules.valueShare]).map { $0 == "A" }
         return value.indices.map { customer in
-            let loyal =
-                frequency[customer] >= rules.minPurchases
-                && (status[customer] == LifecycleRules.Status.active.rawValue || status[customer] == LifecycleRules.Status.loyal.rawValue)
-            switch (loyal, profitable[customer]) {
+            switch (isLoyal(frequency: frequency[customer], status: status[customer], minPurchases: rules.minPurchases), profitable[customer]) {
             case (true, true): return .quality
             case (false, true): return .fashion
             case (true, false): return .steadyButThin

@@ -20,6 +20,9 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "The CSV file to write.")
     var out: String
 
+    @Option(help: "Also write survey answers (NPS, expectation, perception) to this CSV file.")
+    var surveys: String?
+
     func validate() throws {
         guard customers > 0 else { throw ValidationError("--customers must be at least 1") }
         guard malformed >= 0 else { throw ValidationError("--malformed cannot be negative") }
@@ -29,7 +32,11 @@ struct SampleCommand: ParsableCommand {
         do {
             let generator = SampleGenerator(customers: customers, seed: seed, malformedRows: malformed)
             let output = OutputTransaction()
-            try output.stage(out) { try generator.write(to: $0) }
+            if let surveys {
+                try output.stage(surveys) { surveyWriter in try output.stage(out) { try generator.write(to: $0, surveys: surveyWriter) } }
+            } else {
+                try output.stage(out) { try generator.write(to: $0) }
+            }
             try output.commit()
         } catch let error as SegflowError {
             exitReporting(error)

@@ -51,3 +51,20 @@ import Testing
         #expect(repeated.contains("lists 'web' twice"), "\(repeated)")
     }
 }
+
+/// The survey keys: each refused at its key when something it needs is missing.
+@Suite struct SurveyConfigTests {
+    let surveys = validPipeline.replacingOccurrences(
+        of: "outputs: {directory", with: "  surveys: {path: s.csv, columns: {customer: c, time: t, nps: n, expectation: e}}\noutputs: {directory")
+
+    @Test func satisfactionNeedsBothScores() {
+        let text = diagnostics(surveys)
+        #expect(text.contains("maps one of 'expectation' and 'perception': satisfaction b/a needs both"), "\(text)")
+    }
+
+    @Test func npsNeedsSurveys() {
+        #expect(diagnostics(validPipeline + "nps: {min_respondents: 5}\n").contains("'nps' reads survey answers, and 'inputs.surveys' is not set"))
+        let export = validPipeline.replacingOccurrences(of: "files: [{customers: customers.csv}]", with: "files: [{nps: n.csv}]")
+        #expect(diagnostics(export).contains("output file 'n.csv' of the 'nps' table needs survey answers"))
+    }
+}

@@ -85,7 +85,7 @@ let configErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{report: r.html}"),
-        "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments, summary, affinity"
+        "p.yaml:7:12: error: 'outputs.files' cannot be 'report'\n  hint: choose one of: customers, segments, summary, affinity, nps"
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: c.xlsx}"),
@@ -274,7 +274,7 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: ./rejected.csv}"),
-        "p.yaml:7:23: error: './rejected.csv' is written by every run (manifest.json, run.json, rejected.csv, model_report.json, assignments.csv, migration.csv, movers.csv, report.html, cluster_model.json, pipeline.yaml, summary.csv); choose another name"
+        "p.yaml:7:23: error: './rejected.csv' is written by every run (manifest.json, run.json, rejected.csv, model_report.json, assignments.csv, migration.csv, movers.csv, report.html, cluster_model.json, pipeline.yaml, summary.csv, nps.csv, rejected_surveys.csv); choose another name"
     ),
 ]
 

@@ -59,13 +59,15 @@ struct RunPublisher {
         }
         let assignments = Assignments(customers: customers)
         let summary = DimensionSummary(customers: customers, assignments: assignments)
+        let nps = context.npsMinRespondents.map { NPSSummary(customers: customers, assignments: assignments, minRespondents: $0) }
         let tables: [ExportSpec.Source: Table] = [
             .customers: customers,
             .segments: ClusterStage.segmentsTable(
                 context.clustering?.profiles ?? [], features: FeatureDescriptor.numericNames(pipeline.sections.lineColumns)), .summary: summary.table,
-            .affinity: context.affinityTable ?? Table(rowCount: 0),
+            .affinity: context.affinityTable ?? Table(rowCount: 0), .nps: nps?.table ?? Table(rowCount: 0),
         ]
         try write(RunFiles.summary, tables[.summary]!, name: "summary")
+        if nps != nil { try write(RunFiles.nps, tables[.nps]!, name: "nps") }
         for spec in files {
             // The columns were checked against the schema when the file was loaded.
             for file in try spec.files(of: tables[spec.source]!) {
@@ -81,6 +83,9 @@ struct RunPublisher {
             try write(RunFiles.clusterModel, bytes: [UInt8](try JSONOutput.encode(clusterModel)), name: "cluster_model")
         }
         try write(RunFiles.rejected, Self.rejectedTable(ingested.rejected), name: "rejected")
+        for input in context.sideInputs {
+            try write(input.rejectedFile, Self.rejectedTable(input.rejected), name: "rejected_\(input.manifest.name)")
+        }
         // Read back by the next run, never opened in a spreadsheet: ids are stored as they are.
         try write(RunFiles.assignments, assignments.table, as: .csv(protectFormulas: false), name: "assignments")
         var migration: Migration?
@@ -117,7 +122,7 @@ struct RunPublisher {
             fileSeconds: fileSeconds)
         try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
         let report = reportContent(
-            context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration, summary: summary)
+            context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration, summary: summary, nps: nps)
         try staged.write(RunFiles.report) { try $0.write(RunReportPage.html(report)) }
         // Databases swap after every file is complete and synced, and before the files are
         // published: a failed swap leaves `current` on the previous run.
@@ -180,7 +185,7 @@ struct RunPublisher {
                 .init(
                     name: "transactions", path: pipeline.transactions.path, bytes: ingested.fileBytes,
                     xxh64: ingested.fingerprint, records: ingested.recordCount, rejected: ingested.rejected.count)
-            ],
+            ] + context.sideInputs.map(\.manifest),
             stages: context.stageReports, rejectedRows: ingested.rejected.count, outputs: outputs,
             randomSeeds: pipeline.segment?.kmeans.map { ["kmeans": $0.rules.seed] } ?? [:],
             segmentation: context.segmentationSummary, clustering: context.clusteringSummary,
@@ -206,10 +211,13 @@ struct RunPublisher {
 
     private func reportContent(
         _ context: RunContext, manifest: Manifest, record: RunRecord, rejected: [RejectedRow],
-        migration: Migration?, summary: DimensionSummary
+        migration: Migration?, summary: DimensionSummary, nps: NPSSummary?
     ) -> ReportContent {
         var report = ReportContent(manifest: manifest, record: record)
-        report.rejectedByReason = Self.rejectedByReason(rejected)
+        report.rejectedByReason =
+            Self.rejectedByReason(rejected)
+            + context.sideInputs.flatMap { input in Self.rejectedByReason(input.rejected).map { ("\(input.manifest.name): \($0.reason)", $0.rows) } }
+        report.nps = nps
         report.paretoCurve = context.paretoCurve
         report.segmentValues = context.segmentValues
         if let profiles = context.clustering?.profiles {

@@ -7,11 +7,16 @@ import Yams
 /// `inputs`: the files a run reads. Today one kind, `transactions`.
 public struct InputsSection: ConfigSection, Equatable {
     public var transactions = TransactionsSection()
+    /// `inputs.surveys`; nil without survey answers.
+    public var surveys: SurveysInputSection?
 
     public init() {}
 
     static var fields: [ConfigField<Self>] {
-        [.section("transactions", \.transactions, required: true, doc: "The transaction file.")]
+        [
+            .section("transactions", \.transactions, required: true, doc: "The transaction file."),
+            .optionalSection("surveys", \.surveys, doc: "Survey answers: NPS and satisfaction per customer and per segment."),
+        ]
     }
 }
 
@@ -55,43 +60,8 @@ public struct TransactionsSection: ConfigSection, Equatable {
             .section(
                 "columns", \.columns, required: true, example: "{customer: customer_id, order: order_id, time: ts, amount: amount}",
                 doc: "Which header names hold what segflow needs."),
-            .custom(
-                "time_format", shape: .other("iso8601, date, epoch_seconds, or a pattern"), defaultText: "iso8601",
-                doc: "How times are written."
-            ) { node, context, section in
-                guard let text = context.reader.string(node, at: context.path) else { return }
-                switch text {
-                case "iso8601": section.timeFormat = .iso8601
-                case "date": section.timeFormat = .date
-                case "epoch_seconds": section.timeFormat = .epochSeconds
-                default:
-                    if text.contains("%") {
-                        do throws(TimePatternError) { section.timeFormat = .pattern(try TimePattern(text)) } catch {
-                            context.error(node, "'\(context.path)': \(error.message)")
-                        }
-                    } else {
-                        context.error(
-                            node, "'\(context.path)' cannot be '\(text)'" + Suggestion.didYouMean(text, among: ["iso8601", "date", "epoch_seconds"]),
-                            hint: "use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'")
-                    }
-                }
-            },
-            .custom(
-                "delimiter", shape: .other("one character, tab, or whitespace"), defaultText: ",",
-                doc: "The field separator."
-            ) { node, context, section in
-                guard let text = context.reader.string(node, at: context.path) else { return }
-                let resolved = text == "tab" || text == "\\t" ? "\t" : text
-                if text == "whitespace" {
-                    section.separator = .blanks
-                } else if resolved.utf8.count == 1, let byte = resolved.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 {
-                    section.separator = .byte(byte)
-                } else {
-                    context.error(
-                        node, "'\(context.path)' must be a single character other than a quote or line break, or 'whitespace'",
-                        hint: "for example ',' or ';' or 'tab'")
-                }
-            },
+            .timeFormat(\.timeFormat),
+            .delimiter(\.separator),
             .bool("header", \.hasHeader, doc: "Whether the first row names the columns."),
             .integer(
                 "max_record_mb", \.maxRecordMB, in: 1...4096,
@@ -123,6 +93,53 @@ public struct TransactionsSection: ConfigSection, Equatable {
                 "channels",
                 "channels '\(section.channels![slugs.firstIndex(of: slugs[index])!])' and '\(channel)' would both be column channel_share_\(slugs[index])",
                 hint: "column names keep lower-case letters and digits only; rename one of the channels in the file")
+        }
+    }
+}
+
+extension ConfigField {
+    /// `time_format`: how an input's times are written.
+    static func timeFormat(_ keyPath: WritableKeyPath<Section, TimeFormat>) -> Self {
+        .custom(
+            "time_format", shape: .other("iso8601, date, epoch_seconds, or a pattern"), defaultText: "iso8601",
+            doc: "How times are written."
+        ) { node, context, section in
+            guard let text = context.reader.string(node, at: context.path) else { return }
+            switch text {
+            case "iso8601": section[keyPath: keyPath] = .iso8601
+            case "date": section[keyPath: keyPath] = .date
+            case "epoch_seconds": section[keyPath: keyPath] = .epochSeconds
+            default:
+                if text.contains("%") {
+                    do throws(TimePatternError) { section[keyPath: keyPath] = .pattern(try TimePattern(text)) } catch {
+                        context.error(node, "'\(context.path)': \(error.message)")
+                    }
+                } else {
+                    context.error(
+                        node, "'\(context.path)' cannot be '\(text)'" + Suggestion.didYouMean(text, among: ["iso8601", "date", "epoch_seconds"]),
+                        hint: "use iso8601, date, epoch_seconds, or a pattern such as '%d/%m/%Y %H:%M'")
+                }
+            }
+        }
+    }
+
+    /// `delimiter`: an input's field separator.
+    static func delimiter(_ keyPath: WritableKeyPath<Section, FieldSeparator>) -> Self {
+        .custom(
+            "delimiter", shape: .other("one character, tab, or whitespace"), defaultText: ",",
+            doc: "The field separator."
+        ) { node, context, section in
+            guard let text = context.reader.string(node, at: context.path) else { return }
+            let resolved = text == "tab" || text == "\\t" ? "\t" : text
+            if text == "whitespace" {
+                section[keyPath: keyPath] = .blanks
+            } else if resolved.utf8.count == 1, let byte = resolved.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 {
+                section[keyPath: keyPath] = .byte(byte)
+            } else {
+                context.error(
+                    node, "'\(context.path)' must be a single character other than a quote or line break, or 'whitespace'",
+                    hint: "for example ',' or ';' or 'tab'")
+            }
         }
     }
 }

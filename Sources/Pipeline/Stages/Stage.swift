@@ -58,6 +58,10 @@ struct RunContext {
     /// The `category_affinity` table and its manifest section, from the affinity stage.
     var affinityTable: Table?
     var affinitySummary: Manifest.Affinity?
+    /// Inputs read besides the transactions (surveys), for the manifest and their rejected rows.
+    var sideInputs: [SideInput] = []
+    /// `nps.min_respondents`, for `nps.csv`; nil without surveys.
+    var npsMinRespondents: Int?
     /// The report's excerpt of the affinity table.
     var strongestAffinityRules: [(antecedent: String, consequent: String, customers: Int, confidence: Double, lift: Double)] = []
 

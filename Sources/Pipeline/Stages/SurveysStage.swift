@@ -1,0 +1,156 @@
+import Export
+import Features
+import History
+import Ingest
+import RunRecords
+import SegflowCore
+import Segmentation
+import Statistics
+import Surveys
+
+/// `inputs.surveys`: survey answers, one row per answer.
+public struct SurveysInputSection: ConfigSection, Equatable {
+    public var path = ""
+    public var columns = SurveyColumnsSection()
+    public var timeFormat = TimeFormat.iso8601
+    public var separator = FieldSeparator.byte(UInt8(ascii: ","))
+
+    public init() {}
+
+    public var file: DelimitedFile { DelimitedFile(path: path, key: "inputs.surveys", separator: separator) }
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .text("path", \.path, required: true, example: "SampleData/surveys.csv", doc: "The file; `.csv` or `.csv.gz`."),
+            .section(
+                "columns", \.columns, required: true, example: "{customer: customer_id, time: answered_at, nps: nps}",
+                doc: "Which header names hold the answers."),
+            .timeFormat(\.timeFormat),
+            .delimiter(\.separator),
+        ]
+    }
+}
+
+/// `inputs.surveys.columns`.
+public struct SurveyColumnsSection: ConfigSection, Equatable {
+    public var customer = ""
+    public var time = ""
+    public var nps = ""
+    public var expectation: String?
+    public var perception: String?
+
+    public init() {}
+
+    public var columns: SurveyAnswers.Columns {
+        SurveyAnswers.Columns(customer: customer, time: time, nps: nps, expectation: expectation, perception: perception)
+    }
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .text("customer", \.customer, required: true, example: "customer_id", doc: "Customer id, as in the transactions."),
+            .text("time", \.time, required: true, example: "answered_at", doc: "When the answer was given."),
+            .text("nps", \.nps, required: true, example: "nps", doc: "The answer to 'how likely are you to recommend us?', 0 to 10."),
+            .text("expectation", \.expectation, doc: "Expectation score a (with `perception`): satisfaction is b/a."),
+            .text("perception", \.perception, doc: "Perceived experience score b (with `expectation`)."),
+        ]
+    }
+
+    static func check(_ section: inout Self, _ context: SectionContext) {
+        if (section.expectation == nil) != (section.perception == nil) {
+            context.error(
+                section.expectation == nil ? "perception" : "expectation",
+                "'\(context.path)' maps one of 'expectation' and 'perception': satisfaction b/a needs both",
+                hint: "map both columns, or neither")
+        }
+    }
+}
+
+/// `nps`: how survey answers are read into segments.
+public struct NPSSection: ConfigSection, Equatable {
+    public var minRespondents = 30
+    public var attitudeMinScore = 9
+
+    public init() {}
+
+    static var fields: [ConfigField<Self>] {
+        [
+            .integer(
+                "min_respondents", \.minRespondents, in: 1...1_000_000,
+                doc: "A group with fewer answers is marked unreliable in nps.csv and the report."),
+            .integer(
+                "attitude_min_score", \.attitudeMinScore, in: 0...10,
+                doc: "The NPS answer from which attitude counts as high in `loyalty_type` (9: promoters)."),
+        ]
+    }
+}
+
+/// Joins survey answers to customers: each customer's latest NPS answer, class and
+/// satisfaction, and, with segments, the behaviour × attitude loyalty type.
+enum SurveysStage: PipelineStage {
+    static let name = "surveys"
+
+    struct Config {
+        var input: SurveysInputSection
+        var analysis: NPSSection
+        /// The loyalty type needs the statuses of the `segment` stage.
+        var hasSegments: Bool
+        var quadrantMinPurchases: Int
+    }
+
+    static func customerColumns(_ config: Config) -> [ColumnSchema] {
+        var columns = [
+            ColumnSchema("nps_score", .integer),
+            ColumnSchema("nps_class", .text, values: NetPromoterScore.Class.allCases.map(\.rawValue)),
+        ]
+        if config.input.columns.expectation != nil { columns.append(ColumnSchema("satisfaction", .real)) }
+        if config.hasSegments { columns.append(ColumnSchema("loyalty_type", .text, values: LoyaltyType.allCases.map(\.rawValue))) }
+        return columns
+    }
+
+    static func run(_ config: Config, _ context: inout RunContext) throws {
+        let input = config.input
+        let table = try FieldTableReader(file: input.file, columns: input.columns.columns.names).read()
+        let customers = context.features.customerID
+        let (answers, invalid, afterCutoff) = SurveyAnswers.parse(
+            table, columns: input.columns.columns, timeFormat: input.timeFormat, knownCustomers: Set(customers),
+            cutoff: context.asOfDay * CivilTime.secondsPerDay)
+        let rejected = (table.rejected + invalid).sorted { $0.line < $1.line }
+        try context.pipeline.clean.maxRejected.enforce(rejected: rejected, of: table.recordCount, in: input.path)
+        let (score, satisfaction) = answers.latest(for: customers)
+        context.customers.append(Column("nps_score", .integer(score.map { $0.map(Int64.init) })))
+        context.customers.append(
+            Column("nps_class", .text(score.map { $0.flatMap(NetPromoterScore.Class.init(score:))?.rawValue ?? "" })))
+        if input.columns.expectation != nil { context.customers.append(Column("satisfaction", .real(satisfaction))) }
+        if config.hasSegments {
+            let status = context.customers.column(named: "status")?.textValues ?? []
+            let keepsBuying = customers.indices.map {
+                LoyaltyQuadrant.isLoyal(frequency: context.features.frequency[$0], status: status[$0], minPurchases: config.quadrantMinPurchases)
+            }
+            let types = LoyaltyType.assign(score: score, keepsBuying: keepsBuying, minScore: config.analysis.attitudeMinScore)
+            context.customers.append(Column("loyalty_type", .text(types.map { $0?.rawValue ?? "" })))
+        }
+        context.sideInputs.append(
+            SideInput(
+                manifest: Manifest.Input(
+                    name: "surveys", path: input.path, bytes: table.fileBytes, xxh64: table.fingerprint, records: table.recordCount,
+                    rejected: rejected.count),
+                rejected: rejected))
+        context.npsMinRespondents = config.analysis.minRespondents
+        context.stageReports.append(
+            StageReport(
+                stage: name, rowsIn: table.recordCount, rowsOut: answers.count,
+                counts: [
+                    .init("rejected", rejected.count), .init("after_as_of_ignored", afterCutoff),
+                    .init("customers_answered", score.reduce(0) { $0 + ($1 == nil ? 0 : 1) }),
+                ]))
+    }
+}
+
+/// An input read besides the transactions: its manifest entry and its rejected rows, which
+/// go to `rejected_<name>.csv`.
+struct SideInput {
+    var manifest: Manifest.Input
+    var rejected: [RejectedRow]
+
+    var rejectedFile: String { RunFiles.rejected(input: manifest.name) }
+}
