@@ -1,14 +1,17 @@
-"""What the order-line inputs cost: the same nightly pipeline with and without them, in one
-run, interleaved.
+"""What the CRM inputs cost: the same nightly pipeline with and without the order lines and
+the survey answers, in one run, interleaved.
 
 Usage (after `swift build -c release --product segflow`):
-    python3 Benchmarks/order_lines.py [--data bench-data/transactions-1000000.csv] [--runs 3]
-The data must come from `segflow sample` (it has category, quantity and cost columns).
+    python3 Benchmarks/crm_inputs.py [--data bench-data/transactions-1000000.csv]
+        [--surveys bench-data/surveys-1000000.csv] [--runs 3]
+The data must come from `segflow sample --surveys` (the transactions have category,
+quantity and cost columns).
 
 Both pipelines read the same file and run the same stages as Pipelines/retail.yaml and
 Pipelines/retail-crm.yaml (segment with k-means, churn with the logistic model, no database);
 the second maps category, channel, quantity and cost and adds the features they give, value
-tiers on profit, the loyalty quadrant and category affinity. Each pipeline runs `--runs`
+tiers on profit, the loyalty quadrant, category affinity, and with --surveys the survey
+answers (NPS per customer and per group, the loyalty type). Each pipeline runs `--runs`
 times, alternating; the script prints per-stage and total wall-time medians (run.json),
 peak RSS (wait4), the ratios, and checks that the customers both runs share agree on the
 columns both compute.
@@ -30,7 +33,7 @@ COMMON = """inputs:
   transactions:
     path: {data}
     columns: {{customer: customer_id, order: order_id, time: ts, amount: amount{lines}}}
-{channels}clean: {{dedupe: order, returns: net, max_rejected: 0.1%, winsorize: 0.999}}
+{channels}{surveys}clean: {{dedupe: order, returns: net, max_rejected: 0.1%, winsorize: 0.999}}
 features: [recency, frequency, monetary, tenure, interpurchase{groups}]
 segment:
   value: {{measure: {measure}}}
@@ -51,12 +54,15 @@ outputs:
 {affinity_file}"""
 
 
-def pipeline(work, name, data, with_lines):
+def pipeline(work, name, data, with_lines, surveys):
     out = os.path.join(work, f"{name}-out")
     text = "name: " + name + "\n" + COMMON.format(
         data=os.path.abspath(data), out=out,
         lines=", category: category, channel: channel, quantity: quantity, cost: cost" if with_lines else "",
         channels='    channels: [web, store, "app, mobile", phone]\n' if with_lines else "",
+        surveys=(f"  surveys:\n    path: {os.path.abspath(surveys)}\n"
+                 "    columns: {customer: customer_id, time: answered_at, nps: nps, expectation: expectation, perception: perception}\n")
+        if with_lines and surveys else "",
         groups=", categories, channels, profit, units" if with_lines else "",
         measure="profit" if with_lines else "historical",
         quadrant="  quadrant: {value_share: 0.5}\n" if with_lines else "",
@@ -92,35 +98,36 @@ def check_agreement(plain_out, lines_out):
     for customer, row in plain.items():
         for column in shared:
             if row[column] != lines[customer][column]:
-                sys.exit(f"customer {customer}: {column} is {row[column]} without order lines, {lines[customer][column]} with them")
+                sys.exit(f"customer {customer}: {column} is {row[column]} without the inputs, {lines[customer][column]} with them")
     return len(plain)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="bench-data/transactions-1000000.csv")
+    parser.add_argument("--surveys", default=None, help="survey answers from segflow sample --surveys")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", default=".build/release/segflow")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        runs = {name: pipeline(work, name, args.data, name == "with-lines") for name in ("plain", "with-lines")}
+        runs = {name: pipeline(work, name, args.data, name == "with-inputs", args.surveys) for name in ("plain", "with-inputs")}
         figures = {name: [] for name in runs}
         for _ in range(args.runs):
             for name, (path, out) in runs.items():
                 figures[name].append(timed_run(args.binary, path, out))
-        customers = check_agreement(runs["plain"][1], runs["with-lines"][1])
+        customers = check_agreement(runs["plain"][1], runs["with-inputs"][1])
     print(f"CPU: {cpu_description()}")
-    print(f"data: {args.data}, {customers:,} customers; medians of {args.runs} interleaved runs")
+    print(f"data: {args.data}{', ' + args.surveys if args.surveys else ''}, {customers:,} customers; medians of {args.runs} interleaved runs")
     stages = list(dict.fromkeys(stage for name in figures for run in figures[name] for stage in run[2]))
-    print(f"{'':16}{'plain':>10}{'with lines':>12}{'ratio':>8}")
+    print(f"{'':16}{'plain':>10}{'with inputs':>12}{'ratio':>8}")
     def median(name, pick):
         return statistics.median(pick(run) for run in figures[name])
     for stage in stages:
         plain = median("plain", lambda run: run[2].get(stage, 0.0))
-        lines = median("with-lines", lambda run: run[2].get(stage, 0.0))
+        lines = median("with-inputs", lambda run: run[2].get(stage, 0.0))
         print(f"{stage:16}{plain:>9.2f}s{lines:>11.2f}s{(lines / plain if plain else float('nan')):>8.2f}")
     for label, index, unit in (("total wall", 0, "s"), ("peak RSS", 1, " MB")):
-        plain, lines = median("plain", lambda run: run[index]), median("with-lines", lambda run: run[index])
+        plain, lines = median("plain", lambda run: run[index]), median("with-inputs", lambda run: run[index])
         print(f"{label:16}{plain:>9.1f}{unit}{lines:>10.1f}{unit}{lines / plain:>8.2f}")
 
 
