@@ -104,7 +104,30 @@ struct ParsedChunk {
 struct ChunkDimension {
     var codes: [UInt32] = []
     var names: [String] = []
+    /// The hash of each name: a column has a handful of values (channels) to a few thousand
+    /// (categories), and a linear scan of a few hashes beats a dictionary lookup.
+    var keys: [UInt64] = []
     var lookup: [UInt64: UInt32] = [:]
+    static let linearScanLimit = 16
+
+    @inline(__always)
+    func code(of key: UInt64) -> UInt32? {
+        if keys.count <= Self.linearScanLimit {
+            for index in keys.indices where keys[index] == key { return UInt32(index) }
+            return nil
+        }
+        return lookup[key]
+    }
+
+    mutating func add(_ name: String, key: UInt64) -> UInt32 {
+        let code = UInt32(names.count)
+        names.append(name)
+        keys.append(key)
+        if keys.count > Self.linearScanLimit {
+            if lookup.isEmpty { for (index, known) in keys.enumerated() { lookup[known] = UInt32(index) } } else { lookup[key] = code }
+        }
+        return code
+    }
 }
 
 let quote = UInt8(ascii: "\"")
@@ -348,14 +371,12 @@ enum ChunkParser {
             let key = unescaped.map { $0.withUnsafeBytes { Hashing.key($0) } } ?? Hashing.key(buffer(base, span))
             if let known = dimension.known, !known.contains(key) { return dimension.unknownReason }
             let code: UInt32
-            if let existing = chunk.dimensions[index].lookup[key] {
+            if let existing = chunk.dimensions[index].code(of: key) {
                 code = existing
             } else {
                 let bytes = unescaped ?? Array(buffer(base, span))
                 guard bytes.withUnsafeBytes(isStorableText) else { return dimension.invalidReason }
-                code = UInt32(chunk.dimensions[index].names.count)
-                chunk.dimensions[index].names.append(String(decoding: bytes, as: UTF8.self))
-                chunk.dimensions[index].lookup[key] = code
+                code = chunk.dimensions[index].add(String(decoding: bytes, as: UTF8.self), key: key)
             }
             switch index {
             case 0: codes.0 = code

@@ -33,6 +33,9 @@ public struct TransactionColumns: Sendable, Equatable {
         self.margin = margin
     }
 
+    /// No column mapped yet: what a pipeline file's `columns` is read into.
+    public init() { self.init(customer: "", order: nil, time: "", amount: "") }
+
     var named: [(role: FieldRole, name: String)] {
         let roles: [(FieldRole, String?)] = [
             (.customer, customer), (.order, order), (.time, time), (.amount, amount), (.category, category), (.channel, channel),

@@ -155,7 +155,8 @@ public struct PipelineFile: Sendable, Equatable {
             let clustered = Set(segment?.kmeans?.rules.features.map(\.name) ?? [])
             var stages = [
                 PlannedStage(IngestStage.self, inputs), PlannedStage(CleanStage.self, clean),
-                PlannedStage(FeaturesStage.self, .init(groups: features, alsoWritten: clustered, lines: lineColumns)),
+                PlannedStage(
+                    FeaturesStage.self, .init(groups: features, alsoWritten: clustered, lines: lineColumns, releasesLines: affinity == nil)),
             ]
             if let affinity { stages.append(PlannedStage(AffinityStage.self, affinity)) }
             if let segment {

@@ -6,7 +6,8 @@ import Statistics
 /// the expectation and perception scores of satisfaction C = b/a (perceived experience over
 /// expectation).
 public struct SurveyAnswers: Sendable, Equatable {
-    public var customerID: [String] = []
+    /// The answering customer's row in the customers the answers were parsed against.
+    public var customer: [Int] = []
     public var time: [Int64] = []
     public var score: [Int] = []
     /// NaN where the file has no such column or the cell is empty.
@@ -15,7 +16,7 @@ public struct SurveyAnswers: Sendable, Equatable {
 
     public init() {}
 
-    public var count: Int { customerID.count }
+    public var count: Int { customer.count }
 
     /// Which header names hold what.
     public struct Columns: Sendable, Equatable {
@@ -33,15 +34,18 @@ public struct SurveyAnswers: Sendable, Equatable {
             self.perception = perception
         }
 
+        /// No column mapped yet: what a pipeline file's `columns` is read into.
+        public init() { self.init(customer: "", time: "", nps: "") }
+
         /// The mapped names, in the order `FieldTableReader` is asked for them.
         public var names: [String] { [customer, time, nps] + [expectation, perception].compactMap { $0 } }
     }
 
     /// The answers of a read file, each row checked; rows that fail are rejected with their
     /// reason. Answers given on or after `cutoff` are not yet known as of the run: they are
-    /// left out and counted, not rejected.
+    /// left out and counted, not rejected. `customers` gives each known id its row.
     public static func parse(
-        _ table: FieldTable, columns: Columns, timeFormat: TimeFormat, knownCustomers: Set<String>, cutoff: Int64
+        _ table: FieldTable, columns: Columns, timeFormat: TimeFormat, customers: [String: Int], cutoff: Int64
     ) -> (answers: SurveyAnswers, rejected: [RejectedRow], afterCutoff: Int) {
         var answers = SurveyAnswers()
         var rejected: [RejectedRow] = []
@@ -56,7 +60,7 @@ public struct SurveyAnswers: Sendable, Equatable {
                 reject("empty customer id in column '\(columns.customer)'")
                 continue
             }
-            guard knownCustomers.contains(customer) else {
+            guard let customer = customers[customer] else {
                 reject("customer in column '\(columns.customer)' has no accepted transaction")
                 continue
             }
@@ -83,7 +87,7 @@ public struct SurveyAnswers: Sendable, Equatable {
                 afterCutoff += 1
                 continue
             }
-            answers.customerID.append(customer)
+            answers.customer.append(customer)
             answers.time.append(time)
             answers.score.append(score)
             answers.expectation.append(expectation)
@@ -95,14 +99,13 @@ public struct SurveyAnswers: Sendable, Equatable {
     /// Each customer's latest answer (the later row on equal times), as of the run: its
     /// score and its satisfaction b/a (NaN where that answer has none). nil for customers
     /// who did not answer: they stay unknown, never passives.
-    public func latest(for customers: [String]) -> (score: [Int?], satisfaction: [Double]) {
-        var latestRow: [String: Int] = [:]
+    public func latest(customerCount: Int) -> (score: [Int?], satisfaction: [Double]) {
+        var latestRow = [Int?](repeating: nil, count: customerCount)
         for row in 0..<count {
-            if let previous = latestRow[customerID[row]], time[previous] > time[row] { continue }
-            latestRow[customerID[row]] = row
+            if let previous = latestRow[customer[row]], time[previous] > time[row] { continue }
+            latestRow[customer[row]] = row
         }
-        let rows = customers.map { latestRow[$0] }
-        return (rows.map { $0.map { score[$0] } }, rows.map { $0.map { perception[$0] / expectation[$0] } ?? .nan })
+        return (latestRow.map { $0.map { score[$0] } }, latestRow.map { $0.map { perception[$0] / expectation[$0] } ?? .nan })
     }
 }
 

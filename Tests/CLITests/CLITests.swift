@@ -161,7 +161,10 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
     /// can load nothing from outside (no URL to fetch, and a policy that forbids it).
     @Test(arguments: [
         ("Pipelines/retail.yaml", ["Data quality", "Value and RFM segments", "Clusters", "Churn and lifetime value", "ROC curve", "Calibration"]),
-        ("Pipelines/retail-crm.yaml", ["Loyalty and cross-sell", "loyalty × profitability quadrant", "also bought", "Clusters"]),
+        (
+            "Pipelines/retail-crm.yaml",
+            ["Loyalty and cross-sell", "loyalty × profitability quadrant", "also bought", "Net Promoter Score", "Behaviour × attitude", "Clusters"]
+        ),
     ])
     func reportRendersInHeadlessChromium(pipeline: String, sections: [String]) throws {
         let directory = try TemporaryDirectory()
@@ -346,7 +349,8 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
             #expect(result.status == 0, "\(result.stderr)")
         }
         let files = ["customers.csv", "segments.csv", "rejected.csv", "model_report.json", "manifest.json", "assignments.csv"]
-        for file in files + (pipeline.hasSuffix("crm.yaml") ? ["category_affinity.csv", "audiences/cross_sell.csv"] : []) {
+        let crmFiles = ["category_affinity.csv", "audiences/cross_sell.csv", "nps.csv", "rejected_surveys.csv", "summary.csv"]
+        for file in files + (pipeline.hasSuffix("crm.yaml") ? crmFiles : []) {
             let one = try directory.read("one/current/\(file)")
             #expect(try directory.read("two/current/\(file)") == one, "\(file)")
             #expect(try directory.read("three/current/\(file)") == one, "\(file)")

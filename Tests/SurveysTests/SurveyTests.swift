@@ -31,7 +31,7 @@ import Testing
         #expect(NetPromoterScore.Class(score: 11) == nil)
     }
 
-    func parse(_ csv: String, known: Set<String> = ["a", "b", "c"]) throws -> (SurveyAnswers, [RejectedRow], Int) {
+    func parse(_ csv: String, known: [String: Int] = ["a": 0, "b": 1, "c": 2]) throws -> (SurveyAnswers, [RejectedRow], Int) {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let columns = SurveyAnswers.Columns(customer: "customer", time: "at", nps: "nps", expectation: "expected", perception: "perceived")
@@ -39,7 +39,7 @@ import Testing
             .read()
         #expect(table.rejected.isEmpty)
         let cutoff = CivilTime.daysFromCivil(year: 2024, month: 6, day: 1) * 86_400
-        return SurveyAnswers.parse(table, columns: columns, timeFormat: .date, knownCustomers: known, cutoff: cutoff)
+        return SurveyAnswers.parse(table, columns: columns, timeFormat: .date, customers: known, cutoff: cutoff)
     }
 
     /// Each bad row is rejected at its line with what is wrong; an answer after as_of is not
@@ -63,7 +63,7 @@ import Testing
         #expect(rejected[2].reason == "time in column 'at' is not a YYYY-MM-DD date")
         #expect(rejected[3].reason.hasPrefix("expectation and perception"))
         #expect(later == 1)
-        #expect(answers.customerID == ["a", "b"])
+        #expect(answers.customer == [0, 1])
     }
 
     /// The latest answer counts; a customer who never answered is unknown, not a passive.
@@ -76,7 +76,7 @@ import Testing
 
             """
         let (answers, _, _) = try parse(csv)
-        let (score, satisfaction) = answers.latest(for: ["a", "b", "c"])
+        let (score, satisfaction) = answers.latest(customerCount: 3)
         #expect(score == [10, 8, nil])
         #expect(satisfaction[0] == 1.25)
         #expect(satisfaction[1].isNaN && satisfaction[2].isNaN)

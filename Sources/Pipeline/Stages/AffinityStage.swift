@@ -39,6 +39,8 @@ enum AffinityStage: PipelineStage {
             categories: names.count, customers: affinity.customerCount, rules: affinity.rules.count, minCustomers: config.minCustomers)
         context.stageReports.append(
             StageReport(stage: name, rowsIn: sets.count, rowsOut: affinity.rules.count, counts: [.init("categories", names.count)]))
+        // The last reader of the order lines: at 10M rows they are hundreds of MB the churn stage does not need.
+        context.grouped.lines = OrderLines()
     }
 
     /// The distinct categories of each customer's purchases, for the customers with features

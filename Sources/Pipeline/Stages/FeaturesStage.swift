@@ -29,6 +29,8 @@ enum FeaturesStage: PipelineStage {
         var groups: [FeatureGroup]
         var alsoWritten: Set<String>
         var lines: LineColumns
+        /// True when no later stage reads the order lines: they are let go after the features.
+        var releasesLines: Bool
     }
 
     static func customerColumns(_ config: Config) -> [ColumnSchema] {
@@ -45,5 +47,6 @@ enum FeaturesStage: PipelineStage {
         context.features = features
         context.featureBuilder = builder
         context.stageReports.append(report)
+        if config.releasesLines { context.grouped.lines = OrderLines() }
     }
 }

@@ -23,7 +23,7 @@ public struct InputsSection: ConfigSection, Equatable {
 /// `inputs.transactions`: one delimited file of transactions and how to read it.
 public struct TransactionsSection: ConfigSection, Equatable {
     public var path = ""
-    public var columns = TransactionColumnsSection()
+    public var columns = TransactionColumns()
     public var timeFormat = TimeFormat.iso8601
     public var separator = FieldSeparator.byte(UInt8(ascii: ","))
     public var hasHeader = true
@@ -46,10 +46,7 @@ public struct TransactionsSection: ConfigSection, Equatable {
     public var input: TransactionInput {
         TransactionInput(
             path: path,
-            columns: TransactionColumns(
-                customer: columns.customer, order: columns.order, time: columns.time, amount: columns.amount,
-                category: columns.category, channel: columns.channel, store: columns.store, quantity: columns.quantity,
-                cost: columns.cost, margin: columns.margin),
+            columns: columns,
             timeFormat: timeFormat, separator: separator, hasHeader: hasHeader, maxRecordBytes: maxRecordMB << 20,
             knownCategories: categories, knownChannels: channels)
     }
@@ -145,20 +142,7 @@ extension ConfigField {
 }
 
 /// `inputs.transactions.columns`: which header names hold the transaction fields.
-public struct TransactionColumnsSection: ConfigSection, Equatable {
-    public var customer = ""
-    public var order: String?
-    public var time = ""
-    public var amount = ""
-    public var category: String?
-    public var channel: String?
-    public var store: String?
-    public var quantity: String?
-    public var cost: String?
-    public var margin: String?
-
-    public init() {}
-
+extension TransactionColumns: ConfigSection {
     static var fields: [ConfigField<Self>] {
         [
             .text("customer", \.customer, required: true, example: "customer_id", doc: "Customer id."),

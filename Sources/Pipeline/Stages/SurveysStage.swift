@@ -11,7 +11,7 @@ import Surveys
 /// `inputs.surveys`: survey answers, one row per answer.
 public struct SurveysInputSection: ConfigSection, Equatable {
     public var path = ""
-    public var columns = SurveyColumnsSection()
+    public var columns = SurveyAnswers.Columns()
     public var timeFormat = TimeFormat.iso8601
     public var separator = FieldSeparator.byte(UInt8(ascii: ","))
 
@@ -32,19 +32,7 @@ public struct SurveysInputSection: ConfigSection, Equatable {
 }
 
 /// `inputs.surveys.columns`.
-public struct SurveyColumnsSection: ConfigSection, Equatable {
-    public var customer = ""
-    public var time = ""
-    public var nps = ""
-    public var expectation: String?
-    public var perception: String?
-
-    public init() {}
-
-    public var columns: SurveyAnswers.Columns {
-        SurveyAnswers.Columns(customer: customer, time: time, nps: nps, expectation: expectation, perception: perception)
-    }
-
+extension SurveyAnswers.Columns: ConfigSection {
     static var fields: [ConfigField<Self>] {
         [
             .text("customer", \.customer, required: true, example: "customer_id", doc: "Customer id, as in the transactions."),
@@ -109,14 +97,15 @@ enum SurveysStage: PipelineStage {
 
     static func run(_ config: Config, _ context: inout RunContext) throws {
         let input = config.input
-        let table = try FieldTableReader(file: input.file, columns: input.columns.columns.names).read()
+        let table = try FieldTableReader(file: input.file, columns: input.columns.names).read()
         let customers = context.features.customerID
         let (answers, invalid, afterCutoff) = SurveyAnswers.parse(
-            table, columns: input.columns.columns, timeFormat: input.timeFormat, knownCustomers: Set(customers),
+            table, columns: input.columns, timeFormat: input.timeFormat,
+            customers: Dictionary(uniqueKeysWithValues: customers.enumerated().map { ($1, $0) }),
             cutoff: context.asOfDay * CivilTime.secondsPerDay)
         let rejected = (table.rejected + invalid).sorted { $0.line < $1.line }
         try context.pipeline.clean.maxRejected.enforce(rejected: rejected, of: table.recordCount, in: input.path)
-        let (score, satisfaction) = answers.latest(for: customers)
+        let (score, satisfaction) = answers.latest(customerCount: customers.count)
         context.customers.append(Column("nps_score", .integer(score.map { $0.map(Int64.init) })))
         context.customers.append(
             Column("nps_class", .text(score.map { $0.flatMap(NetPromoterScore.Class.init(score:))?.rawValue ?? "" })))
