@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "Churn", dependencies: ["SegflowCore", "Statistics", "LinearAlgebra", "Features", "Segmentation"]),
         .target(name: "Segmentation", dependencies: ["SegflowCore", "LinearAlgebra", "Features", "CKMeansKernels"]),
         .target(name: "Affinity", dependencies: ["SegflowCore"]),
+        .target(name: "Attributes", dependencies: ["SegflowCore", "Ingest"]),
         .target(name: "Surveys", dependencies: ["SegflowCore", "Ingest", "Statistics"]),
         .target(name: "SampleGenerator", dependencies: ["SegflowCore", "Export"]),
         .target(name: "History", dependencies: ["SegflowCore", "Ingest", "Statistics"]),
@@ -61,7 +62,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Affinity", "Surveys", "Churn", "Export", "RunRecords",
+                "SegflowCore", "Ingest", "Clean", "Features", "Segmentation", "Affinity", "Attributes", "Surveys", "Churn", "Export", "RunRecords",
                 "DatabaseExport",
                 "History",
                 "Report", "Yams",
@@ -91,6 +92,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "ChurnTests", dependencies: ["Churn", "Clean", "Ingest", "Features", "LinearAlgebra", "Segmentation", "TestSupport"]),
         .testTarget(name: "AffinityTests", dependencies: ["Affinity", "SegflowCore"]),
+        .testTarget(name: "AttributesTests", dependencies: ["Attributes", "Ingest", "SegflowCore", "TestSupport"]),
         .testTarget(name: "SurveysTests", dependencies: ["Surveys", "Ingest", "Statistics", "SegflowCore", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "LinearAlgebra", "Features", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TestSupport"]),

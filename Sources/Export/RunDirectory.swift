@@ -227,6 +227,6 @@ public enum RunFiles {
     public static func rejected(input: String) -> String { "rejected_\(input).csv" }
     public static let allNames = [
         manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline, summary, nps,
-        rejected(input: "surveys"),
+        rejected(input: "surveys"), rejected(input: "customers"),
     ]
 }

@@ -109,6 +109,13 @@ public struct PipelineFile: Sendable, Equatable {
                     "'segment.kmeans.features' has no number column '\(feature.name)'" + Suggestion.didYouMean(feature.name, among: names),
                     hint: "clusterable columns: \(names.joined(separator: ", "))")
             }
+            let customerColumns = sections.stagesInColumnOrder.flatMap(\.customerColumns).map(\.name)
+            for (index, name) in customerColumns.enumerated() where customerColumns[..<index].contains(name) {
+                context.reader.error(
+                    at: context.reader.locations["inputs.customers.attributes"] ?? context.reader.locations["inputs"],
+                    "the customers table would have two columns named '\(name)': an attribute of inputs.customers has the name of a column segflow writes",
+                    hint: "rename the column in the customers file, or leave the attribute out")
+            }
             if sections.nps != nil, sections.inputs.surveys == nil {
                 context.error("nps", "'nps' reads survey answers, and 'inputs.surveys' is not set", hint: "add inputs.surveys, or remove 'nps'")
             }
@@ -158,6 +165,7 @@ public struct PipelineFile: Sendable, Equatable {
                 PlannedStage(
                     FeaturesStage.self, .init(groups: features, alsoWritten: clustered, lines: lineColumns, releasesLines: affinity == nil)),
             ]
+            if let customers = inputs.customers { stages.append(PlannedStage(CustomersStage.self, customers)) }
             if let affinity { stages.append(PlannedStage(AffinityStage.self, affinity)) }
             if let segment {
                 stages.append(PlannedStage(SegmentStage.self, segment))
@@ -204,8 +212,12 @@ public struct PipelineFile: Sendable, Equatable {
 
         /// The columns of every table a run can export, known from the file alone.
         var tableSchemas: [ExportSpec.Source: [ColumnSchema]] {
-            [
-                .customers: stagesInColumnOrder.flatMap(\.customerColumns), .segments: ClusterStage.segmentsSchema(lineColumns),
+            var customers = stagesInColumnOrder.flatMap(\.customerColumns)
+            if inputs.customers != nil, let status = customers.firstIndex(where: { $0.name == "status" }) {
+                customers[status].values?.append(CustomersStage.prospectStatus)
+            }
+            return [
+                .customers: customers, .segments: ClusterStage.segmentsSchema(lineColumns),
                 .summary: DimensionSummary.schema, .affinity: AffinityStage.tableSchema, .nps: NPSSummary.schema,
             ]
         }

@@ -92,25 +92,19 @@ public struct SampleGenerator: Sendable {
     }
 
     /// Writes the sample as CSV sorted by time, as a shop's export would be.
-    /// Writes the transactions, and with `surveys` the survey answers (`writeSurveys`).
-    public func write(to writer: BufferedFileWriter, surveys: BufferedFileWriter? = nil) throws {
+    /// Writes the transactions as CSV sorted by time, as a shop's export would be.
+    public func write(to writer: BufferedFileWriter) throws { try generate().writeTransactions(to: writer) }
+
+    /// The sample, ready to be written file by file.
+    public func generate() -> GeneratedSample {
         var random = RandomSource(seed: seed)
         var lineRandom = RandomSource(seed: seed ^ 0x6C69_6E65_7321)
-        var customers: [CustomerStory] = []
-        var rows = generateRows(&random, lines: &lineRandom, stories: &customers)
-        if let surveys { try writeSurveys(customers, to: surveys) }
+        var stories: [CustomerStory] = []
+        var rows = generateRows(&random, lines: &lineRandom, stories: &stories)
         rows.sort { ($0.time, $0.order, $0.isReturn ? 1 : 0) < ($1.time, $1.order, $1.isReturn ? 1 : 0) }
         var malformedAt = Set<Int>()
         while malformedAt.count < min(malformedRows, rows.count) { malformedAt.insert(Int(random.next() % UInt64(rows.count))) }
-
-        try writer.write(Self.header + "\n")
-        for (index, row) in rows.enumerated() {
-            if malformedAt.contains(index) {
-                try writer.write(Self.malformedLine(row, kind: index % 4) + "\n")
-                continue
-            }
-            try writer.write(Self.line(row) + "\n")
-        }
+        return GeneratedSample(generator: self, rows: rows, malformedAt: malformedAt, stories: stories)
     }
 
     /// What the survey answers of a customer follow from.
@@ -122,6 +116,53 @@ public struct SampleGenerator: Sendable {
     }
 
     static let surveyHeader = "customer_id,answered_at,nps,expectation,perception"
+    static let customersHeader = "customer_id,signup_date,region,customer_type,age_band,newsletter"
+    static let regions = ["north", "south", "east", "west", "central"]
+    static let ageBands = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+
+    /// One row per customer who bought, and one per sixth as many prospects (on file, never
+    /// bought), from a stream of their own. Signup is up to a year before the first
+    /// purchase (a tenth sign up only after buying as guests). Fashion buyers are young
+    /// (18-34 mostly), staples buyers older and a third of them businesses; regions are
+    /// spread evenly; a few cells are empty, as in real files.
+    func writeCustomers(_ stories: [CustomerStory], to writer: BufferedFileWriter) throws {
+        var random = RandomSource(seed: seed ^ 0x6375_7374_6F6D)
+        try writer.write(Self.customersHeader + "\n")
+        func pick(_ weights: [Double]) -> Int {
+            var draw = random.unit() * weights.reduce(0, +)
+            for (index, weight) in weights.enumerated() {
+                draw -= weight
+                if draw < 0 { return index }
+            }
+            return weights.count - 1
+        }
+        let prospects = stories.count / 6
+        for index in 0..<(stories.count + prospects) {
+            let story = index < stories.count ? stories[index] : nil
+            let joined: Int64
+            if let story {
+                joined = min(lastDay, story.firstDay - (random.unit() < 0.1 ? -Int64(random.next() % 60) : Int64(random.next() % 365)))
+            } else {
+                joined = firstDay + Int64(random.next() % UInt64(lastDay - firstDay + 1))
+            }
+            let type: String
+            switch story?.persona {
+            case .staples: type = ["consumer", "business", "government"][pick([0.62, 0.33, 0.05])]
+            default: type = ["consumer", "business", "government"][pick([0.93, 0.06, 0.01])]
+            }
+            let ages: [Double]
+            switch story?.persona {
+            case .fashion: ages = [0.35, 0.4, 0.12, 0.07, 0.04, 0.02]
+            case .staples: ages = [0.03, 0.12, 0.25, 0.27, 0.2, 0.13]
+            default: ages = [0.1, 0.22, 0.24, 0.2, 0.14, 0.1]
+            }
+            let age = random.unit() < 0.05 ? "" : Self.ageBands[pick(ages)]
+            let region = Self.regions[Int(random.next() % UInt64(Self.regions.count))]
+            let newsletter = random.unit() < (story == nil ? 0.2 : 0.45) ? "yes" : "no"
+            try writer.write(
+                "\(Self.customerID(Int32(index))),\(CivilTime.dateString(days: joined)),\(region),\(type),\(age),\(newsletter)\n")
+        }
+    }
 
     /// Survey answers for about a third of the customers, one or two each, given between
     /// their first purchase and a month after their last, drawn from a stream of their own.
@@ -247,4 +288,28 @@ public struct SampleGenerator: Sendable {
         default: return ",\(orderID(row)),\(CivilTime.timestampString(seconds: row.time)),\(amountText(row.cents)),\(lineFields(row))"
         }
     }
+}
+
+/// A generated sample: the transactions, and the customers behind them for the survey
+/// answers and the customers file.
+public struct GeneratedSample: Sendable {
+    let generator: SampleGenerator
+    let rows: [SampleGenerator.Row]
+    let malformedAt: Set<Int>
+    let stories: [SampleGenerator.CustomerStory]
+
+    public func writeTransactions(to writer: BufferedFileWriter) throws {
+        try writer.write(SampleGenerator.header + "\n")
+        for (index, row) in rows.enumerated() {
+            if malformedAt.contains(index) {
+                try writer.write(SampleGenerator.malformedLine(row, kind: index % 4) + "\n")
+                continue
+            }
+            try writer.write(SampleGenerator.line(row) + "\n")
+        }
+    }
+
+    public func writeSurveys(to writer: BufferedFileWriter) throws { try generator.writeSurveys(stories, to: writer) }
+
+    public func writeCustomers(to writer: BufferedFileWriter) throws { try generator.writeCustomers(stories, to: writer) }
 }

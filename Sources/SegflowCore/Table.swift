@@ -84,6 +84,13 @@ public struct Table: Sendable, Equatable {
         columns.append(column)
     }
 
+    /// Puts `column` in the place of the column of its name.
+    public mutating func replace(_ column: Column) {
+        guard let index = columns.firstIndex(where: { $0.name == column.name }) else { preconditionFailure("no column \(column.name)") }
+        precondition(column.count == rowCount)
+        columns[index] = column
+    }
+
     public var columnNames: [String] { columns.map(\.name) }
 
     public func column(named name: String) -> Column? { columns.first { $0.name == name } }
@@ -97,6 +104,37 @@ extension Column {
         case .integer(let v): return Column(name, .integer(rows.map { v[$0] }))
         case .real(let v): return Column(name, .real(rows.map { v[$0] }))
         case .timestamp(let v): return Column(name, .timestamp(rows.map { v[$0] }))
+        }
+    }
+
+    /// The values at `rows`, missing where a row is nil.
+    public func selecting(optionalRows rows: [Int?]) -> Column {
+        switch values {
+        case .text(let v): return Column(name, .text(rows.map { $0.map { v[$0] } ?? "" }))
+        case .integer(let v): return Column(name, .integer(rows.map { $0.flatMap { v[$0] } }))
+        case .real(let v): return Column(name, .real(rows.map { $0.map { v[$0] } ?? .nan }))
+        case .timestamp(let v): return Column(name, .timestamp(rows.map { $0.flatMap { v[$0] } }))
+        }
+    }
+
+    /// `count` missing values of a kind.
+    public static func missing(_ kind: Kind, count: Int) -> Values {
+        switch kind {
+        case .text: return .text(Array(repeating: "", count: count))
+        case .integer: return .integer(Array(repeating: nil, count: count))
+        case .real: return .real(Array(repeating: .nan, count: count))
+        case .timestamp: return .timestamp(Array(repeating: nil, count: count))
+        }
+    }
+
+    /// The column with `more` values after its own; `more` is of the column's kind.
+    public func appending(_ more: Values) -> Column {
+        switch (values, more) {
+        case (.text(let a), .text(let b)): return Column(name, .text(a + b))
+        case (.integer(let a), .integer(let b)): return Column(name, .integer(a + b))
+        case (.real(let a), .real(let b)): return Column(name, .real(a + b))
+        case (.timestamp(let a), .timestamp(let b)): return Column(name, .timestamp(a + b))
+        default: preconditionFailure("column \(name) is \(kind), not the kind appended")
         }
     }
 

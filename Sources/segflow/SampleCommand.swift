@@ -23,6 +23,11 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Also write survey answers (NPS, expectation, perception) to this CSV file.")
     var surveys: String?
 
+    @Option(
+        name: .customLong("customers-file"),
+        help: "Also write the customers file (signup, region, type, age band, newsletter; and prospects who never bought) to this CSV file.")
+    var customersFile: String?
+
     func validate() throws {
         guard customers > 0 else { throw ValidationError("--customers must be at least 1") }
         guard malformed >= 0 else { throw ValidationError("--malformed cannot be negative") }
@@ -32,11 +37,10 @@ struct SampleCommand: ParsableCommand {
         do {
             let generator = SampleGenerator(customers: customers, seed: seed, malformedRows: malformed)
             let output = OutputTransaction()
-            if let surveys {
-                try output.stage(surveys) { surveyWriter in try output.stage(out) { try generator.write(to: $0, surveys: surveyWriter) } }
-            } else {
-                try output.stage(out) { try generator.write(to: $0) }
-            }
+            let sample = generator.generate()
+            try output.stage(out) { try sample.writeTransactions(to: $0) }
+            if let surveys { try output.stage(surveys) { try sample.writeSurveys(to: $0) } }
+            if let customersFile { try output.stage(customersFile) { try sample.writeCustomers(to: $0) } }
             try output.commit()
         } catch let error as SegflowError {
             exitReporting(error)

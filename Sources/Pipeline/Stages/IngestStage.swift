@@ -9,12 +9,15 @@ public struct InputsSection: ConfigSection, Equatable {
     public var transactions = TransactionsSection()
     /// `inputs.surveys`; nil without survey answers.
     public var surveys: SurveysInputSection?
+    /// `inputs.customers`; nil without a customers file.
+    public var customers: CustomersInputSection?
 
     public init() {}
 
     static var fields: [ConfigField<Self>] {
         [
             .section("transactions", \.transactions, required: true, doc: "The transaction file."),
+            .optionalSection("customers", \.customers, doc: "Customer attributes, joined by id; customers who never bought become prospects."),
             .optionalSection("surveys", \.surveys, doc: "Survey answers: NPS and satisfaction per customer and per segment."),
         ]
     }

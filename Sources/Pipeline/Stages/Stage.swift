@@ -60,6 +60,8 @@ struct RunContext {
     var affinitySummary: Manifest.Affinity?
     /// Inputs read besides the transactions (surveys), for the manifest and their rejected rows.
     var sideInputs: [SideInput] = []
+    /// Customers on file who never bought, added as rows after every stage.
+    var prospects: Prospects?
     /// `nps.min_respondents`, for `nps.csv`; nil without surveys.
     var npsMinRespondents: Int?
     /// The report's excerpt of the affinity table.

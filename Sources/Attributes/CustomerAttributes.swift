@@ -1,0 +1,131 @@
+import Ingest
+import SegflowCore
+
+/// How a customer attribute's cells are read.
+public enum AttributeKind: String, Sendable, CaseIterable {
+    /// Text from a set of values (region, customer type, age band): a text column.
+    case category
+    /// A finite number: a real column.
+    case number
+    /// A date or time in the file's `time_format`: a timestamp column.
+    case date
+    /// Yes or no (`true`/`false`, `yes`/`no`, `y`/`n`, `1`/`0`, any case): a text column of `true` and `false`.
+    case flag
+}
+
+/// One attribute column of the customers file.
+public struct AttributeSpec: Sendable, Equatable {
+    public var column: String
+    public var kind: AttributeKind
+    /// The values a category may hold; nil for any.
+    public var values: [String]?
+
+    public init(column: String, kind: AttributeKind, values: [String]? = nil) {
+        self.column = column
+        self.kind = kind
+        self.values = values
+    }
+}
+
+/// The customers file: one row per customer on file, joined to the transactions by id.
+/// Empty cells are missing values; every other cell must read as its kind.
+public struct CustomerAttributes: Sendable, Equatable {
+    /// Customer ids in file order.
+    public var ids: [String] = []
+    /// Signup time per row, when the file maps one.
+    public var signup: [Int64?] = []
+    /// One column per attribute, a value per row.
+    public var columns: [Column] = []
+
+    public init() {}
+
+    /// Reads the mapped cells of `table`: `id` first, then `signup` when `hasSignup`, then one
+    /// cell per attribute, as `FieldTableReader` was asked for them. A row that fails is
+    /// rejected with its reason; a repeated id rejects the later row.
+    public static func parse(
+        _ table: FieldTable, idColumn: String, signupColumn: String?, attributes: [AttributeSpec], timeFormat: TimeFormat
+    ) -> (CustomerAttributes, rejected: [RejectedRow]) {
+        var result = CustomerAttributes()
+        var rejected: [RejectedRow] = []
+        var firstLine: [String: Int] = [:]
+        let offset = signupColumn == nil ? 1 : 2
+        var cells = attributes.map { _ in [String]() }
+        for (row, fields) in table.rows.enumerated() {
+            let line = table.lines[row]
+            func reject(_ reason: String) { rejected.append(RejectedRow(line: line, reason: reason, record: fields.joined(separator: ","))) }
+            let id = fields[0]
+            guard !id.isEmpty else {
+                reject("empty customer id in column '\(idColumn)'")
+                continue
+            }
+            if let first = firstLine[id] {
+                reject("customer id in column '\(idColumn)' is on line \(first) already: one row per customer")
+                continue
+            }
+            var signup: Int64?
+            if let signupColumn, !fields[1].isEmpty {
+                guard let time = Self.time(fields[1], timeFormat) else {
+                    reject("signup in column '\(signupColumn)' is not \(timeFormat.name)")
+                    continue
+                }
+                signup = time
+            }
+            if let failure = attributes.indices.lazy.compactMap({ Self.problem(fields[offset + $0], attributes[$0], timeFormat) }).first {
+                reject(failure)
+                continue
+            }
+            firstLine[id] = line
+            result.ids.append(id)
+            if signupColumn != nil { result.signup.append(signup) }
+            for index in attributes.indices { cells[index].append(fields[offset + index]) }
+        }
+        result.columns = attributes.indices.map { Self.column(attributes[$0], cells[$0], timeFormat) }
+        return (result, rejected)
+    }
+
+    /// What is wrong with a cell of an attribute, or nil when it reads (an empty cell is missing).
+    static func problem(_ cell: String, _ spec: AttributeSpec, _ timeFormat: TimeFormat) -> String? {
+        guard !cell.isEmpty else { return nil }
+        switch spec.kind {
+        case .category:
+            guard let known = spec.values, !known.contains(cell) else { return nil }
+            return "\(spec.column) is not one of the \(known.count) values listed for it"
+        case .number: return Double(cell).map(\.isFinite) == true ? nil : "\(spec.column) is not a finite number"
+        case .date: return time(cell, timeFormat) != nil ? nil : "\(spec.column) is not \(timeFormat.name)"
+        case .flag: return flag(cell) != nil ? nil : "\(spec.column) is not a yes/no value (true, false, yes, no, 1, 0)"
+        }
+    }
+
+    /// The typed column of an attribute's accepted cells.
+    static func column(_ spec: AttributeSpec, _ cells: [String], _ timeFormat: TimeFormat) -> Column {
+        switch spec.kind {
+        case .category: return Column(spec.column, .text(cells))
+        case .number: return Column(spec.column, .real(cells.map { Double($0) ?? .nan }))
+        case .date: return Column(spec.column, .timestamp(cells.map { time($0, timeFormat) }))
+        case .flag: return Column(spec.column, .text(cells.map { flag($0).map { $0 ? "true" : "false" } ?? "" }))
+        }
+    }
+
+    static func time(_ cell: String, _ format: TimeFormat) -> Int64? {
+        Array(cell.utf8).withUnsafeBytes { format.parse($0) }
+    }
+
+    static func flag(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "y", "1", "t": return true
+        case "false", "no", "n", "0", "f": return false
+        default: return nil
+        }
+    }
+
+    /// Each customer's row on file (nil for customers who are not on it).
+    public func rows(for customers: [String]) -> [Int?] {
+        let index = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        return customers.map { index[$0] }
+    }
+}
+
+extension AttributeSpec {
+    /// No column yet: what a pipeline file's attribute is read into.
+    public init() { self.init(column: "", kind: .category) }
+}
