@@ -3,15 +3,16 @@ the survey answers, in one run, interleaved.
 
 Usage (after `swift build -c release --product segflow`):
     python3 Benchmarks/crm_inputs.py [--data bench-data/transactions-1000000.csv]
-        [--surveys bench-data/surveys-1000000.csv] [--runs 3]
-The data must come from `segflow sample --surveys` (the transactions have category,
-quantity and cost columns).
+        [--surveys bench-data/surveys-1000000.csv] [--customers-file bench-data/customers-1000000.csv] [--runs 3]
+The data must come from `segflow sample --surveys ... --customers-file ...` (the
+transactions have category, quantity and cost columns).
 
 Both pipelines read the same file and run the same stages as Pipelines/retail.yaml and
 Pipelines/retail-crm.yaml (segment with k-means, churn with the logistic model, no database);
 the second maps category, channel, quantity and cost and adds the features they give, value
-tiers on profit, the loyalty quadrant, category affinity, and with --surveys the survey
-answers (NPS per customer and per group, the loyalty type). Each pipeline runs `--runs`
+tiers on profit, the loyalty quadrant, category affinity, with --surveys the survey
+answers (NPS per customer and per group, the loyalty type) and with --customers-file the
+customers' attributes and the prospects who never bought. Each pipeline runs `--runs`
 times, alternating; the script prints per-stage and total wall-time medians (run.json),
 peak RSS (wait4), the ratios, and checks that the customers both runs share agree on the
 columns both compute.
@@ -33,7 +34,7 @@ COMMON = """inputs:
   transactions:
     path: {data}
     columns: {{customer: customer_id, order: order_id, time: ts, amount: amount{lines}}}
-{channels}{surveys}clean: {{dedupe: order, returns: net, max_rejected: 0.1%, winsorize: 0.999}}
+{channels}{surveys}{customers}clean: {{dedupe: order, returns: net, max_rejected: 0.1%, winsorize: 0.999}}
 features: [recency, frequency, monetary, tenure, interpurchase{groups}]
 segment:
   value: {{measure: {measure}}}
@@ -54,7 +55,7 @@ outputs:
 {affinity_file}"""
 
 
-def pipeline(work, name, data, with_lines, surveys):
+def pipeline(work, name, data, with_lines, surveys, customers):
     out = os.path.join(work, f"{name}-out")
     text = "name: " + name + "\n" + COMMON.format(
         data=os.path.abspath(data), out=out,
@@ -63,6 +64,11 @@ def pipeline(work, name, data, with_lines, surveys):
         surveys=(f"  surveys:\n    path: {os.path.abspath(surveys)}\n"
                  "    columns: {customer: customer_id, time: answered_at, nps: nps, expectation: expectation, perception: perception}\n")
         if with_lines and surveys else "",
+        customers=(f"  customers:\n    path: {os.path.abspath(customers)}\n    customer: customer_id\n    signup: signup_date\n"
+                   "    time_format: date\n    attributes:\n      - {column: region, kind: category}\n"
+                   "      - {column: customer_type, kind: category, values: [consumer, business, government]}\n"
+                   "      - {column: age_band, kind: category}\n      - {column: newsletter, kind: flag}\n")
+        if with_lines and customers else "",
         groups=", categories, channels, profit, units" if with_lines else "",
         measure="profit" if with_lines else "historical",
         quadrant="  quadrant: {value_share: 0.5}\n" if with_lines else "",
@@ -92,6 +98,7 @@ def check_agreement(plain_out, lines_out):
         with open(os.path.join(out, "current", "customers.csv"), newline="") as handle:
             return {row["customer_id"]: row for row in csv.DictReader(handle)}
     plain, lines = read(plain_out), read(lines_out)
+    lines = {customer: row for customer, row in lines.items() if row.get("status") != "prospect"}
     if plain.keys() != lines.keys():
         sys.exit("the two pipelines have different customers")
     shared = ["frequency", "recency_days", "monetary_total", "tenure_days", "r_score", "f_score", "status", "p_alive", "clv"]
@@ -106,18 +113,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="bench-data/transactions-1000000.csv")
     parser.add_argument("--surveys", default=None, help="survey answers from segflow sample --surveys")
+    parser.add_argument("--customers-file", default=None, help="the customers file from segflow sample --customers-file")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", default=".build/release/segflow")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        runs = {name: pipeline(work, name, args.data, name == "with-inputs", args.surveys) for name in ("plain", "with-inputs")}
+        runs = {name: pipeline(work, name, args.data, name == "with-inputs", args.surveys, args.customers_file) for name in ("plain", "with-inputs")}
         figures = {name: [] for name in runs}
         for _ in range(args.runs):
             for name, (path, out) in runs.items():
                 figures[name].append(timed_run(args.binary, path, out))
         customers = check_agreement(runs["plain"][1], runs["with-inputs"][1])
     print(f"CPU: {cpu_description()}")
-    print(f"data: {args.data}{', ' + args.surveys if args.surveys else ''}, {customers:,} customers; medians of {args.runs} interleaved runs")
+    inputs = ", ".join([args.data] + [path for path in (args.surveys, args.customers_file) if path])
+    print(f"data: {inputs}; {customers:,} customers who bought; medians of {args.runs} interleaved runs")
     stages = list(dict.fromkeys(stage for name in figures for run in figures[name] for stage in run[2]))
     print(f"{'':16}{'plain':>10}{'with inputs':>12}{'ratio':>8}")
     def median(name, pick):

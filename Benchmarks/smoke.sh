@@ -8,7 +8,8 @@ bin=$(swift build --show-bin-path)
 python=$(scripts/python-venv)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$bin/segflow" sample --customers 2000 --seed 7 --out "$work/transactions.csv" --surveys "$work/surveys.csv" >/dev/null
+"$bin/segflow" sample --customers 2000 --seed 7 --out "$work/transactions.csv" --surveys "$work/surveys.csv" \
+  --customers-file "$work/customers.csv" >/dev/null
 
 run() {
   echo "== $*" >&2
@@ -17,6 +18,7 @@ run() {
 run Benchmarks/ingest-features.sh --customers 2000 --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/export.py --data "$work/transactions.csv" --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/kmeans.py --rows 2000 --runs 1 --features 5 --k 8 --dtypes float32 --binary "$bin/numerics-driver"
-run "$python" Benchmarks/crm_inputs.py --data "$work/transactions.csv" --surveys "$work/surveys.csv" --runs 1 --binary "$bin/segflow"
+run "$python" Benchmarks/crm_inputs.py --data "$work/transactions.csv" --surveys "$work/surveys.csv" \
+  --customers-file "$work/customers.csv" --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/churn.py --data "$work/transactions.csv" --runs 1 --binary "$bin/numerics-driver"
 echo "benchmark scripts: all ran" >&2
