@@ -223,10 +223,12 @@ public enum RunFiles {
     public static let summary = "summary.csv"
     /// NPS per group of each dimension, with `inputs.surveys` (`NPSSummary`).
     public static let nps = "nps.csv"
+    /// A profile per RFM segment and cluster (`PersonaProfiles`), with `segment`.
+    public static let personas = "personas.csv"
     /// The rejected rows of an input other than the transactions.
     public static func rejected(input: String) -> String { "rejected_\(input).csv" }
     public static let allNames = [
-        manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline, summary, nps,
+        manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline, summary, nps, personas,
         rejected(input: "surveys"), rejected(input: "customers"),
     ]
 }

@@ -29,7 +29,7 @@ public struct Assignments: Sendable, Equatable {
         for dimension in Self.dimensions {
             guard let column = customers.column(named: dimension) else { continue }
             if dimension == "cluster", let labels = customers.column(named: "cluster_label")?.textValues {
-                values[dimension] = zip(column.textValues, labels).map { "\($0) (\($1))" }
+                values[dimension] = zip(column.textValues, labels).map { $0.isEmpty ? "" : "\($0) (\($1))" }
             } else {
                 values[dimension] = column.textValues
             }

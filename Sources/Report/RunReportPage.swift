@@ -1,6 +1,7 @@
 import Churn
 import Foundation
 import History
+import Personas
 import RunRecords
 import SegflowCore
 
@@ -28,6 +29,8 @@ public struct ReportContent: Sendable {
     public var affinityRules: [(antecedent: String, consequent: String, customers: Int, confidence: Double, lift: Double)] = []
     /// NPS per group (`nps.csv`), with `inputs.surveys`.
     public var nps: NPSSummary?
+    /// A profile per RFM segment and cluster (`personas.csv`).
+    public var personas: PersonaProfiles?
 
     public init(manifest: Manifest, record: RunRecord) {
         self.manifest = manifest
@@ -47,6 +50,7 @@ public enum RunReportPage {
         if !content.rfmGrid.isEmpty || content.summary.map({ !$0.groups.isEmpty }) == true { sections.append(atAGlance(content)) }
         if !content.paretoCurve.isEmpty || !content.segmentValues.isEmpty { sections.append(value(content)) }
         if manifest.segmentation?.loyaltyQuadrants != nil || manifest.affinity != nil { sections.append(loyaltyAndCrossSell(content)) }
+        if let personas = content.personas, !personas.profiles.isEmpty { sections.append(personasSection(personas)) }
         if let nps = content.nps { sections.append(npsSection(nps)) }
         if let clustering = manifest.clustering { sections.append(clusters(content, clustering)) }
         if let churn = content.churn { sections.append(churnSection(churn)) }
@@ -387,6 +391,22 @@ public enum RunReportPage {
                 })
         }
         return section("Loyalty and cross-sell", html)
+    }
+
+    /// Who is in each RFM segment and cluster, in a line each, with the traits behind it.
+    static func personasSection(_ personas: PersonaProfiles) -> String {
+        let rows = personas.profiles.map { profile in
+            [
+                profile.dimension == "rfm_segment" ? "RFM segment" : "cluster", profile.group, Formatting.count(profile.customers),
+                percent(profile.valueShare), profile.description,
+                profile.traits.map { "\($0.attribute) \($0.value): \(percent($0.share)) vs \(percent($0.baseShare))" }.joined(separator: "; "),
+            ]
+        }
+        return section(
+            "Personas",
+            table(["by", "group", "customers", "share of value", "in a line", "over-represented against all customers"], rows)
+                + "<p>Traits: attribute values held by at least 20% of the group and at least 1.25 times as often as in the whole base; "
+                + "every profile with medians is in personas.csv.</p>")
     }
 
     /// NPS per segment with its interval, groups with few answers marked, and the behaviour ×

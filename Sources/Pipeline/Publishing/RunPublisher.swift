@@ -5,6 +5,7 @@ import Features
 import Foundation
 import History
 import Ingest
+import Personas
 import Report
 import RunRecords
 import SegflowCore
@@ -68,6 +69,8 @@ struct RunPublisher {
         ]
         try write(RunFiles.summary, tables[.summary]!, name: "summary")
         if nps != nil { try write(RunFiles.nps, tables[.nps]!, name: "nps") }
+        let personas = pipeline.segment.map { _ in personaProfiles(customers, assignments) }
+        if let personas { try write(RunFiles.personas, personas.table, name: "personas") }
         for spec in files {
             // The columns were checked against the schema when the file was loaded.
             for file in try spec.files(of: tables[spec.source]!) {
@@ -122,7 +125,8 @@ struct RunPublisher {
             fileSeconds: fileSeconds)
         try staged.write(RunFiles.run) { try $0.write(bytes: [UInt8](try JSONOutput.encode(record))) }
         let report = reportContent(
-            context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration, summary: summary, nps: nps)
+            context, manifest: manifest, record: record, rejected: ingested.rejected, migration: migration, summary: summary, nps: nps,
+            personas: personas)
         try staged.write(RunFiles.report) { try $0.write(RunReportPage.html(report)) }
         // Databases swap after every file is complete and synced, and before the files are
         // published: a failed swap leaves `current` on the previous run.
@@ -211,9 +215,10 @@ struct RunPublisher {
 
     private func reportContent(
         _ context: RunContext, manifest: Manifest, record: RunRecord, rejected: [RejectedRow],
-        migration: Migration?, summary: DimensionSummary, nps: NPSSummary?
+        migration: Migration?, summary: DimensionSummary, nps: NPSSummary?, personas: PersonaProfiles?
     ) -> ReportContent {
         var report = ReportContent(manifest: manifest, record: record)
+        report.personas = personas
         report.rejectedByReason =
             Self.rejectedByReason(rejected)
             + context.sideInputs.flatMap { input in Self.rejectedByReason(input.rejected).map { ("\(input.manifest.name): \($0.reason)", $0.rows) } }
@@ -309,6 +314,14 @@ struct RunPublisher {
     }
 
     /// Rejected rows per reason, the reason cut before its first comma ("expected 5 fields").
+    /// A profile of every RFM segment and cluster; traits from the customers' category and
+    /// flag attributes.
+    private func personaProfiles(_ customers: Table, _ assignments: Assignments) -> PersonaProfiles {
+        let groups = ["rfm_segment", "cluster"].compactMap { dimension in assignments.values[dimension].map { (dimension, $0) } }
+        let attributes = (pipeline.sections.inputs.customers?.attributes ?? []).filter { $0.kind == .category || $0.kind == .flag }.map(\.column)
+        return PersonaProfiles(customers: customers, groups: groups, attributes: attributes)
+    }
+
     static func rejectedByReason(_ rows: [RejectedRow]) -> [(reason: String, rows: Int)] {
         var counts: [String: Int] = [:]
         for row in rows { counts[String(row.reason.prefix { $0 != "," }), default: 0] += 1 }
