@@ -2,7 +2,7 @@ import SegflowCore
 import Statistics
 
 /// Net Promoter Score for every group of every dimension (RFM segment, value tier, status,
-/// cluster, ...) and for all customers: respondents, the three classes, the score and its 95%
+/// cluster, ...), of every customer attribute given, and for all customers: respondents, the three classes, the score and its 95%
 /// interval, mean satisfaction. A group with fewer than `minRespondents` answers is kept and
 /// marked unreliable, not hidden. Customers who never answered count as customers, never as
 /// respondents. Every run with `inputs.surveys` writes it as `nps.csv`.
@@ -19,16 +19,18 @@ public struct NPSSummary: Sendable, Equatable {
 
     public var groups: [Group]
 
-    /// From the customers table's `nps_class` and `satisfaction` columns.
-    public init(customers: Table, assignments: Assignments, minRespondents: Int) {
+    /// From the customers table's `nps_class` and `satisfaction` columns; `attributes` are
+    /// text columns (customer attributes) whose values are groups too, empty cells left out.
+    public init(customers: Table, assignments: Assignments, minRespondents: Int, attributes: [String] = []) {
         let classes = customers.column(named: "nps_class")?.textValues ?? [String](repeating: "", count: customers.rowCount)
         let satisfaction = customers.column(named: "satisfaction")?.numbers ?? [Double](repeating: .nan, count: customers.rowCount)
         var dimensions = [("all", [String](repeating: "all", count: customers.rowCount))]
         dimensions += assignments.presentDimensions.map { ($0, assignments.values[$0]!) }
+        dimensions += attributes.compactMap { name in customers.column(named: name).map { (name, $0.textValues) } }
         groups = dimensions.flatMap { dimension, values -> [Group] in
             var order: [String] = []
             var members: [String: [Int]] = [:]
-            for (customer, value) in values.enumerated() {
+            for (customer, value) in values.enumerated() where !value.isEmpty {
                 if members[value] == nil { order.append(value) }
                 members[value, default: []].append(customer)
             }

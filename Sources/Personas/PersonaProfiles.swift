@@ -122,8 +122,9 @@ public struct PersonaProfiles: Sendable, Equatable {
         return words.isEmpty ? "typical customers" : words.joined(separator: ", ")
     }
 
-    /// Each non-empty value's share of the `rows` that have one.
+    /// Each non-empty value's share of the `rows` that have one; none for an absent column.
     static func shares(of cells: [String], among rows: [Int]) -> [String: Double] {
+        guard !cells.isEmpty else { return [:] }
         var counts: [String: Int] = [:]
         var total = 0
         for row in rows where !cells[row].isEmpty {

@@ -33,4 +33,15 @@ import Testing
         #expect(y.description == "mostly customer type consumer, buy 1 category, mostly grocery")
         #expect(profiles.table.column(named: "traits")?.textValues[0] == "customer_type=business (67% vs 33%, x2.0)")
     }
+
+    /// A run without order lines, attributes or surveys still gets profiles of what it has.
+    @Test func onlyTheColumnsTheRunHas() {
+        let customers = Table(
+            rowCount: 3, columns: [Column("customer_id", .text(["a", "b", "c"])), Column("frequency", .integer([1, 4, 2]))])
+        let profiles = PersonaProfiles(customers: customers, groups: [("cluster", ["0", "0", "1"])], attributes: ["region"])
+        #expect(profiles.medianNames == ["frequency"])
+        #expect(profiles.profiles.map(\.medians) == [[2.5], [2]])
+        #expect(profiles.profiles.map(\.description) == ["typical customers", "typical customers"])
+        #expect(profiles.profiles.allSatisfy { $0.topChannel.isEmpty && $0.traits.isEmpty && $0.nps.respondents == 0 })
+    }
 }

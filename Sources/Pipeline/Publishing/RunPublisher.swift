@@ -60,7 +60,9 @@ struct RunPublisher {
         }
         let assignments = Assignments(customers: customers)
         let summary = DimensionSummary(customers: customers, assignments: assignments)
-        let nps = context.npsMinRespondents.map { NPSSummary(customers: customers, assignments: assignments, minRespondents: $0) }
+        let nps = context.npsMinRespondents.map {
+            NPSSummary(customers: customers, assignments: assignments, minRespondents: $0, attributes: groupingAttributes)
+        }
         let tables: [ExportSpec.Source: Table] = [
             .customers: customers,
             .segments: ClusterStage.segmentsTable(
@@ -314,12 +316,15 @@ struct RunPublisher {
     }
 
     /// Rejected rows per reason, the reason cut before its first comma ("expected 5 fields").
-    /// A profile of every RFM segment and cluster; traits from the customers' category and
-    /// flag attributes.
+    /// The customers file's category and flag attributes: groups of customers, as segments are.
+    private var groupingAttributes: [String] {
+        (pipeline.sections.inputs.customers?.attributes ?? []).filter { $0.kind == .category || $0.kind == .flag }.map(\.column)
+    }
+
+    /// A profile of every RFM segment and cluster; traits from the grouping attributes.
     private func personaProfiles(_ customers: Table, _ assignments: Assignments) -> PersonaProfiles {
         let groups = ["rfm_segment", "cluster"].compactMap { dimension in assignments.values[dimension].map { (dimension, $0) } }
-        let attributes = (pipeline.sections.inputs.customers?.attributes ?? []).filter { $0.kind == .category || $0.kind == .flag }.map(\.column)
-        return PersonaProfiles(customers: customers, groups: groups, attributes: attributes)
+        return PersonaProfiles(customers: customers, groups: groups, attributes: groupingAttributes)
     }
 
     static func rejectedByReason(_ rows: [RejectedRow]) -> [(reason: String, rows: Int)] {
