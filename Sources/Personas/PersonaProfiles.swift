@@ -59,7 +59,7 @@ public struct PersonaProfiles: Sendable, Equatable {
         let everyone = Array(0..<customers.rowCount)
         let baseShares = attributeValues.map { Self.shares(of: $0.1, among: everyone) }
         let baseChannels = Self.shares(of: topChannels ?? [], among: everyone)
-        var profiles: [Profile] = []
+        var work: [(dimension: String, group: String, rows: [Int])] = []
         for (dimension, values) in groups {
             var order: [String] = []
             var members: [String: [Int]] = [:]
@@ -67,22 +67,26 @@ public struct PersonaProfiles: Sendable, Equatable {
                 if members[group] == nil { order.append(group) }
                 members[group, default: []].append(customer)
             }
-            for group in order {
-                let rows = members[group]!
+            work += order.map { (dimension, $0, members[$0]!) }
+        }
+        let medianNames = self.medianNames, rowCount = customers.rowCount
+        // Groups are profiled in parallel: at 1M customers the medians are most of the cost.
+        var built = [Profile?](repeating: nil, count: work.count)
+        built.withUnsafeMutableBufferPointer { built in
+            Parallel.forEach(parts: work.count) { index in
+                let (dimension, group, rows) = work[index]
                 var nps = NetPromoterScore()
                 for row in rows { if let classes, let answer = NetPromoterScore.Class(rawValue: classes[row]) { nps.add(answer) } }
                 var traits: [Trait] = []
-                for (index, (name, cells)) in attributeValues.enumerated() {
+                for (attribute, (name, cells)) in attributeValues.enumerated() {
                     for (cell, share) in Self.shares(of: cells, among: rows) {
-                        let base = baseShares[index][cell] ?? 0
-                        let trait = Trait(attribute: name, value: cell, share: share, baseShare: base)
+                        let trait = Trait(attribute: name, value: cell, share: share, baseShare: baseShares[attribute][cell] ?? 0)
                         if share >= Self.traitMinimumShare, trait.lift >= Self.traitMinimumLift { traits.append(trait) }
                     }
                 }
                 traits.sort { ($0.lift, $1.attribute, $1.value) > ($1.lift, $0.attribute, $0.value) }
                 var profile = Profile(
-                    dimension: dimension, group: group, customers: rows.count,
-                    customerShare: Double(rows.count) / Double(max(customers.rowCount, 1)),
+                    dimension: dimension, group: group, customers: rows.count, customerShare: Double(rows.count) / Double(max(rowCount, 1)),
                     valueShare: totalValue != 0 ? rows.reduce(0) { $0 + (value[$1].isFinite ? value[$1] : 0) } / totalValue : .nan,
                     medians: numbers.map { column in Self.median(rows.map { column[$0] }.filter(\.isFinite)) },
                     topCategory: topCategories.map { Self.mode(of: $0, among: rows) } ?? "",
@@ -90,10 +94,10 @@ public struct PersonaProfiles: Sendable, Equatable {
                     description: "")
                 profile.description = Self.describe(
                     profile, medianNames: medianNames, channelShare: Self.shares(of: topChannels ?? [], among: rows), baseChannelShare: baseChannels)
-                profiles.append(profile)
+                built[index] = profile
             }
         }
-        self.profiles = profiles
+        profiles = built.map { $0! }
     }
 
     /// "mostly business customers, app-first, buy 3 categories, mostly grocery, promoters":

@@ -108,8 +108,9 @@ enum CustomersStage: PipelineStage {
             }
         }
         for column in attributes.columns { context.customers.append(column.selecting(optionalRows: rows)) }
-        let bought = Set(customers)
-        let prospects = attributes.ids.indices.filter { !bought.contains(attributes.ids[$0]) }
+        var bought = [Bool](repeating: false, count: attributes.ids.count)
+        for row in rows { if let row { bought[row] = true } }
+        let prospects = attributes.ids.indices.filter { !bought[$0] }
         context.prospects = Prospects(
             ids: prospects.map { attributes.ids[$0] }, signup: config.signup == nil ? nil : prospects.map { attributes.signup[$0] },
             columns: attributes.columns.map { $0.selecting(rows: prospects) })
