@@ -84,7 +84,8 @@ func sections(_ html: String) -> [String] {
         let html = try String(contentsOfFile: "\(outcome.runDirectory)/report.html", encoding: .utf8)
         #expect(
             sections(html) == [
-                "Run", "Data quality", "Segments at a glance", "Value and RFM segments", "Clusters", "Churn and lifetime value", "What changed",
+                "Run", "Data quality", "Segments at a glance", "Value and RFM segments", "Personas", "Clusters", "Churn and lifetime value",
+                "What changed",
             ])
 
         func card(_ value: String, _ label: String) -> String { "<b>\(value)</b><span>\(label)</span>" }
