@@ -12,7 +12,8 @@ COPY (
   WITH raw AS (
     SELECT customer_id, order_id, epoch(ts)::BIGINT AS t, amount
     FROM read_csv('{source}', header = true,
-                  columns = {{'customer_id': 'VARCHAR', 'order_id': 'VARCHAR', 'ts': 'TIMESTAMP', 'amount': 'DOUBLE', 'channel': 'VARCHAR'}})
+                  columns = {{'customer_id': 'VARCHAR', 'order_id': 'VARCHAR', 'ts': 'TIMESTAMP', 'amount': 'DOUBLE', 'channel': 'VARCHAR',
+                             'category': 'VARCHAR', 'quantity': 'BIGINT', 'cost': 'DOUBLE'}})
   ),
   as_of AS (SELECT max(t) // 86400 + 1 AS day FROM raw),
   rows AS (
