@@ -96,13 +96,13 @@ public struct CustomerAttributes: Sendable, Equatable {
         }
     }
 
-    /// The typed column of an attribute's accepted cells.
+    /// The typed column of an attribute's accepted cells, as `AttributeSpec.schema` says.
     static func column(_ spec: AttributeSpec, _ cells: [String], _ timeFormat: TimeFormat) -> Column {
         switch spec.kind {
         case .category: return Column(spec.column, .text(cells))
         case .number: return Column(spec.column, .real(cells.map { Double($0) ?? .nan }))
         case .date: return Column(spec.column, .timestamp(cells.map { time($0, timeFormat) }))
-        case .flag: return Column(spec.column, .text(cells.map { flag($0).map { $0 ? "true" : "false" } ?? "" }))
+        case .flag: return Column(spec.column, .text(cells.map { flag($0).map { AttributeSpec.flagValues[$0 ? 0 : 1] } ?? "" }))
         }
     }
 
@@ -128,4 +128,18 @@ public struct CustomerAttributes: Sendable, Equatable {
 extension AttributeSpec {
     /// No column yet: what a pipeline file's attribute is read into.
     public init() { self.init(column: "", kind: .category) }
+
+    /// How a flag is written: yes, then no.
+    static let flagValues = ["true", "false"]
+
+    /// The attribute's column in the customers table, with the values it can hold where
+    /// they are known.
+    public var schema: ColumnSchema {
+        switch kind {
+        case .category: return ColumnSchema(column, .text, values: values)
+        case .number: return ColumnSchema(column, .real)
+        case .date: return ColumnSchema(column, .timestamp)
+        case .flag: return ColumnSchema(column, .text, values: Self.flagValues)
+        }
+    }
 }

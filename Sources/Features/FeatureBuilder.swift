@@ -282,7 +282,6 @@ struct SpendByCode {
         return (distinct, top)
     }
 
-    func spend(of code: UInt32) -> Double { spend[Int(code)] }
 }
 
 /// One worker's scratch for the order-line features of one customer after another.

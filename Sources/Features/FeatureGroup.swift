@@ -31,9 +31,12 @@ public enum FeatureGroup: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// Whether an input with these order-line columns has what the group is computed from.
+    public func isComputed(from lines: LineColumns) -> Bool { needs.map(lines.contains) ?? true }
+
     /// The groups an input with these order-line columns can compute.
     public static func available(_ lines: LineColumns) -> [FeatureGroup] {
-        allCases.filter { $0.needs.map(lines.contains) ?? true }
+        allCases.filter { $0.isComputed(from: lines) }
     }
 
     public static func < (lhs: FeatureGroup, rhs: FeatureGroup) -> Bool {
@@ -102,7 +105,7 @@ public struct FeatureDescriptor: Sendable {
     /// Every feature an input with these order-line columns has, in output order: the
     /// catalog `all` filtered to what the input maps, with a share column per listed channel.
     public static func catalog(_ lines: LineColumns) -> [FeatureDescriptor] {
-        all.filter { $0.group?.needs.map(lines.contains) ?? true }.flatMap { descriptor in
+        all.filter { $0.group?.isComputed(from: lines) ?? true }.flatMap { descriptor in
             descriptor.name == "top_channel" ? [descriptor] + lines.channels.indices.map { channelShare($0, of: lines.channels) } : [descriptor]
         }
     }

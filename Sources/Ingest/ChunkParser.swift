@@ -39,7 +39,7 @@ struct RecordLayout: Sendable {
 
     static let dimensionRoles: [FieldRole] = [.category, .channel, .store]
 
-    init(roles: [FieldRole], input: TransactionInput, timeFormatName: String) {
+    init(roles: [FieldRole], input: TransactionInput) {
         self.roles = roles
         separator = input.separator
         timeFormat = input.timeFormat
@@ -47,7 +47,7 @@ struct RecordLayout: Sendable {
         emptyCustomerReason = "empty customer id in column '\(input.columns.customer)'"
         invalidCustomerReason = "customer id in column '\(input.columns.customer)' is not valid UTF-8 or holds a NUL byte"
         emptyOrderReason = "empty order id in column '\(input.columns.order ?? "")'"
-        badTimeReason = "time in column '\(input.columns.time)' is not \(timeFormatName)"
+        badTimeReason = "time in column '\(input.columns.time)' is not \(input.timeFormat.name)"
         badAmountReason = "amount in column '\(input.columns.amount)' is not a finite number"
         implausibleTimeReason = "time in column '\(input.columns.time)' is outside the years 1900 to 2199"
         implausibleAmountReason = "amount in column '\(input.columns.amount)' is a trillion (1e12) or more in size"
@@ -104,30 +104,8 @@ struct ParsedChunk {
 struct ChunkDimension {
     var codes: [UInt32] = []
     var names: [String] = []
-    /// The hash of each name: a column has a handful of values (channels) to a few thousand
-    /// (categories), and a linear scan of a few hashes beats a dictionary lookup.
-    var keys: [UInt64] = []
+    /// The code of each name, by the hash of its bytes.
     var lookup: [UInt64: UInt32] = [:]
-    static let linearScanLimit = 16
-
-    @inline(__always)
-    func code(of key: UInt64) -> UInt32? {
-        if keys.count <= Self.linearScanLimit {
-            for index in keys.indices where keys[index] == key { return UInt32(index) }
-            return nil
-        }
-        return lookup[key]
-    }
-
-    mutating func add(_ name: String, key: UInt64) -> UInt32 {
-        let code = UInt32(names.count)
-        names.append(name)
-        keys.append(key)
-        if keys.count > Self.linearScanLimit {
-            if lookup.isEmpty { for (index, known) in keys.enumerated() { lookup[known] = UInt32(index) } } else { lookup[key] = code }
-        }
-        return code
-    }
 }
 
 let quote = UInt8(ascii: "\"")
@@ -371,12 +349,14 @@ enum ChunkParser {
             let key = unescaped.map { $0.withUnsafeBytes { Hashing.key($0) } } ?? Hashing.key(buffer(base, span))
             if let known = dimension.known, !known.contains(key) { return dimension.unknownReason }
             let code: UInt32
-            if let existing = chunk.dimensions[index].code(of: key) {
+            if let existing = chunk.dimensions[index].lookup[key] {
                 code = existing
             } else {
                 let bytes = unescaped ?? Array(buffer(base, span))
                 guard bytes.withUnsafeBytes(isStorableText) else { return dimension.invalidReason }
-                code = chunk.dimensions[index].add(String(decoding: bytes, as: UTF8.self), key: key)
+                code = UInt32(chunk.dimensions[index].names.count)
+                chunk.dimensions[index].names.append(String(decoding: bytes, as: UTF8.self))
+                chunk.dimensions[index].lookup[key] = code
             }
             switch index {
             case 0: codes.0 = code

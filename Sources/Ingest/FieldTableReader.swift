@@ -1,8 +1,8 @@
 import SegflowCore
 
 /// A side input's mapped columns as text, row by row, for its own stage to check: the
-/// surveys (and, in time, the customers and referrals) files. Side inputs are far smaller
-/// than the transaction log, so they are parsed on one thread and kept whole.
+/// customers and surveys files. Side inputs are far smaller than the transaction log, so
+/// they are kept whole.
 public struct FieldTable: Sendable, Equatable {
     /// For each row, the cells of the mapped columns, in the order they were asked for.
     public var rows: [[String]]

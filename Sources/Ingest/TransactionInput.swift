@@ -97,7 +97,6 @@ public struct TransactionInput: Sendable, Equatable {
         self.maxRecordBytes = maxRecordBytes
     }
 
-    public var isGzip: Bool { path.hasSuffix(".gz") }
 }
 
 /// A data row that could not be used, kept for `rejected.csv`.

@@ -90,7 +90,7 @@ public struct TransactionReader {
                 parsed[index] = ChunkParser.parse(chunks[index].bytes, layout: layout)
             }
 
-            if table.count == 0, totalBytes > 0, !input.isGzip {
+            if table.count == 0, totalBytes > 0, !input.file.isGzip {
                 // Reserve once from the first chunk's row density: growing 10M-row columns by doubling costs copies and peak memory.
                 table.reserve(Int(Double(totalBytes) / Double(max(chunks[0].count, 1)) * Double(parsed[0].count) * 1.02))
             }
@@ -219,7 +219,7 @@ public struct TransactionReader {
         let positions = try HeaderMapping.positions(of: input.columns.named.map(\.name), in: names, file: input.file)
         var roles = [FieldRole](repeating: .ignored, count: names.count)
         for ((role, _), position) in zip(input.columns.named, positions) { roles[position] = role }
-        return RecordLayout(roles: roles, input: input, timeFormatName: input.timeFormat.name)
+        return RecordLayout(roles: roles, input: input)
     }
 }
 

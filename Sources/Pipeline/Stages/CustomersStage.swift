@@ -75,24 +75,15 @@ enum CustomersStage: PipelineStage {
     static let prospectStatus = "prospect"
 
     static func customerColumns(_ config: CustomersInputSection) -> [ColumnSchema] {
-        (config.signup == nil ? [] : [ColumnSchema("signup", .timestamp)])
-            + config.attributes.map { spec in
-                switch spec.kind {
-                case .category: return ColumnSchema(spec.column, .text, values: spec.values)
-                case .number: return ColumnSchema(spec.column, .real)
-                case .date: return ColumnSchema(spec.column, .timestamp)
-                case .flag: return ColumnSchema(spec.column, .text, values: ["true", "false"])
-                }
-            }
+        (config.signup == nil ? [] : [ColumnSchema("signup", .timestamp)]) + config.attributes.map(\.schema)
     }
 
     static func run(_ config: CustomersInputSection, _ context: inout RunContext) throws {
         let columns = [config.customer] + (config.signup.map { [$0] } ?? []) + config.attributes.map(\.column)
-        let table = try FieldTableReader(file: config.file, columns: columns).read()
-        let (attributes, invalid) = CustomerAttributes.parse(
-            table, idColumn: config.customer, signupColumn: config.signup, attributes: config.attributes, timeFormat: config.timeFormat)
-        let rejected = (table.rejected + invalid).sorted { $0.line < $1.line }
-        try context.pipeline.clean.maxRejected.enforce(rejected: rejected, of: table.recordCount, in: config.path)
+        let (attributes, input) = try SideInput.read(name, file: config.file, columns: columns, into: &context) { table in
+            CustomerAttributes.parse(
+                table, idColumn: config.customer, signupColumn: config.signup, attributes: config.attributes, timeFormat: config.timeFormat)
+        }
         let customers = context.features.customerID
         let rows = attributes.rows(for: customers)
         if config.signup != nil {
@@ -114,17 +105,11 @@ enum CustomersStage: PipelineStage {
         context.prospects = Prospects(
             ids: prospects.map { attributes.ids[$0] }, signup: config.signup == nil ? nil : prospects.map { attributes.signup[$0] },
             columns: attributes.columns.map { $0.selecting(rows: prospects) })
-        context.sideInputs.append(
-            SideInput(
-                manifest: Manifest.Input(
-                    name: "customers", path: config.path, bytes: table.fileBytes, xxh64: table.fingerprint, records: table.recordCount,
-                    rejected: rejected.count),
-                rejected: rejected))
         context.stageReports.append(
             StageReport(
-                stage: name, rowsIn: table.recordCount, rowsOut: attributes.ids.count,
+                stage: name, rowsIn: input.records, rowsOut: attributes.ids.count,
                 counts: [
-                    .init("rejected", rejected.count), .init("buyers_on_file", rows.reduce(0) { $0 + ($1 == nil ? 0 : 1) }),
+                    .init("rejected", input.rejected), .init("buyers_on_file", rows.reduce(0) { $0 + ($1 == nil ? 0 : 1) }),
                     .init("buyers_not_on_file", rows.reduce(0) { $0 + ($1 == nil ? 1 : 0) }), .init("prospects", prospects.count),
                 ]))
     }

@@ -96,20 +96,20 @@ enum SurveysStage: PipelineStage {
     }
 
     static func run(_ config: Config, _ context: inout RunContext) throws {
-        let input = config.input
-        let table = try FieldTableReader(file: input.file, columns: input.columns.names).read()
+        let surveys = config.input
         let customers = context.features.customerID
-        let (answers, invalid, afterCutoff) = SurveyAnswers.parse(
-            table, columns: input.columns, timeFormat: input.timeFormat,
-            customers: Dictionary(uniqueKeysWithValues: customers.enumerated().map { ($1, $0) }),
-            cutoff: context.asOfDay * CivilTime.secondsPerDay)
-        let rejected = (table.rejected + invalid).sorted { $0.line < $1.line }
-        try context.pipeline.clean.maxRejected.enforce(rejected: rejected, of: table.recordCount, in: input.path)
+        let customerRows = Dictionary(uniqueKeysWithValues: customers.enumerated().map { ($1, $0) })
+        let cutoff = context.asOfDay * CivilTime.secondsPerDay
+        let ((answers, afterCutoff), input) = try SideInput.read(name, file: surveys.file, columns: surveys.columns.names, into: &context) { table in
+            let (answers, rejected, afterCutoff) = SurveyAnswers.parse(
+                table, columns: surveys.columns, timeFormat: surveys.timeFormat, customers: customerRows, cutoff: cutoff)
+            return ((answers, afterCutoff), rejected)
+        }
         let (score, satisfaction) = answers.latest(customerCount: customers.count)
         context.customers.append(Column("nps_score", .integer(score.map { $0.map(Int64.init) })))
         context.customers.append(
             Column("nps_class", .text(score.map { $0.flatMap(NetPromoterScore.Class.init(score:))?.rawValue ?? "" })))
-        if input.columns.expectation != nil { context.customers.append(Column("satisfaction", .real(satisfaction))) }
+        if surveys.columns.expectation != nil { context.customers.append(Column("satisfaction", .real(satisfaction))) }
         if config.hasSegments {
             let status = context.customers.column(named: "status")?.textValues ?? []
             let keepsBuying = customers.indices.map {
@@ -118,28 +118,13 @@ enum SurveysStage: PipelineStage {
             let types = LoyaltyType.assign(score: score, keepsBuying: keepsBuying, minScore: config.analysis.attitudeMinScore)
             context.customers.append(Column("loyalty_type", .text(types.map { $0?.rawValue ?? "" })))
         }
-        context.sideInputs.append(
-            SideInput(
-                manifest: Manifest.Input(
-                    name: "surveys", path: input.path, bytes: table.fileBytes, xxh64: table.fingerprint, records: table.recordCount,
-                    rejected: rejected.count),
-                rejected: rejected))
         context.npsMinRespondents = config.analysis.minRespondents
         context.stageReports.append(
             StageReport(
-                stage: name, rowsIn: table.recordCount, rowsOut: answers.count,
+                stage: name, rowsIn: input.records, rowsOut: answers.count,
                 counts: [
-                    .init("rejected", rejected.count), .init("after_as_of_ignored", afterCutoff),
+                    .init("rejected", input.rejected), .init("after_as_of_ignored", afterCutoff),
                     .init("customers_answered", score.reduce(0) { $0 + ($1 == nil ? 0 : 1) }),
                 ]))
     }
-}
-
-/// An input read besides the transactions: its manifest entry and its rejected rows, which
-/// go to `rejected_<name>.csv`.
-struct SideInput {
-    var manifest: Manifest.Input
-    var rejected: [RejectedRow]
-
-    var rejectedFile: String { RunFiles.rejected(input: manifest.name) }
 }
