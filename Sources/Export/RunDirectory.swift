@@ -227,8 +227,10 @@ public enum RunFiles {
     public static let personas = "personas.csv"
     /// The rejected rows of an input other than the transactions.
     public static func rejected(input: String) -> String { "rejected_\(input).csv" }
+    /// Well-formed referrals that are not credited, each with the rule it breaks.
+    public static let ignoredReferrals = "ignored_referrals.csv"
     public static let allNames = [
         manifest, run, rejected, modelReport, assignments, migration, movers, report, clusterModel, pipeline, summary, nps, personas,
-        rejected(input: "surveys"), rejected(input: "customers"),
+        rejected(input: "surveys"), rejected(input: "customers"), rejected(input: "referrals"), ignoredReferrals,
     ]
 }

@@ -178,6 +178,9 @@ public struct PipelineFile: Sendable, Equatable {
                     quadrantMinPurchases: segment?.quadrant?.rules.minPurchases ?? LoyaltyQuadrant.Rules().minPurchases)
                 stages.append(PlannedStage(SurveysStage.self, config))
             }
+            if let referrals = inputs.referrals {
+                stages.append(PlannedStage(ReferralsStage.self, .init(input: referrals, hasCLV: churn != nil)))
+            }
             return stages
         }
 

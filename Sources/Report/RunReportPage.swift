@@ -31,6 +31,8 @@ public struct ReportContent: Sendable {
     public var nps: NPSSummary?
     /// A profile per RFM segment and cluster (`personas.csv`).
     public var personas: PersonaProfiles?
+    /// The referrers with the largest cascades, largest first.
+    public var largestCascades: [(referrer: String, referrals: Int, size: Int, depth: Int, value: Double)] = []
 
     public init(manifest: Manifest, record: RunRecord) {
         self.manifest = manifest
@@ -52,6 +54,7 @@ public enum RunReportPage {
         if manifest.segmentation?.loyaltyQuadrants != nil || manifest.affinity != nil { sections.append(loyaltyAndCrossSell(content)) }
         if let personas = content.personas, !personas.profiles.isEmpty { sections.append(personasSection(personas)) }
         if let nps = content.nps { sections.append(npsSection(nps)) }
+        if let referrals = manifest.referrals { sections.append(referralSection(referrals, largest: content.largestCascades)) }
         if let clustering = manifest.clustering { sections.append(clusters(content, clustering)) }
         if let churn = content.churn { sections.append(churnSection(churn)) }
         if let migration = content.migration { sections.append(migrationSection(migration, previous: content.record.previousRunID)) }
@@ -440,6 +443,31 @@ public enum RunReportPage {
             "<p>NPS = % promoters (9–10) − % detractors (0–6) among respondents; customers without an answer are not counted. "
             + "\"(few)\": fewer respondents than nps.min_respondents, so the interval is wide.</p>"
         return section("Net Promoter Score", html)
+    }
+
+    /// What referrals brought: credited referrals, the referred customers' share of revenue,
+    /// the largest cascades, and the rows each rule left uncredited.
+    static func referralSection(
+        _ referrals: Manifest.Referrals, largest: [(referrer: String, referrals: Int, size: Int, depth: Int, value: Double)]
+    ) -> String {
+        var html =
+            "<p>\(Formatting.count(referrals.referrals)) referrals credited, from \(Formatting.count(referrals.referrers)) referrers. "
+            + "\(Formatting.count(referrals.referredBuyers)) of the customers brought have bought, "
+            + "and they account for \(percent(referrals.referredRevenueShare)) of revenue. The largest cascade holds "
+            + "\(Formatting.count(referrals.largestCascade)) customers; the longest chain is \(Formatting.count(referrals.deepestCascade)) "
+            + "referrals deep.</p>"
+        html += table(
+            ["referrer", "referrals made", "cascade size", "cascade depth", "referral value"],
+            largest.map {
+                [$0.referrer, Formatting.count($0.referrals), Formatting.count($0.size), Formatting.count($0.depth), Formatting.count(Int($0.value.rounded()))]
+            })
+        html +=
+            "<p>Referral value: the monetary_total of the customers a referrer brought directly, each referred customer credited to "
+            + "one referrer only; the cascade counts everyone below them (docs/crm-analyses.md).</p>"
+        html += table(
+            ["rows not credited", "rows"],
+            referrals.ignored.sorted { $0.key < $1.key }.map { [$0.key.replacingOccurrences(of: "_", with: " "), Formatting.count($0.value)] })
+        return section("Referrals", html)
     }
 
     static func section(_ title: String, _ body: String) -> String { "<section><h2>\(escape(title))</h2>\(body)</section>" }

@@ -224,6 +224,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var churn: Churn?
     /// What the affinity stage found; absent without an `affinity` section.
     public var affinity: Affinity?
+    /// What the referrals stage credited and ignored; absent without `inputs.referrals`.
+    public var referrals: Referrals?
     public var migration: Migration?
     /// Absent in manifests written before segflow recorded it.
     public var totals: Totals?
@@ -242,6 +244,35 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.customers = customers
             self.rules = rules
             self.minCustomers = minCustomers
+        }
+    }
+
+    /// The referral network as credited (docs/crm-analyses.md, "Referrals").
+    public struct Referrals: Codable, Sendable, Equatable {
+        /// Referrals credited: customers brought by a referrer.
+        public var referrals: Int
+        /// Customers who brought at least one.
+        public var referrers: Int
+        /// Of the customers brought, those who bought; the rest are prospects.
+        public var referredBuyers: Int
+        /// The referred buyers' share of all customers' monetary_total.
+        public var referredRevenueShare: Double
+        /// The most customers in one cascade, and the longest chain.
+        public var largestCascade: Int
+        public var deepestCascade: Int
+        /// Rows not credited, per rule (every rule listed, zero or not).
+        public var ignored: [String: Int]
+        public init(
+            referrals: Int, referrers: Int, referredBuyers: Int, referredRevenueShare: Double, largestCascade: Int, deepestCascade: Int,
+            ignored: [String: Int]
+        ) {
+            self.referrals = referrals
+            self.referrers = referrers
+            self.referredBuyers = referredBuyers
+            self.referredRevenueShare = referredRevenueShare
+            self.largestCascade = largestCascade
+            self.deepestCascade = deepestCascade
+            self.ignored = ignored
         }
     }
 
@@ -289,9 +320,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     public init(
         segflowVersion: String, pipeline: Pipeline, asOf: String, inputs: [Input],
         stages: [StageReport], rejectedRows: Int, outputs: [Output], randomSeeds: [String: UInt64],
-        segmentation: Segmentation? = nil, clustering: Clustering? = nil, affinity: Affinity? = nil, churn: Churn? = nil,
-        migration: Migration? = nil, totals: Totals? = nil, experiment: String? = nil
+        segmentation: Segmentation? = nil, clustering: Clustering? = nil, affinity: Affinity? = nil, referrals: Referrals? = nil,
+        churn: Churn? = nil, migration: Migration? = nil, totals: Totals? = nil, experiment: String? = nil
     ) {
+        self.referrals = referrals
         self.experiment = experiment
         self.affinity = affinity
         self.segflowVersion = segflowVersion

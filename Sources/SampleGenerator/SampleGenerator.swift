@@ -198,6 +198,57 @@ public struct SampleGenerator: Sendable {
         for answer in answers { try writer.write(answer.line + "\n") }
     }
 
+    static let referralsHeader = "referrer_id,referred_id,referred_at"
+
+    /// A referral log as a referral programme keeps one, from a stream of its own. About one
+    /// customer in eight was brought by someone who had bought before them: a uniformly drawn
+    /// earlier customer, redrawn up to three times with a chance that falls as their purchases
+    /// rise, so regulars refer most. Referred customers refer in turn, so cascades run
+    /// several generations deep. The referral is made up to two weeks before the referred's
+    /// first purchase, never before the referrer's own. One prospect in twenty was referred
+    /// too (invited, never bought). And the rows real logs hold: a customer entering their own
+    /// code (one customer in 2,000), a second referrer claiming a customer already referred
+    /// (one referral in 200), and invitations to people who never joined (one in 100).
+    func writeReferrals(_ stories: [CustomerStory], to writer: BufferedFileWriter) throws {
+        var random = RandomSource(seed: seed ^ 0x7265_6665_7272)
+        var rows: [(time: Int64, line: String)] = []
+        func add(_ referrer: Int, _ referred: String, day: Int64) {
+            let time = day * 86_400 + Int64(random.next() % 86_400)
+            rows.append((time, "\(Self.customerID(Int32(referrer))),\(referred),\(CivilTime.timestampString(seconds: time))"))
+        }
+        let byFirstDay = stories.indices.sorted { (stories[$0].firstDay, $0) < (stories[$1].firstDay, $1) }
+        let prospects = stories.count / 6
+        var strangers = stories.count + prospects
+        for position in byFirstDay.indices.dropFirst() {
+            let customer = byFirstDay[position], story = stories[customer]
+            if random.unit() < 0.0005 { add(customer, Self.customerID(Int32(customer)), day: story.firstDay) }
+            guard random.unit() < 0.125 else { continue }
+            var referrer = byFirstDay[Int(random.next() % UInt64(position))]
+            for _ in 0..<3 where random.unit() > Double(stories[referrer].purchases) / 6 {
+                referrer = byFirstDay[Int(random.next() % UInt64(position))]
+            }
+            let referrerDay = stories[referrer].firstDay
+            guard referrerDay < story.firstDay else { continue }
+            let day = max(referrerDay, story.firstDay - Int64(random.next() % 15))
+            add(referrer, Self.customerID(Int32(customer)), day: day)
+            if random.unit() < 0.005 {
+                add(byFirstDay[Int(random.next() % UInt64(position))], Self.customerID(Int32(customer)), day: min(story.firstDay, day + 3))
+            }
+            if random.unit() < 0.01 {
+                add(referrer, Self.customerID(Int32(strangers)), day: day)
+                strangers += 1
+            }
+        }
+        for prospect in stories.count..<(stories.count + prospects) where random.unit() < 0.05 && !stories.isEmpty {
+            let referrer = Int(random.next() % UInt64(stories.count))
+            let from = stories[referrer].firstDay
+            add(referrer, Self.customerID(Int32(prospect)), day: from + Int64(random.next() % UInt64(lastDay - from + 1)))
+        }
+        rows.sort { $0.time < $1.time }
+        try writer.write(Self.referralsHeader + "\n")
+        for row in rows { try writer.write(row.line + "\n") }
+    }
+
     private func generateRows(_ random: inout RandomSource, lines: inout RandomSource, stories: inout [CustomerStory]) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(customers * 11)
@@ -312,4 +363,6 @@ public struct GeneratedSample: Sendable {
     public func writeSurveys(to writer: BufferedFileWriter) throws { try generator.writeSurveys(stories, to: writer) }
 
     public func writeCustomers(to writer: BufferedFileWriter) throws { try generator.writeCustomers(stories, to: writer) }
+
+    public func writeReferrals(to writer: BufferedFileWriter) throws { try generator.writeReferrals(stories, to: writer) }
 }

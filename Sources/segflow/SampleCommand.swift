@@ -28,6 +28,9 @@ struct SampleCommand: ParsableCommand {
         help: "Also write the customers file (signup, region, type, age band, newsletter; and prospects who never bought) to this CSV file.")
     var customersFile: String?
 
+    @Option(help: "Also write a referral log (referrer, referred, time; with the odd self-referral, double claim and unknown id) to this CSV file.")
+    var referrals: String?
+
     func validate() throws {
         guard customers > 0 else { throw ValidationError("--customers must be at least 1") }
         guard malformed >= 0 else { throw ValidationError("--malformed cannot be negative") }
@@ -41,6 +44,7 @@ struct SampleCommand: ParsableCommand {
             try output.stage(out) { try sample.writeTransactions(to: $0) }
             if let surveys { try output.stage(surveys) { try sample.writeSurveys(to: $0) } }
             if let customersFile { try output.stage(customersFile) { try sample.writeCustomers(to: $0) } }
+            if let referrals { try output.stage(referrals) { try sample.writeReferrals(to: $0) } }
             try output.commit()
         } catch let error as SegflowError {
             exitReporting(error)

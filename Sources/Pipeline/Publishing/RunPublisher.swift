@@ -91,6 +91,9 @@ struct RunPublisher {
         for input in context.sideInputs {
             try write(input.rejectedFile, Self.rejectedTable(input.rejected), name: "rejected_\(input.manifest.name)")
         }
+        if let ignored = context.ignoredReferrals {
+            try write(RunFiles.ignoredReferrals, Self.rejectedTable(ignored), name: "ignored_referrals")
+        }
         // Read back by the next run, never opened in a spreadsheet: ids are stored as they are.
         try write(RunFiles.assignments, assignments.table, as: .csv(protectFormulas: false), name: "assignments")
         var migration: Migration?
@@ -195,7 +198,7 @@ struct RunPublisher {
             stages: context.stageReports, rejectedRows: ingested.rejected.count, outputs: outputs,
             randomSeeds: pipeline.segment?.kmeans.map { ["kmeans": $0.rules.seed] } ?? [:],
             segmentation: context.segmentationSummary, clustering: context.clusteringSummary,
-            affinity: context.affinitySummary,
+            affinity: context.affinitySummary, referrals: context.referralSummary,
             churn: churn.map { report in
                 Manifest.Churn(
                     purchaseModel: report.purchaseModel, parameters: report.parameters, logLikelihood: report.logLikelihood,
@@ -240,6 +243,7 @@ struct RunPublisher {
         report.migration = migration
         report.summary = summary
         report.affinityRules = context.strongestAffinityRules
+        report.largestCascades = context.largestCascades
         if let bins = pipeline.segment?.rfm.bins, case .integer(let r)? = context.customers.column(named: "r_score")?.values,
             case .integer(let f)? = context.customers.column(named: "f_score")?.values
         {

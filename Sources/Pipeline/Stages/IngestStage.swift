@@ -11,6 +11,8 @@ public struct InputsSection: ConfigSection, Equatable {
     public var surveys: SurveysInputSection?
     /// `inputs.customers`; nil without a customers file.
     public var customers: CustomersInputSection?
+    /// `inputs.referrals`; nil without a referral file.
+    public var referrals: ReferralsInputSection?
 
     public init() {}
 
@@ -19,6 +21,7 @@ public struct InputsSection: ConfigSection, Equatable {
             .section("transactions", \.transactions, required: true, doc: "The transaction file."),
             .optionalSection("customers", \.customers, doc: "Customer attributes, joined by id; customers who never bought become prospects."),
             .optionalSection("surveys", \.surveys, doc: "Survey answers: NPS and satisfaction per customer and per segment."),
+            .optionalSection("referrals", \.referrals, doc: "Who referred whom: referral value and cascades per customer."),
         ]
     }
 }

@@ -60,6 +60,11 @@ struct RunContext {
     var affinitySummary: Manifest.Affinity?
     /// Inputs read besides the transactions (surveys), for the manifest and their rejected rows.
     var sideInputs: [SideInput] = []
+    /// What the referrals stage credited, its ignored rows (`ignored_referrals.csv`) and the
+    /// largest cascades, for the manifest and the report.
+    var referralSummary: Manifest.Referrals?
+    var ignoredReferrals: [RejectedRow]?
+    var largestCascades: [(referrer: String, referrals: Int, size: Int, depth: Int, value: Double)] = []
     /// Customers on file who never bought, added as rows after every stage.
     var prospects: Prospects?
     /// `nps.min_respondents`, for `nps.csv`; nil without surveys.
