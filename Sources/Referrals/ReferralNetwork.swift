@@ -102,7 +102,9 @@ public struct ReferralLog: Sendable, Equatable {
                 continue
             }
             guard let referred = customers[cells[1]] else {
-                ignore(.unknownReferred, "referred customer in column '\(columns.referred)' has no accepted transaction and is not on the customers file")
+                ignore(
+                    .unknownReferred, "referred customer in column '\(columns.referred)' has no accepted transaction and is not on the customers file"
+                )
                 continue
             }
             guard time < cutoff else {

@@ -459,7 +459,10 @@ public enum RunReportPage {
         html += table(
             ["referrer", "referrals made", "cascade size", "cascade depth", "referral value"],
             largest.map {
-                [$0.referrer, Formatting.count($0.referrals), Formatting.count($0.size), Formatting.count($0.depth), Formatting.count(Int($0.value.rounded()))]
+                [
+                    $0.referrer, Formatting.count($0.referrals), Formatting.count($0.size), Formatting.count($0.depth),
+                    Formatting.count(Int($0.value.rounded())),
+                ]
             })
         html +=
             "<p>Referral value: the monetary_total of the customers a referrer brought directly, each referred customer credited to "

@@ -163,7 +163,10 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
         ("Pipelines/retail.yaml", ["Data quality", "Value and RFM segments", "Clusters", "Churn and lifetime value", "ROC curve", "Calibration"]),
         (
             "Pipelines/retail-crm.yaml",
-            ["Loyalty and cross-sell", "loyalty × profitability quadrant", "also bought", "Net Promoter Score", "Behaviour × attitude", "Clusters"]
+            [
+                "Loyalty and cross-sell", "loyalty × profitability quadrant", "also bought", "Net Promoter Score", "Behaviour × attitude",
+                "Referrals", "referrals credited", "cascade depth", "Clusters",
+            ]
         ),
     ])
     func reportRendersInHeadlessChromium(pipeline: String, sections: [String]) throws {
@@ -349,7 +352,9 @@ func smallPipeline(in directory: TemporaryDirectory, ids: [String]) throws -> St
             #expect(result.status == 0, "\(result.stderr)")
         }
         let files = ["customers.csv", "segments.csv", "rejected.csv", "model_report.json", "manifest.json", "assignments.csv"]
-        let crmFiles = ["category_affinity.csv", "audiences/cross_sell.csv", "nps.csv", "rejected_surveys.csv", "summary.csv"]
+        let crmFiles = [
+            "category_affinity.csv", "audiences/cross_sell.csv", "nps.csv", "rejected_surveys.csv", "summary.csv", "ignored_referrals.csv",
+        ]
         for file in files + (pipeline.hasSuffix("crm.yaml") ? crmFiles : []) {
             let one = try directory.read("one/current/\(file)")
             #expect(try directory.read("two/current/\(file)") == one, "\(file)")

@@ -36,8 +36,10 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let columns = ReferralLog.Columns(referrer: "referrer", referred: "referred", time: "at")
-        let table = try FieldTableReader(file: DelimitedFile(path: try directory.write("r.csv", csv), key: "inputs.referrals"), columns: columns.names)
-            .read()
+        let table = try FieldTableReader(
+            file: DelimitedFile(path: try directory.write("r.csv", csv), key: "inputs.referrals"), columns: columns.names
+        )
+        .read()
         let cutoff = CivilTime.daysFromCivil(year: 2024, month: 6, day: 1) * 86_400
         let (log, rejected) = ReferralLog.parse(table, columns: columns, timeFormat: .date, customers: known, cutoff: cutoff)
         return (ReferralNetwork(log: log, firstPurchaseDay: firstPurchase), rejected)

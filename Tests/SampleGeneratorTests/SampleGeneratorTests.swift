@@ -43,4 +43,37 @@ import Testing
         #expect(returns > 0)
         #expect(result.transactions.time == result.transactions.time.sorted(), "sorted by time")
     }
+
+    /// Seed 5: about one customer in eight was referred, always on or before their first
+    /// purchase and by someone who had bought before; regulars refer more than one-time
+    /// buyers; and the odd invalid row is there for the rules to catch.
+    @Test func referralsLookLikeAReferralProgramme() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sample = SampleGenerator(customers: 4000, seed: 5).generate()
+        let output = OutputTransaction()
+        try output.stage(directory.file("t.csv")) { try sample.writeTransactions(to: $0) }
+        try output.stage(directory.file("r.csv")) { try sample.writeReferrals(to: $0) }
+        try output.commit()
+        let transactions = try TransactionReader(input: Fixtures.input(directory.file("t.csv"))).read().transactions
+        var firstDay: [String: Int64] = [:]
+        var purchases: [String: Int] = [:]
+        for (row, customer) in transactions.customer.enumerated() where transactions.amount[row] > 0 {
+            let id = transactions.customerIDs[Int(customer)]
+            firstDay[id] = min(firstDay[id] ?? .max, CivilTime.day(ofSeconds: transactions.time[row]))
+            purchases[id, default: 0] += 1
+        }
+        let referrals = try directory.read("r.csv").split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let buyerReferrals = referrals.filter { firstDay[$0[1]] != nil && $0[0] != $0[1] }
+        let day = { (row: [String]) in CivilTime.day(ofSeconds: Array(row[2].utf8).withUnsafeBytes { TimeFormat.iso8601.parse($0)! }) }
+        let referredShare = Double(Set(buyerReferrals.map { $0[1] }).count) / 4000
+        #expect((0.10...0.15).contains(referredShare), "\(referredShare)")
+        #expect(buyerReferrals.allSatisfy { day($0) <= firstDay[$0[1]]! && day($0) >= firstDay[$0[0]]! })
+        let referrers = Set(buyerReferrals.map { $0[0] })
+        let regulars = purchases.filter { $0.value >= 6 }.keys, oneTime = purchases.filter { $0.value == 1 }.keys
+        let regularRate = Double(regulars.filter(referrers.contains).count) / Double(regulars.count)
+        let oneTimeRate = Double(oneTime.filter(referrers.contains).count) / Double(oneTime.count)
+        #expect(regularRate > 2 * oneTimeRate, "regulars \(regularRate), one-time buyers \(oneTimeRate)")
+        #expect(referrals.contains { firstDay[$0[1]] == nil && !$0[1].isEmpty }, "invitations to people who never bought")
+    }
 }

@@ -77,7 +77,8 @@ enum ReferralsStage: PipelineStage {
             ReferralLog.parse(table, columns: input.columns, timeFormat: input.timeFormat, customers: rows, cutoff: cutoff)
         }
         let prospectCount = ids.count - buyers.count
-        let firstPurchaseDay = context.features.firstPurchase.map { Optional(CivilTime.day(ofSeconds: $0)) } + Array(repeating: nil, count: prospectCount)
+        let firstPurchaseDay =
+            context.features.firstPurchase.map { Optional(CivilTime.day(ofSeconds: $0)) } + Array(repeating: nil, count: prospectCount)
         let network = ReferralNetwork(log: log, firstPurchaseDay: firstPurchaseDay)
 
         let revenue = context.features.monetaryTotal + Array(repeating: 0, count: prospectCount)
