@@ -3,8 +3,9 @@ the survey answers, in one run, interleaved.
 
 Usage (after `swift build -c release --product segflow`):
     python3 Benchmarks/crm_inputs.py [--data bench-data/transactions-1000000.csv]
-        [--surveys bench-data/surveys-1000000.csv] [--customers-file bench-data/customers-1000000.csv] [--runs 3]
-The data must come from `segflow sample --surveys ... --customers-file ...` (the
+        [--surveys bench-data/surveys-1000000.csv] [--customers-file bench-data/customers-1000000.csv]
+        [--referrals bench-data/referrals-1000000.csv] [--runs 3]
+The data must come from `segflow sample --surveys ... --customers-file ... --referrals ...` (the
 transactions have category, quantity and cost columns).
 
 Both pipelines read the same file and run the same stages as Pipelines/retail.yaml and
@@ -12,7 +13,8 @@ Pipelines/retail-crm.yaml (segment with k-means, churn with the logistic model, 
 the second maps category, channel, quantity and cost and adds the features they give, value
 tiers on profit, the loyalty quadrant, category affinity, with --surveys the survey
 answers (NPS per customer and per group, the loyalty type) and with --customers-file the
-customers' attributes and the prospects who never bought. Each pipeline runs `--runs`
+customers' attributes and the prospects who never bought, with --referrals the referral
+value and cascades. Each pipeline runs `--runs`
 times, alternating; the script prints per-stage and total wall-time medians (run.json),
 peak RSS (wait4), the ratios, and checks that the customers both runs share agree on the
 columns both compute.
@@ -34,7 +36,7 @@ COMMON = """inputs:
   transactions:
     path: {data}
     columns: {{customer: customer_id, order: order_id, time: ts, amount: amount{lines}}}
-{channels}{surveys}{customers}clean: {{dedupe: order, returns: net, max_rejected: 0.1%, winsorize: 0.999}}
+{channels}{surveys}{customers}{referrals}clean: {{dedupe: order, returns: net, max_rejected: 0.1%, winsorize: 0.999}}
 features: [recency, frequency, monetary, tenure, interpurchase{groups}]
 segment:
   value: {{measure: {measure}}}
@@ -55,7 +57,7 @@ outputs:
 {affinity_file}"""
 
 
-def pipeline(work, name, data, with_lines, surveys, customers):
+def pipeline(work, name, data, with_lines, surveys, customers, referrals):
     out = os.path.join(work, f"{name}-out")
     text = "name: " + name + "\n" + COMMON.format(
         data=os.path.abspath(data), out=out,
@@ -69,6 +71,9 @@ def pipeline(work, name, data, with_lines, surveys, customers):
                    "      - {column: customer_type, kind: category, values: [consumer, business, government]}\n"
                    "      - {column: age_band, kind: category}\n      - {column: newsletter, kind: flag}\n")
         if with_lines and customers else "",
+        referrals=(f"  referrals:\n    path: {os.path.abspath(referrals)}\n"
+                   "    columns: {referrer: referrer_id, referred: referred_id, time: referred_at}\n")
+        if with_lines and referrals else "",
         groups=", categories, channels, profit, units" if with_lines else "",
         measure="profit" if with_lines else "historical",
         quadrant="  quadrant: {value_share: 0.5}\n" if with_lines else "",
@@ -114,18 +119,19 @@ def main():
     parser.add_argument("--data", default="bench-data/transactions-1000000.csv")
     parser.add_argument("--surveys", default=None, help="survey answers from segflow sample --surveys")
     parser.add_argument("--customers-file", default=None, help="the customers file from segflow sample --customers-file")
+    parser.add_argument("--referrals", default=None, help="the referral log from segflow sample --referrals")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", default=".build/release/segflow")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        runs = {name: pipeline(work, name, args.data, name == "with-inputs", args.surveys, args.customers_file) for name in ("plain", "with-inputs")}
+        runs = {name: pipeline(work, name, args.data, name == "with-inputs", args.surveys, args.customers_file, args.referrals) for name in ("plain", "with-inputs")}
         figures = {name: [] for name in runs}
         for _ in range(args.runs):
             for name, (path, out) in runs.items():
                 figures[name].append(timed_run(args.binary, path, out))
         customers = check_agreement(runs["plain"][1], runs["with-inputs"][1])
     print(f"CPU: {cpu_description()}")
-    inputs = ", ".join([args.data] + [path for path in (args.surveys, args.customers_file) if path])
+    inputs = ", ".join([args.data] + [path for path in (args.surveys, args.customers_file, args.referrals) if path])
     print(f"data: {inputs}; {customers:,} customers who bought; medians of {args.runs} interleaved runs")
     stages = list(dict.fromkeys(stage for name in figures for run in figures[name] for stage in run[2]))
     print(f"{'':16}{'plain':>10}{'with inputs':>12}{'ratio':>8}")

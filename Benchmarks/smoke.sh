@@ -9,7 +9,7 @@ python=$(scripts/python-venv)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin/segflow" sample --customers 2000 --seed 7 --out "$work/transactions.csv" --surveys "$work/surveys.csv" \
-  --customers-file "$work/customers.csv" >/dev/null
+  --customers-file "$work/customers.csv" --referrals "$work/referrals.csv" >/dev/null
 
 run() {
   echo "== $*" >&2
@@ -19,6 +19,6 @@ run Benchmarks/ingest-features.sh --customers 2000 --runs 1 --binary "$bin/segfl
 run "$python" Benchmarks/export.py --data "$work/transactions.csv" --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/kmeans.py --rows 2000 --runs 1 --features 5 --k 8 --dtypes float32 --binary "$bin/numerics-driver"
 run "$python" Benchmarks/crm_inputs.py --data "$work/transactions.csv" --surveys "$work/surveys.csv" \
-  --customers-file "$work/customers.csv" --runs 1 --binary "$bin/segflow"
+  --customers-file "$work/customers.csv" --referrals "$work/referrals.csv" --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/churn.py --data "$work/transactions.csv" --runs 1 --binary "$bin/numerics-driver"
 echo "benchmark scripts: all ran" >&2
