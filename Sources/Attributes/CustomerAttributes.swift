@@ -111,17 +111,12 @@ public struct CustomerAttributes: Sendable, Equatable {
     }
 
     static func flag(_ text: String) -> Bool? {
-        switch text.lowercased() {
+        switch text {
         case "true", "yes", "y", "1", "t": return true
         case "false", "no", "n", "0", "f": return false
-        default: return nil
+        // Lowercasing allocates, so only cells with capitals pay for it.
+        default: return text.contains(where: \.isUppercase) ? flag(text.lowercased()) : nil
         }
-    }
-
-    /// Each customer's row on file (nil for customers who are not on it).
-    public func rows(for customers: [String]) -> [Int?] {
-        let index = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        return customers.map { index[$0] }
     }
 }
 

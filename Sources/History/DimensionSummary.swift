@@ -49,11 +49,13 @@ public struct DimensionSummary: Sendable, Equatable {
         if let statuses = assignments.values[rows], let risks = assignments.values[columns] {
             dimensions.append((name, zip(statuses, risks).map { "\($0) / \($1)" }))
         }
-        groups = dimensions.flatMap { dimension, values -> [Group] in
-            var members: [String: [Int]] = [:]
-            for (customer, value) in values.enumerated() { members[value, default: []].append(customer) }
-            return Self.ordered(Array(members.keys), of: dimension, sizes: members.mapValues(\.count)).map { value in
-                let rows = members[value]!
+        groups = Parallel.map(parts: dimensions.count) { index -> [Group] in
+            let (dimension, values) = dimensions[index]
+            let grouping = TextGroups(values, keepingEmpty: true)
+            let members = grouping.members
+            let position = Dictionary(uniqueKeysWithValues: grouping.names.enumerated().map { ($1, $0) })
+            return Self.ordered(grouping.names, of: dimension, sizes: position.mapValues { members[$0].count }).map { value in
+                let rows = members[position[value]!]
                 func sum(_ column: [Double]?) -> Double {
                     guard let column else { return .nan }
                     return rows.reduce(0.0) { column[$1].isFinite ? $0 + column[$1] : $0 }
@@ -70,7 +72,7 @@ public struct DimensionSummary: Sendable, Equatable {
                     clvSum: sum(clv), probabilityAliveMean: mean(alive), churnProbabilityMean: mean(churn),
                     expectedPurchases: sum(expected))
             }
-        }
+        }.flatMap { $0 }
     }
 
     /// Tiers and clusters in their own order (A, B, C; 0, 1, 2), other groups largest first.

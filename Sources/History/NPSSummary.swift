@@ -22,35 +22,38 @@ public struct NPSSummary: Sendable, Equatable {
     /// From the customers table's `nps_class` and `satisfaction` columns; `attributes` are
     /// text columns (customer attributes) whose values are groups too, empty cells left out.
     public init(customers: Table, assignments: Assignments, minRespondents: Int, attributes: [String] = []) {
-        let classes = customers.column(named: "nps_class")?.textValues ?? [String](repeating: "", count: customers.rowCount)
-        let satisfaction = customers.column(named: "satisfaction")?.numbers ?? [Double](repeating: .nan, count: customers.rowCount)
-        var dimensions = [("all", [String](repeating: "all", count: customers.rowCount))]
+        let count = customers.rowCount
+        let classes =
+            customers.column(named: "nps_class")?.textValues.map { $0.isEmpty ? nil : NetPromoterScore.Class(rawValue: $0) }
+            ?? [NetPromoterScore.Class?](repeating: nil, count: count)
+        let satisfaction = customers.column(named: "satisfaction")?.numbers ?? [Double](repeating: .nan, count: count)
+        var dimensions = [("all", [String](repeating: "all", count: count))]
         dimensions += assignments.presentDimensions.map { ($0, assignments.values[$0]!) }
         dimensions += attributes.compactMap { name in customers.column(named: name).map { (name, $0.textValues) } }
-        groups = dimensions.flatMap { dimension, values -> [Group] in
-            var order: [String] = []
-            var members: [String: [Int]] = [:]
-            for (customer, value) in values.enumerated() where !value.isEmpty {
-                if members[value] == nil { order.append(value) }
-                members[value, default: []].append(customer)
-            }
-            return DimensionSummary.ordered(order, of: dimension, sizes: members.mapValues(\.count)).map { value in
-                let rows = members[value]!
-                var nps = NetPromoterScore()
-                var satisfactionSum = 0.0, satisfied = 0
-                for row in rows {
-                    guard let answer = NetPromoterScore.Class(rawValue: classes[row]) else { continue }
-                    nps.add(answer)
-                    if satisfaction[row].isFinite {
-                        satisfactionSum += satisfaction[row]
-                        satisfied += 1
-                    }
+        groups = Parallel.map(parts: dimensions.count) { index -> [Group] in
+            let (dimension, values) = dimensions[index]
+            let grouping = TextGroups(values)
+            var scores = [NetPromoterScore](repeating: NetPromoterScore(), count: grouping.names.count)
+            var satisfactionSum = [Double](repeating: 0, count: grouping.names.count)
+            var satisfied = [Int](repeating: 0, count: grouping.names.count)
+            for (row, code) in grouping.codes.enumerated() where code >= 0 {
+                guard let answer = classes[row] else { continue }
+                scores[Int(code)].add(answer)
+                if satisfaction[row].isFinite {
+                    satisfactionSum[Int(code)] += satisfaction[row]
+                    satisfied[Int(code)] += 1
                 }
-                return Group(
-                    dimension: dimension, value: value, customers: rows.count, nps: nps,
-                    satisfactionMean: satisfied > 0 ? satisfactionSum / Double(satisfied) : .nan, isReliable: nps.respondents >= minRespondents)
             }
-        }
+            let sizes = grouping.sizes
+            let position = Dictionary(uniqueKeysWithValues: grouping.names.enumerated().map { ($1, $0) })
+            return DimensionSummary.ordered(grouping.names, of: dimension, sizes: position.mapValues { sizes[$0] }).map { value in
+                let group = position[value]!
+                return Group(
+                    dimension: dimension, value: value, customers: sizes[group], nps: scores[group],
+                    satisfactionMean: satisfied[group] > 0 ? satisfactionSum[group] / Double(satisfied[group]) : .nan,
+                    isReliable: scores[group].respondents >= minRespondents)
+            }
+        }.flatMap { $0 }
     }
 
     public static let schema = NPSSummary(customers: Table(rowCount: 0), assignments: Assignments(customerIDs: [], values: [:]), minRespondents: 1)

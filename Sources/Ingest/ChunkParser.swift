@@ -32,9 +32,12 @@ struct RecordLayout: Sendable {
         let role: FieldRole
         let isMapped: Bool
         /// The hashes of the values the pipeline file lists; nil when it lists none.
-        let known: Set<UInt64>?
+        let known: KeyCodeTable?
         let invalidReason: String
         let unknownReason: String
+
+        /// Whether the value with this key may appear: any may when none are listed.
+        func admits(_ key: UInt64) -> Bool { known.map { $0.code(of: key) != nil } ?? true }
     }
 
     static let dimensionRoles: [FieldRole] = [.category, .channel, .store]
@@ -59,7 +62,8 @@ struct RecordLayout: Sendable {
         dimensions = Self.dimensionRoles.map { role in
             let (name, known, key) = mapped[role]!
             return DimensionLayout(
-                role: role, isMapped: name != nil, known: known.map { Set($0.map { Array($0.utf8).withUnsafeBytes { Hashing.key($0) } }) },
+                role: role, isMapped: name != nil,
+                known: known.map { KeyCodeTable(keys: $0.map { Array($0.utf8).withUnsafeBytes { Hashing.key($0) } }) },
                 invalidReason: "\(role) in column '\(name ?? "")' is not valid UTF-8 or holds a NUL byte",
                 unknownReason: "\(role) in column '\(name ?? "")' is not one of the \(known?.count ?? 0) listed in inputs.transactions.\(key)")
         }
@@ -105,7 +109,7 @@ struct ChunkDimension {
     var codes: [UInt32] = []
     var names: [String] = []
     /// The code of each name, by the hash of its bytes.
-    var lookup: [UInt64: UInt32] = [:]
+    var lookup = KeyCodeTable()
 }
 
 let quote = UInt8(ascii: "\"")
@@ -341,22 +345,24 @@ enum ChunkParser {
             profit = role == .cost ? amount - value : value
         }
         var codes: (UInt32, UInt32, UInt32) = (OrderLines.missing, OrderLines.missing, OrderLines.missing)
+        // Fields are read in place: copying a dimension's layout would retain and release
+        // its strings and tables on every row.
         for index in layout.dimensions.indices where layout.dimensions[index].isMapped {
-            let dimension = layout.dimensions[index]
-            let span = spans[Int(dimension.role.rawValue)]
+            let span = spans[Int(layout.dimensions[index].role.rawValue)]
             guard span.end > span.start else { continue }
             let unescaped = span.hasDoubledQuotes ? unescape(base, span) : nil
             let key = unescaped.map { $0.withUnsafeBytes { Hashing.key($0) } } ?? Hashing.key(buffer(base, span))
-            if let known = dimension.known, !known.contains(key) { return dimension.unknownReason }
             let code: UInt32
-            if let existing = chunk.dimensions[index].lookup[key] {
+            if let existing = chunk.dimensions[index].lookup.code(of: key) {
                 code = existing
             } else {
+                // A value enters the chunk's dictionary once, so only new values are checked.
+                guard layout.dimensions[index].admits(key) else { return layout.dimensions[index].unknownReason }
                 let bytes = unescaped ?? Array(buffer(base, span))
-                guard bytes.withUnsafeBytes(isStorableText) else { return dimension.invalidReason }
+                guard bytes.withUnsafeBytes(isStorableText) else { return layout.dimensions[index].invalidReason }
                 code = UInt32(chunk.dimensions[index].names.count)
                 chunk.dimensions[index].names.append(String(decoding: bytes, as: UTF8.self))
-                chunk.dimensions[index].lookup[key] = code
+                chunk.dimensions[index].lookup.insert(key, code: code)
             }
             switch index {
             case 0: codes.0 = code

@@ -52,22 +52,17 @@ public struct PersonaProfiles: Sendable, Equatable {
         let numbers = medianNames.map { customers.column(named: $0)!.numbers! }
         let value = customers.column(named: "monetary_total")?.numbers ?? []
         let totalValue = value.reduce(0) { $0 + ($1.isFinite ? $1 : 0) }
-        let topCategories = customers.column(named: "top_category")?.textValues
-        let topChannels = customers.column(named: "top_channel")?.textValues
-        let classes = customers.column(named: "nps_class")?.textValues
-        let attributeValues = attributes.compactMap { name in customers.column(named: name).map { (name, $0.textValues) } }
+        let topCategories = customers.column(named: "top_category").map { TextGroups($0.textValues) }
+        let topChannels = customers.column(named: "top_channel").map { TextGroups($0.textValues) }
+        let classes = customers.column(named: "nps_class")?.textValues.map { $0.isEmpty ? nil : NetPromoterScore.Class(rawValue: $0) }
+        let attributeValues = attributes.compactMap { name in customers.column(named: name).map { (name, TextGroups($0.textValues)) } }
         let everyone = Array(0..<customers.rowCount)
-        let baseShares = attributeValues.map { Self.shares(of: $0.1, among: everyone) }
-        let baseChannels = Self.shares(of: topChannels ?? [], among: everyone)
+        let baseShares = attributeValues.map { $0.1.shares(among: everyone) }
+        let baseChannels = topChannels?.shares(among: everyone) ?? [:]
         var work: [(dimension: String, group: String, rows: [Int])] = []
         for (dimension, values) in groups {
-            var order: [String] = []
-            var members: [String: [Int]] = [:]
-            for (customer, group) in values.enumerated() where !group.isEmpty {
-                if members[group] == nil { order.append(group) }
-                members[group, default: []].append(customer)
-            }
-            work += order.map { (dimension, $0, members[$0]!) }
+            let grouping = TextGroups(values)
+            work += zip(grouping.names, grouping.members).map { (dimension, $0, $1) }
         }
         let medianNames = self.medianNames, rowCount = customers.rowCount
         // Groups are profiled in parallel: at 1M customers the medians are most of the cost.
@@ -76,10 +71,10 @@ public struct PersonaProfiles: Sendable, Equatable {
             Parallel.forEach(parts: work.count) { index in
                 let (dimension, group, rows) = work[index]
                 var nps = NetPromoterScore()
-                for row in rows { if let classes, let answer = NetPromoterScore.Class(rawValue: classes[row]) { nps.add(answer) } }
+                for row in rows { if let answer = classes?[row] { nps.add(answer) } }
                 var traits: [Trait] = []
                 for (attribute, (name, cells)) in attributeValues.enumerated() {
-                    for (cell, share) in Self.shares(of: cells, among: rows) {
+                    for (cell, share) in cells.shares(among: rows) {
                         let trait = Trait(attribute: name, value: cell, share: share, baseShare: baseShares[attribute][cell] ?? 0)
                         if share >= Self.traitMinimumShare, trait.lift >= Self.traitMinimumLift { traits.append(trait) }
                     }
@@ -93,7 +88,7 @@ public struct PersonaProfiles: Sendable, Equatable {
                     topChannel: topChannels.map { Self.mode(of: $0, among: rows) } ?? "", nps: nps, traits: Array(traits.prefix(3)),
                     description: "")
                 profile.description = Self.describe(
-                    profile, medianNames: medianNames, channelShare: Self.shares(of: topChannels ?? [], among: rows), baseChannelShare: baseChannels)
+                    profile, medianNames: medianNames, channelShare: topChannels?.shares(among: rows) ?? [:], baseChannelShare: baseChannels)
                 built[index] = profile
             }
         }
@@ -126,21 +121,9 @@ public struct PersonaProfiles: Sendable, Equatable {
         return words.isEmpty ? "typical customers" : words.joined(separator: ", ")
     }
 
-    /// Each non-empty value's share of the `rows` that have one; none for an absent column.
-    static func shares(of cells: [String], among rows: [Int]) -> [String: Double] {
-        guard !cells.isEmpty else { return [:] }
-        var counts: [String: Int] = [:]
-        var total = 0
-        for row in rows where !cells[row].isEmpty {
-            counts[cells[row], default: 0] += 1
-            total += 1
-        }
-        return counts.mapValues { Double($0) / Double(max(total, 1)) }
-    }
-
-    /// The most common non-empty value (the first in sort order on ties); "" when none.
-    static func mode(of cells: [String], among rows: [Int]) -> String {
-        shares(of: cells, among: rows).max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? ""
+    /// The most common value among `rows` (the first in sort order on ties); "" when none.
+    static func mode(of cells: TextGroups, among rows: [Int]) -> String {
+        cells.shares(among: rows).max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? ""
     }
 
     static func median(_ values: [Double]) -> Double {

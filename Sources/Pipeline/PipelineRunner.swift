@@ -88,7 +88,7 @@ public struct PipelineRunner {
         }
         let columnOrder = pipeline.sections.stagesInColumnOrder.flatMap(\.customerColumns).map(\.name)
         context.customers = context.customers.selecting(columns: columnOrder.filter { context.customers.column(named: $0) != nil })
-        if let prospects = context.prospects { context.customers = prospects.appended(to: context.customers) }
+        context.prospects?.append(to: &context.customers)
         let totals = Manifest.Totals(customers: context.customers.rowCount, revenue: context.features.monetaryTotal.reduce(0, +))
         context.releaseStageInputs()
         return try publisher.publish(&context, totals: totals)

@@ -70,7 +70,7 @@ public struct ColumnSchema: Sendable, Equatable {
 /// A table of equally long columns: what stages hand to exporters.
 public struct Table: Sendable, Equatable {
     public private(set) var columns: [Column]
-    public let rowCount: Int
+    public private(set) var rowCount: Int
 
     public init(rowCount: Int, columns: [Column] = []) {
         self.rowCount = rowCount
@@ -92,6 +92,15 @@ public struct Table: Sendable, Equatable {
     }
 
     public var columnNames: [String] { columns.map(\.name) }
+
+    /// Adds `count` rows: each column takes them from `values` by its name, and is missing
+    /// where `values` has none.
+    public mutating func appendRows(_ count: Int, _ values: [String: Column.Values]) {
+        for index in columns.indices {
+            columns[index].append(values[columns[index].name] ?? Column.missing(columns[index].kind, count: count))
+        }
+        rowCount += count
+    }
 
     public func column(named name: String) -> Column? { columns.first { $0.name == name } }
 }
@@ -127,14 +136,25 @@ extension Column {
         }
     }
 
-    /// The column with `more` values after its own; `more` is of the column's kind.
-    public func appending(_ more: Values) -> Column {
-        switch (values, more) {
-        case (.text(let a), .text(let b)): return Column(name, .text(a + b))
-        case (.integer(let a), .integer(let b)): return Column(name, .integer(a + b))
-        case (.real(let a), .real(let b)): return Column(name, .real(a + b))
-        case (.timestamp(let a), .timestamp(let b)): return Column(name, .timestamp(a + b))
-        default: preconditionFailure("column \(name) is \(kind), not the kind appended")
+    /// Adds `more`, of the column's kind, after its values. In place: the storage grows
+    /// without copying (and, for text, retaining) the values already there.
+    public mutating func append(_ more: Values) {
+        let current = values
+        values = .integer([])  // drops the second reference, so the array below is unique
+        switch (current, more) {
+        case (.text(var a), .text(let b)):
+            a += b
+            values = .text(a)
+        case (.integer(var a), .integer(let b)):
+            a += b
+            values = .integer(a)
+        case (.real(var a), .real(let b)):
+            a += b
+            values = .real(a)
+        case (.timestamp(var a), .timestamp(let b)):
+            a += b
+            values = .timestamp(a)
+        default: preconditionFailure("column \(name) is \(current), not the kind appended")
         }
     }
 

@@ -50,6 +50,5 @@ import Testing
                 "contact is not a YYYY-MM-DD date", "customer id in column 'id' is on line 2 already: one row per customer",
             ])
         #expect(rejected.map(\.line) == [4, 5, 6, 7, 8, 9])
-        #expect(attributes.rows(for: ["b", "x", "a"]) == [1, nil, 0])
     }
 }

@@ -84,8 +84,13 @@ enum CustomersStage: PipelineStage {
             CustomerAttributes.parse(
                 table, idColumn: config.customer, signupColumn: config.signup, attributes: config.attributes, timeFormat: config.timeFormat)
         }
-        let customers = context.features.customerID
-        let rows = attributes.rows(for: customers)
+        let buyerRows = context.buyerRows()
+        // Each buyer's row on file, and the rows of those on file who never bought.
+        var rows = [Int?](repeating: nil, count: context.features.customerID.count)
+        var prospects: [Int] = []
+        for (row, id) in attributes.ids.enumerated() {
+            if let buyer = buyerRows[id] { rows[buyer] = row } else { prospects.append(row) }
+        }
         if config.signup != nil {
             let signup = rows.map { $0.flatMap { attributes.signup[$0] } }
             context.customers.append(Column("signup", .timestamp(signup)))
@@ -99,9 +104,6 @@ enum CustomersStage: PipelineStage {
             }
         }
         for column in attributes.columns { context.customers.append(column.selecting(optionalRows: rows)) }
-        var bought = [Bool](repeating: false, count: attributes.ids.count)
-        for row in rows { if let row { bought[row] = true } }
-        let prospects = attributes.ids.indices.filter { !bought[$0] }
         context.prospects = Prospects(
             ids: prospects.map { attributes.ids[$0] }, signup: config.signup == nil ? nil : prospects.map { attributes.signup[$0] },
             columns: attributes.columns.map { $0.selecting(rows: prospects) })
@@ -121,15 +123,13 @@ struct Prospects {
     var signup: [Int64?]?
     var columns: [Column]
 
-    /// The table with a row per prospect: id, signup, attributes and status `prospect`; every
-    /// other column is empty for them.
-    func appended(to table: Table) -> Table {
-        guard !ids.isEmpty else { return table }
+    /// Adds a row per prospect to the table: id, signup, attributes and status `prospect`;
+    /// every other column is empty for them.
+    func append(to table: inout Table) {
+        guard !ids.isEmpty else { return }
         var values: [String: Column.Values] = ["customer_id": .text(ids), "status": .text(ids.map { _ in CustomersStage.prospectStatus })]
         if let signup { values["signup"] = .timestamp(signup) }
         for column in columns { values[column.name] = column.values }
-        return Table(
-            rowCount: table.rowCount + ids.count,
-            columns: table.columns.map { column in column.appending(values[column.name] ?? Column.missing(column.kind, count: ids.count)) })
+        table.appendRows(ids.count, values)
     }
 }

@@ -70,8 +70,8 @@ enum ReferralsStage: PipelineStage {
         // Buyers are the customers table's rows; prospects follow them, as they will in the table.
         let buyers = context.features.customerID
         let ids = buyers + (context.prospects?.ids ?? [])
-        var rows = [String: Int](minimumCapacity: ids.count)
-        for (row, id) in ids.enumerated() { rows[id] = row }
+        var rows = context.buyerRows()
+        for (row, id) in ids.enumerated().dropFirst(buyers.count) { rows[id] = row }
         let cutoff = context.asOfDay * CivilTime.secondsPerDay
         let (log, manifestInput) = try SideInput.read(name, file: input.file, columns: input.columns.names, into: &context) { table in
             ReferralLog.parse(table, columns: input.columns, timeFormat: input.timeFormat, customers: rows, cutoff: cutoff)

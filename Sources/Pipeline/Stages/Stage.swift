@@ -72,6 +72,9 @@ struct RunContext {
     /// The report's excerpt of the affinity table.
     var strongestAffinityRules: [(antecedent: String, consequent: String, customers: Int, confidence: Double, lift: Double)] = []
 
+    /// Each buyer's row in the customers table, by id, once a stage joined an input by id.
+    private var buyerRowsByID: [String: Int]?
+
     var stageReports: [StageReport] = []
     var segmentationSummary: Manifest.Segmentation?
     var clusteringSummary: Manifest.Clustering?
@@ -94,9 +97,20 @@ struct RunContext {
 
     private static let noTransactions = CustomerTransactions(customerIDs: [], rowStart: [0], orderKey: [], time: [], amount: [])
 
+    /// Each buyer's row in the customers table, by id: built once for every stage that joins
+    /// an input to the customers by id.
+    mutating func buyerRows() -> [String: Int] {
+        if let buyerRowsByID { return buyerRowsByID }
+        var rows = [String: Int](minimumCapacity: features.customerID.count)
+        for (row, id) in features.customerID.enumerated() { rows[id] = row }
+        buyerRowsByID = rows
+        return rows
+    }
+
     /// Frees the per-transaction and per-feature memory once no stage needs it.
     mutating func releaseStageInputs() {
         grouped = Self.noTransactions
         features = CustomerFeatures()
+        buyerRowsByID = nil
     }
 }

@@ -98,7 +98,7 @@ enum SurveysStage: PipelineStage {
     static func run(_ config: Config, _ context: inout RunContext) throws {
         let surveys = config.input
         let customers = context.features.customerID
-        let customerRows = Dictionary(uniqueKeysWithValues: customers.enumerated().map { ($1, $0) })
+        let customerRows = context.buyerRows()
         let cutoff = context.asOfDay * CivilTime.secondsPerDay
         let ((answers, afterCutoff), input) = try SideInput.read(name, file: surveys.file, columns: surveys.columns.names, into: &context) { table in
             let (answers, rejected, afterCutoff) = SurveyAnswers.parse(
