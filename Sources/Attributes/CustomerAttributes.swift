@@ -47,7 +47,7 @@ public struct CustomerAttributes: Sendable, Equatable {
     ) -> (CustomerAttributes, rejected: [RejectedRow]) {
         var result = CustomerAttributes()
         var rejected: [RejectedRow] = []
-        var firstLine: [String: Int] = [:]
+        var firstLine = [String: Int](minimumCapacity: table.rows.count)
         let offset = signupColumn == nil ? 1 : 2
         var cells = attributes.map { _ in [String]() }
         for (row, fields) in table.rows.enumerated() {

@@ -152,9 +152,23 @@ public struct OrderLines: Sendable, Equatable {
     }
 
     /// Keeps the rows `rows` of every mapped column, in that order; the names are kept. One
-    /// column at a time, so at most one column is held twice.
+    /// column at a time, so at most one column is held twice; each on all cores.
     public mutating func gather(_ rows: [UInt32]) {
-        func gathered<Value>(_ column: [Value]) -> [Value] { column.isEmpty ? [] : rows.map { column[Int($0)] } }
+        func gathered<Value>(_ column: [Value]) -> [Value] {
+            guard let first = column.first else { return [] }
+            var result = [Value](repeating: first, count: rows.count)
+            let workers = Parallel.workerCount
+            result.withUnsafeMutableBufferPointer { result in
+                column.withUnsafeBufferPointer { column in
+                    rows.withUnsafeBufferPointer { rows in
+                        Parallel.forEach(parts: workers) { part in
+                            for index in Parallel.slice(part, of: workers, count: rows.count) { result[index] = column[Int(rows[index])] }
+                        }
+                    }
+                }
+            }
+            return result
+        }
         category.codes = gathered(category.codes)
         channel.codes = gathered(channel.codes)
         store.codes = gathered(store.codes)
