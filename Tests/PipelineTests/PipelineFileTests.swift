@@ -274,7 +274,7 @@ let schemaErrorCases: [(yaml: String, expected: String)] = [
     ),
     (
         validPipeline.replacingOccurrences(of: "{customers: customers.csv}", with: "{customers: ./rejected.csv}"),
-        "p.yaml:7:23: error: './rejected.csv' is written by every run (manifest.json, run.json, rejected.csv, model_report.json, assignments.csv, migration.csv, movers.csv, report.html, cluster_model.json, pipeline.yaml, summary.csv, nps.csv, personas.csv, rejected_surveys.csv, rejected_customers.csv); choose another name"
+        "p.yaml:7:23: error: './rejected.csv' is written by every run (manifest.json, run.json, rejected.csv, model_report.json, assignments.csv, migration.csv, movers.csv, report.html, cluster_model.json, pipeline.yaml, summary.csv, nps.csv, personas.csv, rejected_surveys.csv, rejected_customers.csv, rejected_referrals.csv, ignored_referrals.csv); choose another name"
     ),
 ]
 
