@@ -32,6 +32,8 @@ public struct AttributeSpec: Sendable, Equatable {
 public struct CustomerAttributes: Sendable, Equatable {
     /// Customer ids in file order.
     public var ids: [String] = []
+    /// Each row's customer among the buyers it was parsed against; nil for those on file who never bought.
+    public var buyerRow: [Int?] = []
     /// Signup time per row, when the file maps one.
     public var signup: [Int64?] = []
     /// One column per attribute, a value per row.
@@ -41,13 +43,17 @@ public struct CustomerAttributes: Sendable, Equatable {
 
     /// Reads the mapped cells of `table`: `id` first, then `signup` when `hasSignup`, then one
     /// cell per attribute, as `FieldTableReader` was asked for them. A row that fails is
-    /// rejected with its reason; a repeated id rejects the later row.
+    /// rejected with its reason; a repeated id rejects the later row. `buyers` gives each
+    /// buyer's row: the join and the check for repeated ids are one lookup per row.
     public static func parse(
-        _ table: FieldTable, idColumn: String, signupColumn: String?, attributes: [AttributeSpec], timeFormat: TimeFormat
+        _ table: FieldTable, idColumn: String, signupColumn: String?, attributes: [AttributeSpec], timeFormat: TimeFormat,
+        buyers: [String: Int]
     ) -> (CustomerAttributes, rejected: [RejectedRow]) {
         var result = CustomerAttributes()
         var rejected: [RejectedRow] = []
-        var firstLine = [String: Int](minimumCapacity: table.rows.count)
+        // The line that named each customer first; 0 while none has (the header is line 1).
+        var buyerLine = [Int](repeating: 0, count: buyers.count)
+        var prospectLine: [String: Int] = [:]
         let offset = signupColumn == nil ? 1 : 2
         var cells = attributes.map { _ in [String]() }
         for (row, fields) in table.rows.enumerated() {
@@ -58,7 +64,8 @@ public struct CustomerAttributes: Sendable, Equatable {
                 reject("empty customer id in column '\(idColumn)'")
                 continue
             }
-            if let first = firstLine[id] {
+            let buyer = buyers[id]
+            if let first = buyer.map({ buyerLine[$0] }) ?? prospectLine[id], first > 0 {
                 reject("customer id in column '\(idColumn)' is on line \(first) already: one row per customer")
                 continue
             }
@@ -74,8 +81,9 @@ public struct CustomerAttributes: Sendable, Equatable {
                 reject(failure)
                 continue
             }
-            firstLine[id] = line
+            if let buyer { buyerLine[buyer] = line } else { prospectLine[id] = line }
             result.ids.append(id)
+            result.buyerRow.append(buyer)
             if signupColumn != nil { result.signup.append(signup) }
             for index in attributes.indices { cells[index].append(fields[offset + index]) }
         }

@@ -17,7 +17,7 @@ import Testing
         defer { directory.remove() }
         let file = DelimitedFile(path: try directory.write("c.csv", csv), key: "inputs.customers")
         let table = try FieldTableReader(file: file, columns: ["id", "joined"] + specs.map(\.column)).read()
-        return CustomerAttributes.parse(table, idColumn: "id", signupColumn: "joined", attributes: specs, timeFormat: .date)
+        return CustomerAttributes.parse(table, idColumn: "id", signupColumn: "joined", attributes: specs, timeFormat: .date, buyers: ["x": 0, "b": 1])
     }
 
     /// Each kind read from its cells; empty cells are missing; every bad cell rejects its row
@@ -37,6 +37,7 @@ import Testing
             """
         let (attributes, rejected) = try parse(csv)
         #expect(attributes.ids == ["a", "b"])
+        #expect(attributes.buyerRow == [nil, 1])
         #expect(attributes.signup == [CivilTime.daysFromCivil(year: 2023, month: 1, day: 1) * 86_400, nil])
         #expect(attributes.columns.map(\.name) == ["type", "age", "vip", "contact"])
         #expect(attributes.columns[0].values == .text(["consumer", "business"]))
@@ -50,5 +51,13 @@ import Testing
                 "contact is not a YYYY-MM-DD date", "customer id in column 'id' is on line 2 already: one row per customer",
             ])
         #expect(rejected.map(\.line) == [4, 5, 6, 7, 8, 9])
+    }
+
+    /// Buyers are checked for repeats by their row, prospects by their id: both reject the later row.
+    @Test func aRepeatedBuyerRejectsTheLaterRow() throws {
+        let (attributes, rejected) = try parse("id,joined,type,age,vip,contact\nb,,,,,\nx,,,,,\nb,,,,,\np,,,,,\np,,,,,\n")
+        #expect(attributes.ids == ["b", "x", "p"] && attributes.buyerRow == [1, 0, nil])
+        #expect(rejected.map(\.line) == [4, 6])
+        #expect(rejected.allSatisfy { $0.reason.hasSuffix("already: one row per customer") })
     }
 }

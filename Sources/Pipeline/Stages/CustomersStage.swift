@@ -80,16 +80,17 @@ enum CustomersStage: PipelineStage {
 
     static func run(_ config: CustomersInputSection, _ context: inout RunContext) throws {
         let columns = [config.customer] + (config.signup.map { [$0] } ?? []) + config.attributes.map(\.column)
+        let buyers = context.buyerRows()
         let (attributes, input) = try SideInput.read(name, file: config.file, columns: columns, into: &context) { table in
             CustomerAttributes.parse(
-                table, idColumn: config.customer, signupColumn: config.signup, attributes: config.attributes, timeFormat: config.timeFormat)
+                table, idColumn: config.customer, signupColumn: config.signup, attributes: config.attributes, timeFormat: config.timeFormat,
+                buyers: buyers)
         }
-        let buyerRows = context.buyerRows()
         // Each buyer's row on file, and the rows of those on file who never bought.
         var rows = [Int?](repeating: nil, count: context.features.customerID.count)
         var prospects: [Int] = []
-        for (row, id) in attributes.ids.enumerated() {
-            if let buyer = buyerRows[id] { rows[buyer] = row } else { prospects.append(row) }
+        for (row, buyer) in attributes.buyerRow.enumerated() {
+            if let buyer { rows[buyer] = row } else { prospects.append(row) }
         }
         if config.signup != nil {
             let signup = rows.map { $0.flatMap { attributes.signup[$0] } }
