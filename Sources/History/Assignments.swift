@@ -29,7 +29,8 @@ public struct Assignments: Sendable, Equatable {
         for dimension in Self.dimensions {
             guard let column = customers.column(named: dimension) else { continue }
             if dimension == "cluster", let labels = customers.column(named: "cluster_label")?.textValues {
-                values[dimension] = zip(column.textValues, labels).map { $0.isEmpty ? "" : "\($0) (\($1))" }
+                var interned = Interned()
+                values[dimension] = zip(column.textValues, labels).map { $0.isEmpty ? "" : interned["\($0) (\($1))"] }
             } else {
                 values[dimension] = column.textValues
             }
@@ -46,16 +47,37 @@ public struct Assignments: Sendable, Equatable {
 
     /// Reads a run's `assignments.csv`.
     public static func read(path: String) throws -> Assignments {
-        let (header, records) = try CSVRecords.read(path: path)
-        guard header.first == "customer_id", records.allSatisfy({ $0.count == header.count }) else {
-            throw SegflowError(
-                .data, at: SourceLocation(file: path), "not an assignments file written by segflow",
-                hint: "compare run directories that segflow wrote (they hold assignments.csv)")
+        let malformed = SegflowError(
+            .data, at: SourceLocation(file: path), "not an assignments file written by segflow",
+            hint: "compare run directories that segflow wrote (they hold assignments.csv)")
+        var ids: [String] = []
+        var kept: [(index: Int, values: [String])]?
+        var interned = Interned()
+        let header = try CSVRecords.forEachRecord(path: path) { header, fields in
+            guard header.first == "customer_id", fields.count == header.count else { throw malformed }
+            if kept == nil { kept = header.indices.dropFirst().filter { dimensions.contains(header[$0]) }.map { ($0, []) } }
+            ids.append(fields[0])
+            for column in kept!.indices { kept![column].values.append(interned[fields[kept![column].index]]) }
         }
+        guard header.first == "customer_id" else { throw malformed }
         var values: [String: [String]] = [:]
-        for (index, name) in header.enumerated().dropFirst() where dimensions.contains(name) {
-            values[name] = records.map { $0[index] }
+        for (index, column) in (kept ?? []) { values[header[index]] = column }
+        for (index, name) in header.enumerated().dropFirst() where dimensions.contains(name) && values[name] == nil { values[name] = [] }
+        return Assignments(customerIDs: ids, values: values)
+    }
+}
+
+/// One copy of each long value: a million customers in a few clusters hold a few label
+/// strings, not a million. Values of up to 15 bytes are stored inline in any case.
+private struct Interned {
+    private var copies: [String: String] = [:]
+
+    subscript(_ value: String) -> String {
+        mutating get {
+            guard value.utf8.count > 15 else { return value }
+            if let copy = copies[value] { return copy }
+            copies[value] = value
+            return value
         }
-        return Assignments(customerIDs: records.map { $0[0] }, values: values)
     }
 }

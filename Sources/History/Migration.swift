@@ -36,29 +36,35 @@ public struct Migration: Sendable, Equatable {
     public var unchangedCustomers = 0
 
     public init(from previous: Assignments, to current: Assignments) {
-        var previousRow: [String: Int] = [:]
+        var previousRow = [String: Int](minimumCapacity: previous.customerIDs.count)
         for (row, id) in previous.customerIDs.enumerated() { previousRow[id] = row }
+        // Each customer's row in the previous run; nil for new customers.
+        let old = current.customerIDs.map { previousRow[$0] }
         var seen = [Bool](repeating: false, count: previous.customerIDs.count)
+        for case let row? in old { seen[row] = true }
+        newCustomers = old.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
+        goneCustomers = seen.reduce(0) { $0 + ($1 ? 0 : 1) }
         let dimensions = current.presentDimensions.filter { previous.values[$0] != nil }
-        var counts: [String: [Pair: Int]] = [:]
-        for (row, id) in current.customerIDs.enumerated() {
-            guard let old = previousRow[id] else {
-                newCustomers += 1
-                for dimension in dimensions {
-                    counts[dimension, default: [:]][Pair(Self.newCustomer, current.values[dimension]![row]), default: 0] += 1
-                }
-                continue
-            }
-            seen[old] = true
-            var changed = false
-            for dimension in dimensions {
-                let from = previous.values[dimension]![old], to = current.values[dimension]![row]
-                counts[dimension, default: [:]][Pair(from, to), default: 0] += 1
-                changed = changed || from != to
-                if from != to, Self.entered.contains(where: { $0.0 == dimension && $0.1 == to }) {
+        // Values as codes, so that a million customers are counted with arrays.
+        let before = Parallel.map(parts: dimensions.count) { TextGroups(previous.values[dimensions[$0]]!, keepingEmpty: true) }
+        let after = Parallel.map(parts: dimensions.count) { TextGroups(current.values[dimensions[$0]]!, keepingEmpty: true) }
+        // Each previous value's code among the current values; -1 when no customer holds it now.
+        let sameValue = dimensions.indices.map { index in
+            let codes = Dictionary(uniqueKeysWithValues: after[index].names.enumerated().map { ($1, Int32($0)) })
+            return before[index].names.map { codes[$0] ?? -1 }
+        }
+        var changed = [Bool](repeating: false, count: old.count)
+        for (row, oldRow) in old.enumerated() {
+            guard let oldRow else { continue }
+            for (index, dimension) in dimensions.enumerated() {
+                let fromCode = before[index].codes[oldRow], toCode = after[index].codes[row]
+                guard sameValue[index][Int(fromCode)] != toCode else { continue }
+                changed[row] = true
+                let id = current.customerIDs[row], from = before[index].names[Int(fromCode)], to = after[index].names[Int(toCode)]
+                if Self.entered.contains(where: { $0.0 == dimension && $0.1 == to }) {
                     movers.append(Mover(customerID: id, change: "entered \(dimension) \(to)", from: from, to: to))
                 }
-                if from != to, Self.left.contains(where: { $0.0 == dimension && $0.1 == from }) {
+                if Self.left.contains(where: { $0.0 == dimension && $0.1 == from }) {
                     movers.append(Mover(customerID: id, change: "left \(dimension) \(from)", from: from, to: to))
                 }
                 // Tiers are letters from the most valuable down: a later letter is a drop.
@@ -66,23 +72,23 @@ public struct Migration: Sendable, Equatable {
                     movers.append(Mover(customerID: id, change: "dropped value_tier", from: from, to: to))
                 }
             }
-            if !changed { unchangedCustomers += 1 }
         }
-        for (row, wasSeen) in seen.enumerated() where !wasSeen {
-            goneCustomers += 1
-            for dimension in dimensions {
-                counts[dimension, default: [:]][Pair(previous.values[dimension]![row], Self.goneCustomer), default: 0] += 1
+        unchangedCustomers = zip(old, changed).reduce(0) { $0 + ($1.0 != nil && !$1.1 ? 1 : 0) }
+        let perDimension = Parallel.map(parts: dimensions.count) { index -> [Flow] in
+            let (from, to) = (before[index], after[index])
+            // Row `from.names.count` is "(new)", column `to.names.count` "(gone)".
+            let width = to.names.count + 1
+            var counts = [Int](repeating: 0, count: (from.names.count + 1) * width)
+            for (row, oldRow) in old.enumerated() {
+                counts[(oldRow.map { Int(from.codes[$0]) } ?? from.names.count) * width + Int(to.codes[row])] += 1
             }
+            for (oldRow, wasSeen) in seen.enumerated() where !wasSeen { counts[Int(from.codes[oldRow]) * width + to.names.count] += 1 }
+            let fromNames = from.names + [Self.newCustomer], toNames = to.names + [Self.goneCustomer]
+            return counts.indices.filter { counts[$0] > 0 }
+                .map { Flow(dimension: dimensions[index], from: fromNames[$0 / width], to: toNames[$0 % width], customers: counts[$0]) }
+                .sorted { ($0.from, $0.to) < ($1.from, $1.to) }
         }
-        for dimension in dimensions {
-            let pairs = (counts[dimension] ?? [:]).sorted { ($0.key.from, $0.key.to) < ($1.key.from, $1.key.to) }
-            flows += pairs.map { Flow(dimension: dimension, from: $0.key.from, to: $0.key.to, customers: $0.value) }
-        }
-    }
-
-    private struct Pair: Hashable {
-        let from: String, to: String
-        init(_ from: String, _ to: String) { (self.from, self.to) = (from, to) }
+        flows = perDimension.flatMap { $0 }
     }
 
     /// migration.csv: dimension, from, to, customers.

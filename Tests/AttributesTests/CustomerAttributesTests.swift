@@ -17,7 +17,8 @@ import Testing
         defer { directory.remove() }
         let file = DelimitedFile(path: try directory.write("c.csv", csv), key: "inputs.customers")
         let table = try FieldTableReader(file: file, columns: ["id", "joined"] + specs.map(\.column)).read()
-        return CustomerAttributes.parse(table, idColumn: "id", signupColumn: "joined", attributes: specs, timeFormat: .date, buyers: ["x": 0, "b": 1])
+        return CustomerAttributes.parse(
+            table, idColumn: "id", signupColumn: "joined", attributes: specs, timeFormat: .date, buyers: ["x": 0, "b": 1])
     }
 
     /// Each kind read from its cells; empty cells are missing; every bad cell rejects its row
