@@ -47,7 +47,7 @@ public struct CustomerAttributes: Sendable, Equatable {
     /// buyer's row: the join and the check for repeated ids are one lookup per row.
     public static func parse(
         _ table: FieldTable, idColumn: String, signupColumn: String?, attributes: [AttributeSpec], timeFormat: TimeFormat,
-        buyers: [String: Int]
+        buyers: IDIndex
     ) -> (CustomerAttributes, rejected: [RejectedRow]) {
         var result = CustomerAttributes()
         var rejected: [RejectedRow] = []
@@ -55,40 +55,67 @@ public struct CustomerAttributes: Sendable, Equatable {
         var buyerLine = [Int](repeating: 0, count: buyers.count)
         var prospectLine: [String: Int] = [:]
         let offset = signupColumn == nil ? 1 : 2
+        // The lookups and cell checks are row by row, so they run on all cores; the repeat
+        // check needs the rows in file order and follows.
+        let parts = Parallel.workerCount * 4
+        let checked = Parallel.map(parts: parts) { part in
+            Parallel.slice(part, of: parts, count: table.rows.count).map { row in
+                Self.check(
+                    table.rows[row], signupColumn: signupColumn, offset: offset, attributes: attributes, timeFormat: timeFormat, buyers: buyers)
+            }
+        }
         var cells = attributes.map { _ in [String]() }
-        for (row, fields) in table.rows.enumerated() {
-            let line = table.lines[row]
+        for index in cells.indices { cells[index].reserveCapacity(table.rows.count) }
+        result.ids.reserveCapacity(table.rows.count)
+        result.buyerRow.reserveCapacity(table.rows.count)
+        if signupColumn != nil { result.signup.reserveCapacity(table.rows.count) }
+        for (row, check) in checked.joined().enumerated() {
+            let fields = table.rows[row], line = table.lines[row]
             func reject(_ reason: String) { rejected.append(RejectedRow(line: line, reason: reason, record: fields.joined(separator: ","))) }
             let id = fields[0]
             guard !id.isEmpty else {
                 reject("empty customer id in column '\(idColumn)'")
                 continue
             }
-            let buyer = buyers[id]
-            if let first = buyer.map({ buyerLine[$0] }) ?? prospectLine[id], first > 0 {
+            if let first = check.buyer.map({ buyerLine[$0] }) ?? prospectLine[id], first > 0 {
                 reject("customer id in column '\(idColumn)' is on line \(first) already: one row per customer")
                 continue
             }
-            var signup: Int64?
-            if let signupColumn, !fields[1].isEmpty {
-                guard let time = Self.time(fields[1], timeFormat) else {
-                    reject("signup in column '\(signupColumn)' is not \(timeFormat.name)")
-                    continue
-                }
-                signup = time
-            }
-            if let failure = attributes.indices.lazy.compactMap({ Self.problem(fields[offset + $0], attributes[$0], timeFormat) }).first {
+            if let failure = check.failure {
                 reject(failure)
                 continue
             }
-            if let buyer { buyerLine[buyer] = line } else { prospectLine[id] = line }
+            if let buyer = check.buyer { buyerLine[buyer] = line } else { prospectLine[id] = line }
             result.ids.append(id)
-            result.buyerRow.append(buyer)
-            if signupColumn != nil { result.signup.append(signup) }
+            result.buyerRow.append(check.buyer)
+            if signupColumn != nil { result.signup.append(check.signup) }
             for index in attributes.indices { cells[index].append(fields[offset + index]) }
         }
         result.columns = attributes.indices.map { Self.column(attributes[$0], cells[$0], timeFormat) }
         return (result, rejected)
+    }
+
+    /// What one row's cells say on their own: its buyer, its signup, and what is wrong with
+    /// it, if anything, before the repeat check.
+    private struct RowCheck {
+        var buyer: Int?
+        var signup: Int64?
+        var failure: String?
+    }
+
+    private static func check(
+        _ fields: [String], signupColumn: String?, offset: Int, attributes: [AttributeSpec], timeFormat: TimeFormat, buyers: IDIndex
+    ) -> RowCheck {
+        var result = RowCheck(buyer: fields[0].isEmpty ? nil : buyers[fields[0]])
+        if let signupColumn, !fields[1].isEmpty {
+            guard let time = Self.time(fields[1], timeFormat) else {
+                result.failure = "signup in column '\(signupColumn)' is not \(timeFormat.name)"
+                return result
+            }
+            result.signup = time
+        }
+        result.failure = attributes.indices.lazy.compactMap { Self.problem(fields[offset + $0], attributes[$0], timeFormat) }.first
+        return result
     }
 
     /// What is wrong with a cell of an attribute, or nil when it reads (an empty cell is missing).

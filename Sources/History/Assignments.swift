@@ -62,7 +62,7 @@ public struct Assignments: Sendable, Equatable {
         guard header.first == "customer_id" else { throw malformed }
         var values: [String: [String]] = [:]
         for (index, column) in (kept ?? []) { values[header[index]] = column }
-        for (index, name) in header.enumerated().dropFirst() where dimensions.contains(name) && values[name] == nil { values[name] = [] }
+        for name in header.dropFirst() where dimensions.contains(name) && values[name] == nil { values[name] = [] }
         return Assignments(customerIDs: ids, values: values)
     }
 }

@@ -74,7 +74,7 @@ public struct ReferralLog: Sendable, Equatable {
     /// with its reason; a well-formed row that names no pair to credit is kept in `ignored`.
     /// `customers` gives each known id (buyers and customers on file) its row.
     public static func parse(
-        _ table: FieldTable, columns: Columns, timeFormat: TimeFormat, customers: [String: Int], cutoff: Int64
+        _ table: FieldTable, columns: Columns, timeFormat: TimeFormat, customers: IDIndex, cutoff: Int64
     ) -> (log: ReferralLog, rejected: [RejectedRow]) {
         var log = ReferralLog()
         var rejected: [RejectedRow] = []

@@ -45,7 +45,7 @@ public struct SurveyAnswers: Sendable, Equatable {
     /// reason. Answers given on or after `cutoff` are not yet known as of the run: they are
     /// left out and counted, not rejected. `customers` gives each known id its row.
     public static func parse(
-        _ table: FieldTable, columns: Columns, timeFormat: TimeFormat, customers: [String: Int], cutoff: Int64
+        _ table: FieldTable, columns: Columns, timeFormat: TimeFormat, customers: IDIndex, cutoff: Int64
     ) -> (answers: SurveyAnswers, rejected: [RejectedRow], afterCutoff: Int) {
         var answers = SurveyAnswers()
         var rejected: [RejectedRow] = []

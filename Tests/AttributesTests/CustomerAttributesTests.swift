@@ -18,7 +18,7 @@ import Testing
         let file = DelimitedFile(path: try directory.write("c.csv", csv), key: "inputs.customers")
         let table = try FieldTableReader(file: file, columns: ["id", "joined"] + specs.map(\.column)).read()
         return CustomerAttributes.parse(
-            table, idColumn: "id", signupColumn: "joined", attributes: specs, timeFormat: .date, buyers: ["x": 0, "b": 1])
+            table, idColumn: "id", signupColumn: "joined", attributes: specs, timeFormat: .date, buyers: IDIndex(["x", "b"]))
     }
 
     /// Each kind read from its cells; empty cells are missing; every bad cell rejects its row

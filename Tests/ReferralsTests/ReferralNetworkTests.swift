@@ -7,7 +7,7 @@ import Testing
 @Suite struct ReferralNetworkTests {
     /// Customers a…g. a is on file but never bought (a prospect); the others' first purchases
     /// are below. x is nobody.
-    let known = ["a": 0, "b": 1, "c": 2, "d": 3, "e": 4, "f": 5, "g": 6]
+    let known = IDIndex(["a", "b", "c", "d", "e", "f", "g"])
     let firstPurchase: [Int64?] = [nil, "2024-01-02", "2024-01-06", "2024-01-10", "2024-01-01", "2024-01-02", "2024-01-03"].map {
         $0.map { day in CivilTime.daysFromCivil(year: 2024, month: 1, day: Int(day.suffix(2))!) }
     }

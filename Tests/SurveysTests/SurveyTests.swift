@@ -31,7 +31,7 @@ import Testing
         #expect(NetPromoterScore.Class(score: 11) == nil)
     }
 
-    func parse(_ csv: String, known: [String: Int] = ["a": 0, "b": 1, "c": 2]) throws -> (SurveyAnswers, [RejectedRow], Int) {
+    func parse(_ csv: String, known: IDIndex = IDIndex(["a", "b", "c"])) throws -> (SurveyAnswers, [RejectedRow], Int) {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let columns = SurveyAnswers.Columns(customer: "customer", time: "at", nps: "nps", expectation: "expected", perception: "perceived")

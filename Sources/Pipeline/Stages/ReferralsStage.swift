@@ -71,7 +71,7 @@ enum ReferralsStage: PipelineStage {
         let buyers = context.features.customerID
         let ids = buyers + (context.prospects?.ids ?? [])
         var rows = context.buyerRows()
-        for (row, id) in ids.enumerated().dropFirst(buyers.count) { rows[id] = row }
+        for id in ids[buyers.count...] { rows.append(id) }
         let cutoff = context.asOfDay * CivilTime.secondsPerDay
         let (log, manifestInput) = try SideInput.read(name, file: input.file, columns: input.columns.names, into: &context) { table in
             ReferralLog.parse(table, columns: input.columns, timeFormat: input.timeFormat, customers: rows, cutoff: cutoff)

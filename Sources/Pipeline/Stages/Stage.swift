@@ -73,7 +73,7 @@ struct RunContext {
     var strongestAffinityRules: [(antecedent: String, consequent: String, customers: Int, confidence: Double, lift: Double)] = []
 
     /// Each buyer's row in the customers table, by id, once a stage joined an input by id.
-    private var buyerRowsByID: [String: Int]?
+    private var buyerRowsByID: IDIndex?
 
     var stageReports: [StageReport] = []
     var segmentationSummary: Manifest.Segmentation?
@@ -99,10 +99,9 @@ struct RunContext {
 
     /// Each buyer's row in the customers table, by id: built once for every stage that joins
     /// an input to the customers by id.
-    mutating func buyerRows() -> [String: Int] {
+    mutating func buyerRows() -> IDIndex {
         if let buyerRowsByID { return buyerRowsByID }
-        var rows = [String: Int](minimumCapacity: features.customerID.count)
-        for (row, id) in features.customerID.enumerated() { rows[id] = row }
+        let rows = IDIndex(features.customerID)
         buyerRowsByID = rows
         return rows
     }
