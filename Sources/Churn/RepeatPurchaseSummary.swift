@@ -28,7 +28,9 @@ public struct RepeatPurchaseSummary: Sendable, Equatable {
             for row in transactions.rows(of: customer) {
                 dayTotals.append((CivilTime.day(ofSeconds: transactions.time[row]), transactions.amount[row], transactions.amount[row] >= 0))
             }
-            dayTotals.sort { $0.day < $1.day }
+            // Within a day purchases come first, so a return on a purchase day is netted into
+            // that day whatever the row order.
+            dayTotals.sort { ($0.day, $0.purchase ? 0 : 1) < ($1.day, $1.purchase ? 0 : 1) }
             var days: [(day: Int64, total: Double)] = []
             for entry in dayTotals {
                 if let last = days.last, last.day == entry.day {
