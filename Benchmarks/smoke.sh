@@ -20,5 +20,6 @@ run "$python" Benchmarks/export.py --data "$work/transactions.csv" --runs 1 --bi
 run "$python" Benchmarks/kmeans.py --rows 2000 --runs 1 --features 5 --k 8 --dtypes float32 --binary "$bin/numerics-driver"
 run "$python" Benchmarks/crm_inputs.py --data "$work/transactions.csv" --surveys "$work/surveys.csv" \
   --customers-file "$work/customers.csv" --referrals "$work/referrals.csv" --runs 1 --binary "$bin/segflow"
+run "$python" Benchmarks/pipeline.py --data "$work/transactions.csv" --runs 1 --binary "$bin/segflow"
 run "$python" Benchmarks/churn.py --data "$work/transactions.csv" --runs 1 --binary "$bin/numerics-driver"
 echo "benchmark scripts: all ran" >&2

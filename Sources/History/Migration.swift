@@ -36,10 +36,12 @@ public struct Migration: Sendable, Equatable {
     public var unchangedCustomers = 0
 
     public init(from previous: Assignments, to current: Assignments) {
-        var previousRow = [String: Int](minimumCapacity: previous.customerIDs.count)
-        for (row, id) in previous.customerIDs.enumerated() { previousRow[id] = row }
+        let previousRow = IDIndex(previous.customerIDs)
         // Each customer's row in the previous run; nil for new customers.
-        let old = current.customerIDs.map { previousRow[$0] }
+        let parts = Parallel.workerCount * 4
+        let old = Parallel.map(parts: parts) { part in
+            Parallel.slice(part, of: parts, count: current.customerIDs.count).map { previousRow[current.customerIDs[$0]] }
+        }.flatMap { $0 }
         var seen = [Bool](repeating: false, count: previous.customerIDs.count)
         for case let row? in old { seen[row] = true }
         newCustomers = old.reduce(0) { $0 + ($1 == nil ? 1 : 0) }

@@ -126,12 +126,7 @@ public struct PersonaProfiles: Sendable, Equatable {
         cells.shares(among: rows).max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? ""
     }
 
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
+    static func median(_ values: [Double]) -> Double { Median.of(values) ?? .nan }
 
     /// `personas.csv`.
     public var table: Table {

@@ -1,5 +1,6 @@
-/// Each id's position in a list of distinct ids, found from the id's bytes: how the side
-/// inputs (customers file, surveys, referrals) join a million ids to the customers table.
+/// Each id's position in a list of ids, found from the id's bytes: how the side inputs
+/// join a million ids to the customers table, a migration finds last run's rows, and
+/// `TextGroups` codes a text column.
 ///
 /// A `[String: Int]` hashes every lookup with a seeded SipHash through `Hasher`; this index
 /// hashes the UTF-8 bytes with `Hashing.key` and probes a flat table (open addressing,
@@ -80,8 +81,10 @@ public struct IDIndex: Sendable {
         }
     }
 
+    /// A small string (up to 15 bytes, most ids) has no contiguous UTF-8 storage to borrow;
+    /// `withUTF8` on a copy lays it out on the stack instead of allocating an array.
     private static func withBytes<Result>(_ id: String, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        if let result = id.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
-        return Array(id.utf8).withUnsafeBytes(body)
+        var id = id
+        return id.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -10,7 +10,7 @@ public struct TextGroups: Sendable, Equatable {
 
     public init(_ values: [String], keepingEmpty: Bool = false) {
         codes = [Int32](repeating: -1, count: values.count)
-        var index: [String: Int32] = [:]
+        var index = IDIndex([])
         var previous: (value: String, code: Int32)?
         for (row, value) in values.enumerated() where keepingEmpty || !value.isEmpty {
             // Neighbouring rows often share a value, and equal small strings compare without hashing.
@@ -20,10 +20,10 @@ public struct TextGroups: Sendable, Equatable {
             }
             let code: Int32
             if let known = index[value] {
-                code = known
+                code = Int32(known)
             } else {
                 code = Int32(names.count)
-                index[value] = code
+                index.append(value)
                 names.append(value)
             }
             codes[row] = code

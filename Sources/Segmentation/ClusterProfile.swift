@@ -45,7 +45,7 @@ public struct ClusterProfile: Sendable, Equatable {
             let variance = finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(finite.count, 1))
             let deviation = variance.squareRoot()
             return (0..<k).map { cluster in
-                let own = members[cluster].map { values[$0] }.filter(\.isFinite).sorted()
+                let own = members[cluster].map { values[$0] }.filter(\.isFinite)
                 guard !own.isEmpty else { return nil }
                 let clusterMean = own.reduce(0, +) / Double(own.count)
                 return FeatureSummary(

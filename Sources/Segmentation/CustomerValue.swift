@@ -1,3 +1,5 @@
+import SegflowCore
+
 /// Value tiers from the Pareto curve, and the curve's headline figures.
 public enum CustomerValue {
     /// Share of total value held by the top `fraction` of customers ranked by value; the top
@@ -42,11 +44,7 @@ public enum CustomerValue {
 
 extension CustomerValue {
     /// The middle value (the mean of the two middle ones for an even count); +∞ when empty.
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .infinity }
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
+    static func median(_ values: [Double]) -> Double { Median.of(values) ?? .infinity }
 
     /// The Pareto (Lorenz-style) curve: at `points` + 1 evenly spaced shares of customers,
     /// ranked by value, the share of total value they hold, from (0, 0) to (1, 1). Empty
