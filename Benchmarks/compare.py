@@ -87,6 +87,32 @@ def cpu_description():
     return f"{model}; {' '.join(sets) if sets else 'no AVX2/AVX-512'}"
 
 
+PIPELINE_ORDER = ["ingest", "customers", "clean", "features", "affinity", "segment", "cluster", "churn",
+                  "surveys", "referrals", "export", "database_load"]
+
+
+def print_stage_medians(columns, ratio):
+    """A side-by-side table of per-stage, total wall and peak RSS medians. `columns` is two
+    (label, runs) pairs, each run a (wall seconds, peak RSS MB, {stage: seconds}) triple;
+    `ratio` maps the two medians of a row to the ratio printed for it."""
+    (first_label, first), (second_label, second) = columns
+    stages = sorted({stage for runs in (first, second) for run in runs for stage in run[2]},
+                    key=lambda stage: (PIPELINE_ORDER.index(stage) if stage in PIPELINE_ORDER else len(PIPELINE_ORDER), stage))
+    width = max(10, len(first_label) + 2, len(second_label) + 2)
+    print(f"{'':16}{first_label:>{width}}{second_label:>{width}}{'ratio':>8}")
+
+    def medians(pick):
+        return statistics.median(map(pick, first)), statistics.median(map(pick, second))
+
+    for stage in stages:
+        a, b = medians(lambda run: run[2].get(stage, 0.0))
+        value = ratio(a, b) if a and b else float("nan")
+        print(f"{stage:16}{a:>{width - 1}.2f}s{b:>{width - 1}.2f}s{value:>8.3f}")
+    for label, index, unit in (("total wall", 0, "s"), ("peak RSS", 1, " MB")):
+        a, b = medians(lambda run: run[index])
+        print(f"{label:16}{a:>{width - len(unit)}.1f}{unit}{b:>{width - len(unit)}.1f}{unit}{ratio(a, b):>8.3f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True)

@@ -23,14 +23,13 @@ import argparse
 import csv
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import cpu_description  # noqa: E402
+from compare import cpu_description, print_stage_medians  # noqa: E402
 
 COMMON = """inputs:
   transactions:
@@ -133,17 +132,8 @@ def main():
     print(f"CPU: {cpu_description()}")
     inputs = ", ".join([args.data] + [path for path in (args.surveys, args.customers_file, args.referrals) if path])
     print(f"data: {inputs}; {customers:,} customers who bought; medians of {args.runs} interleaved runs")
-    stages = list(dict.fromkeys(stage for name in figures for run in figures[name] for stage in run[2]))
-    print(f"{'':16}{'plain':>10}{'with inputs':>12}{'ratio':>8}")
-    def median(name, pick):
-        return statistics.median(pick(run) for run in figures[name])
-    for stage in stages:
-        plain = median("plain", lambda run: run[2].get(stage, 0.0))
-        lines = median("with-inputs", lambda run: run[2].get(stage, 0.0))
-        print(f"{stage:16}{plain:>9.2f}s{lines:>11.2f}s{(lines / plain if plain else float('nan')):>8.2f}")
-    for label, index, unit in (("total wall", 0, "s"), ("peak RSS", 1, " MB")):
-        plain, lines = median("plain", lambda run: run[index]), median("with-inputs", lambda run: run[index])
-        print(f"{label:16}{plain:>9.1f}{unit}{lines:>10.1f}{unit}{lines / plain:>8.2f}")
+    print_stage_medians([("plain", figures["plain"]), ("with inputs", figures["with-inputs"])],
+                        ratio=lambda plain, with_inputs: with_inputs / plain)
 
 
 if __name__ == "__main__":

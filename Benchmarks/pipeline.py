@@ -29,7 +29,6 @@ import csv
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,9 +38,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from compare import cpu_description  # noqa: E402
-
-STAGES = ["ingest", "clean", "features", "segment", "cluster", "churn", "export", "database_load"]
+from compare import cpu_description, print_stage_medians  # noqa: E402
 
 
 def segflow_pipeline(work, data):
@@ -174,23 +171,13 @@ def main():
             wall, rss, stdout = run_measured(python_command)
             result = json.loads(stdout.strip().splitlines()[-1])
             figures["python"].append((wall, rss, result["stage_seconds"]))
+        print(f"CPU: {cpu_description()}")
+        print(f"data: {args.data}; medians of {args.runs} interleaved runs (segflow's are second runs)")
+        print_stage_medians([("segflow", figures["segflow"]), ("Python", figures["python"])],
+                            ratio=lambda segflow, python: segflow / python)
         customers, worst, auc, clusters = check_agreement(segflow_out, python_out, result["roc_auc"], result["k"])
 
-    print(f"CPU: {cpu_description()}")
-    print(f"data: {args.data}; {customers:,} customers; medians of {args.runs} interleaved runs (segflow's are second runs)")
-    print(f"{'':16}{'segflow':>10}{'Python':>10}{'ratio':>8}")
-
-    def median(name, pick):
-        return statistics.median(pick(run) for run in figures[name])
-
-    for stage in STAGES:
-        ours = median("segflow", lambda run: run[2].get(stage, 0.0))
-        theirs = median("python", lambda run: run[2].get(stage, 0.0))
-        print(f"{stage:16}{ours:>9.2f}s{theirs:>9.2f}s{(ours / theirs if theirs else float('nan')):>8.3f}")
-    for label, index, unit in (("total wall", 0, "s"), ("peak RSS", 1, " MB")):
-        ours, theirs = median("segflow", lambda run: run[index]), median("python", lambda run: run[index])
-        print(f"{label:16}{ours:>9.1f}{unit}{theirs:>9.1f}{unit}{ours / theirs:>8.3f}")
-    print("agreement: customers, recency, frequency, tenure, RFM scores and segments, churn population exact; "
+    print(f"agreement on {customers:,} customers: recency, frequency, tenure, RFM scores and segments, churn population exact; "
           + ", ".join(f"{name} within {value:.2g}" for name, value in worst.items())
           + f"; holdout AUC segflow {auc[0]:.4f}, Python {auc[1]:.4f}")
     ari = f", adjusted Rand index {clusters['ari']:.3f}" if "ari" in clusters else ""
