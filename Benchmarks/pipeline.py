@@ -94,8 +94,8 @@ def unexplained_monetary_scores(differing, ours, theirs, bins=5, relative=1e-9):
         margin = relative * max(abs(value), 1)
         fewest = np.searchsorted(totals, value - margin, "left")
         most = np.searchsorted(totals, value + margin, "left") - 1  # all but the customer itself
-        possible = {1 + (bins * smaller) // len(totals) for smaller in (fewest, max(fewest, most))}
-        possible |= set(range(min(possible), max(possible) + 1))
+        lowest, highest = (1 + (bins * smaller) // len(totals) for smaller in (fewest, max(fewest, most)))
+        possible = set(range(lowest, highest + 1))
         if not {int(ours[customer]["m_score"]), int(theirs[customer]["m_score"])} <= possible:
             unexplained.append(customer)
     return unexplained
